@@ -1,0 +1,493 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using CloudSecReq.Erasure.Galois;
+using CloudSecReq.Erasure.Kernels;
+
+namespace CloudSecReq.Erasure.Codec;
+
+/// Systematic Reed-Solomon erasure code over GF(2^8): k data shards and m parity shards, any k of
+/// which rebuild the rest. The parity rows form a Cauchy matrix (ISA-L's gf_gen_cauchy1_matrix),
+/// so every k x k submatrix of the encoding matrix is invertible.
+/// Shards are passed in one list, data shards first (indexes 0..k-1) then parity (k..k+m-1), all
+/// of the same length. Methods never allocate per call once warm (decode plans are cached per loss
+/// pattern, scratch comes from a pool). An instance is immutable and safe to share between threads.
+public sealed unsafe class ReedSolomonCodec
+{
+    private const int ScratchChunkBytes = 64 * 1024;
+    private const int MaxCachedPlans = 4096;
+
+    private readonly GfKernel _kernel;
+    private readonly GfMatrix _encoding;
+    private readonly byte[] _parityRaw;
+    private readonly byte[] _parityPrepared;
+    private readonly byte[][] _columnRaw;
+    private readonly byte[][] _columnPrepared;
+    private readonly ConcurrentDictionary<ShardMask, DecodePlan> _plans = new();
+
+    /// <summary>Creates a codec for <paramref name="dataShards"/> + <paramref name="parityShards"/>.</summary>
+    /// <param name="dataShards">k, at least 1.</param>
+    /// <param name="parityShards">m, at least 1; k + m must not exceed 256.</param>
+    /// <param name="kernel">The SIMD path to use; null picks <see cref="BestKernel"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">k or m out of range.</exception>
+    /// <exception cref="PlatformNotSupportedException">The requested kernel cannot run on this CPU.</exception>
+    public ReedSolomonCodec(int dataShards, int parityShards, ErasureKernel? kernel = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dataShards, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parityShards, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dataShards + parityShards, 256, nameof(parityShards));
+        DataShards = dataShards;
+        ParityShards = parityShards;
+        _kernel = KernelCatalog.Get(kernel ?? BestKernel);
+        _encoding = GfMatrix.SystematicCauchy(dataShards, parityShards);
+
+        _parityRaw = new byte[parityShards * dataShards];
+        for (int r = 0; r < parityShards; r++)
+        {
+            _encoding.Row(dataShards + r).CopyTo(_parityRaw.AsSpan(r * dataShards));
+        }
+        _parityPrepared = _kernel.Prepare(_parityRaw);
+
+        // Column j of the parity rows: what a change to data shard j does to each parity shard.
+        _columnRaw = new byte[dataShards][];
+        _columnPrepared = new byte[dataShards][];
+        for (int j = 0; j < dataShards; j++)
+        {
+            _columnRaw[j] = new byte[parityShards];
+            for (int r = 0; r < parityShards; r++)
+            {
+                _columnRaw[j][r] = _parityRaw[r * dataShards + j];
+            }
+            _columnPrepared[j] = _kernel.Prepare(_columnRaw[j]);
+        }
+    }
+
+    /// The fastest kernel this CPU supports, as the .NET runtime reports its features.
+    public static ErasureKernel BestKernel => KernelCatalog.Best;
+
+    /// Every kernel this CPU supports, fastest first.
+    public static IReadOnlyList<ErasureKernel> SupportedKernels => KernelCatalog.Supported;
+
+    /// k.
+    public int DataShards { get; }
+
+    /// m.
+    public int ParityShards { get; }
+
+    /// k + m.
+    public int TotalShards => DataShards + ParityShards;
+
+    /// The kernel this instance multiplies with.
+    public ErasureKernel Kernel => _kernel.Kind;
+
+    /// Coefficient [row, column] of the (k + m) x k encoding matrix; row i produces shard i.
+    public byte EncodingCoefficient(int row, int column) => _encoding[row, column];
+
+    /// <summary>Computes the parity shards from the data shards.</summary>
+    /// <param name="shards">k + m buffers of equal length; reads 0..k-1, overwrites k..k+m-1.</param>
+    /// <exception cref="ArgumentException">Wrong shard count or unequal lengths.</exception>
+    public void Encode(ReadOnlySpan<Memory<byte>> shards)
+    {
+        int length = CheckShards(shards);
+        byte** pointers = stackalloc byte*[TotalShards];
+        var request = new Request(Operation.Encode, length, default, false);
+        PinAndRun(shards, 0, pointers, ref request);
+    }
+
+    /// <summary>Computes the parity shards of a stripe laid out contiguously.</summary>
+    /// <param name="stripe">(k + m) * <paramref name="shardLength"/> bytes: shard i at i * shardLength.</param>
+    public void Encode(Span<byte> stripe, int shardLength)
+    {
+        CheckStripe(stripe.Length, shardLength);
+        fixed (byte* start = stripe)
+        {
+            byte** pointers = stackalloc byte*[TotalShards];
+            Lay(start, shardLength, pointers);
+            EncodeCore(pointers, shardLength);
+        }
+    }
+
+    /// <summary>Checks that the parity shards match the data shards.</summary>
+    /// <param name="shards">k + m buffers of equal length; only read.</param>
+    /// <returns>true when every parity byte is what <see cref="Encode(ReadOnlySpan{Memory{byte}})"/> would write.</returns>
+    public bool Verify(ReadOnlySpan<Memory<byte>> shards)
+    {
+        int length = CheckShards(shards);
+        byte** pointers = stackalloc byte*[TotalShards];
+        var request = new Request(Operation.Verify, length, default, false);
+        PinAndRun(shards, 0, pointers, ref request);
+        return request.Result;
+    }
+
+    /// <summary>Checks a contiguous stripe (see <see cref="Encode(Span{byte}, int)"/>).</summary>
+    public bool Verify(ReadOnlySpan<byte> stripe, int shardLength)
+    {
+        CheckStripe(stripe.Length, shardLength);
+        fixed (byte* start = stripe)
+        {
+            byte** pointers = stackalloc byte*[TotalShards];
+            Lay(start, shardLength, pointers);
+            return VerifyCore(pointers, shardLength);
+        }
+    }
+
+    /// <summary>Rebuilds the shards marked not present from any k present ones.</summary>
+    /// <param name="shards">k + m buffers of equal length. Present shards are read; the buffers of
+    /// absent shards are overwritten with their rebuilt content.</param>
+    /// <param name="present">One flag per shard: true when its buffer holds good data.</param>
+    /// <param name="dataOnly">true to rebuild only missing data shards and leave missing parity alone.</param>
+    /// <exception cref="ShardLossException">Fewer than k shards are present.</exception>
+    public void Reconstruct(ReadOnlySpan<Memory<byte>> shards, ReadOnlySpan<bool> present, bool dataOnly = false)
+    {
+        int length = CheckShards(shards);
+        CheckPresent(present);
+        byte** pointers = stackalloc byte*[TotalShards];
+        var request = new Request(Operation.Reconstruct, length, present, dataOnly);
+        PinAndRun(shards, 0, pointers, ref request);
+    }
+
+    /// <summary>Rebuilds missing shards of a contiguous stripe (see <see cref="Encode(Span{byte}, int)"/>).</summary>
+    public void Reconstruct(Span<byte> stripe, int shardLength, ReadOnlySpan<bool> present, bool dataOnly = false)
+    {
+        CheckStripe(stripe.Length, shardLength);
+        CheckPresent(present);
+        fixed (byte* start = stripe)
+        {
+            byte** pointers = stackalloc byte*[TotalShards];
+            Lay(start, shardLength, pointers);
+            ReconstructCore(pointers, shardLength, present, dataOnly);
+        }
+    }
+
+    /// <summary>Brings the parity shards up to date after data shard <paramref name="dataIndex"/>
+    /// changed from <paramref name="oldData"/> to <paramref name="newData"/>, without reading the
+    /// other data shards.</summary>
+    /// <param name="parity">The m parity shards, updated in place.</param>
+    public void Update(int dataIndex, ReadOnlySpan<byte> oldData, ReadOnlySpan<byte> newData, ReadOnlySpan<Memory<byte>> parity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(dataIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(dataIndex, DataShards);
+        if (parity.Length != ParityShards)
+        {
+            throw new ArgumentException($"Expected {ParityShards} parity shards, got {parity.Length}.", nameof(parity));
+        }
+        int length = oldData.Length;
+        if (newData.Length != length)
+        {
+            throw new ArgumentException("Old and new data differ in length.", nameof(newData));
+        }
+        foreach (Memory<byte> shard in parity)
+        {
+            if (shard.Length != length)
+            {
+                throw new ArgumentException("Every parity shard must be as long as the data shard.", nameof(parity));
+            }
+        }
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, Math.Min(length, ScratchChunkBytes)));
+        byte** pointers = stackalloc byte*[ParityShards];
+        try
+        {
+            for (int offset = 0; offset < length; offset += ScratchChunkBytes)
+            {
+                int chunk = Math.Min(ScratchChunkBytes, length - offset);
+                ByteXor.Xor(oldData.Slice(offset, chunk), newData.Slice(offset, chunk), scratch.AsSpan(0, chunk));
+                fixed (byte* delta = scratch)
+                {
+                    var request = new Request(Operation.Update, chunk, default, false)
+                    {
+                        Delta = delta,
+                        DataIndex = dataIndex,
+                        Offset = offset,
+                    };
+                    PinAndRun(parity, 0, pointers, ref request);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    internal void EncodeCore(byte** shards, int length)
+    {
+        fixed (byte* raw = _parityRaw)
+        {
+            // _parityPrepared is allocated pinned.
+            fixed (byte* prepared = _parityPrepared)
+            {
+                _kernel.MulAdd(shards, DataShards, shards + DataShards, ParityShards, raw, prepared, length, accumulate: false);
+            }
+        }
+    }
+
+    internal bool VerifyCore(byte** shards, int length)
+    {
+        int chunkBytes = Math.Min(length, ScratchChunkBytes);
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, chunkBytes * ParityShards));
+        try
+        {
+            fixed (byte* scratchStart = scratch)
+            fixed (byte* raw = _parityRaw)
+            fixed (byte* prepared = _parityPrepared)
+            {
+                byte** inputs = stackalloc byte*[DataShards];
+                byte** outputs = stackalloc byte*[ParityShards];
+                for (int offset = 0; offset < length; offset += chunkBytes)
+                {
+                    int chunk = Math.Min(chunkBytes, length - offset);
+                    for (int j = 0; j < DataShards; j++)
+                    {
+                        inputs[j] = shards[j] + offset;
+                    }
+                    for (int r = 0; r < ParityShards; r++)
+                    {
+                        outputs[r] = scratchStart + r * chunkBytes;
+                    }
+                    _kernel.MulAdd(inputs, DataShards, outputs, ParityShards, raw, prepared, chunk, accumulate: false);
+                    for (int r = 0; r < ParityShards; r++)
+                    {
+                        var expected = new ReadOnlySpan<byte>(outputs[r], chunk);
+                        var actual = new ReadOnlySpan<byte>(shards[DataShards + r] + offset, chunk);
+                        if (!expected.SequenceEqual(actual))
+                        {
+                            return false;
+                        }
+                    }
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    internal void ReconstructCore(byte** shards, int length, ReadOnlySpan<bool> present, bool dataOnly)
+    {
+        int presentCount = 0;
+        bool dataMissing = false;
+        bool parityMissing = false;
+        for (int i = 0; i < TotalShards; i++)
+        {
+            if (present[i])
+            {
+                presentCount++;
+            }
+            else if (i < DataShards)
+            {
+                dataMissing = true;
+            }
+            else
+            {
+                parityMissing = true;
+            }
+        }
+        if (presentCount < DataShards)
+        {
+            var missing = new List<int>();
+            for (int i = 0; i < TotalShards; i++)
+            {
+                if (!present[i])
+                {
+                    missing.Add(i);
+                }
+            }
+            throw new ShardLossException(
+                $"Only {presentCount} of {TotalShards} shards are present; {DataShards} are needed. " +
+                $"Missing: {string.Join(", ", missing)}.", missing);
+        }
+        if (!dataMissing && (dataOnly || !parityMissing))
+        {
+            return;
+        }
+
+        DecodePlan plan = GetPlan(present);
+        if (plan.MissingData.Length > 0)
+        {
+            byte** inputs = stackalloc byte*[DataShards];
+            byte** outputs = stackalloc byte*[plan.MissingData.Length];
+            for (int j = 0; j < DataShards; j++)
+            {
+                inputs[j] = shards[plan.Inputs[j]];
+            }
+            for (int r = 0; r < plan.MissingData.Length; r++)
+            {
+                outputs[r] = shards[plan.MissingData[r]];
+            }
+            fixed (byte* raw = plan.DataRaw)
+            fixed (byte* prepared = plan.DataPrepared)
+            {
+                _kernel.MulAdd(inputs, DataShards, outputs, plan.MissingData.Length, raw, prepared, length, accumulate: false);
+            }
+        }
+        if (!dataOnly && plan.MissingParity.Length > 0)
+        {
+            byte** outputs = stackalloc byte*[plan.MissingParity.Length];
+            for (int r = 0; r < plan.MissingParity.Length; r++)
+            {
+                outputs[r] = shards[plan.MissingParity[r]];
+            }
+            fixed (byte* raw = plan.ParityRaw)
+            fixed (byte* prepared = plan.ParityPrepared)
+            {
+                _kernel.MulAdd(shards, DataShards, outputs, plan.MissingParity.Length, raw, prepared, length, accumulate: false);
+            }
+        }
+    }
+
+    private DecodePlan GetPlan(ReadOnlySpan<bool> present)
+    {
+        ShardMask mask = ShardMask.From(present[..TotalShards]);
+        if (_plans.TryGetValue(mask, out DecodePlan? plan))
+        {
+            return plan;
+        }
+        plan = new DecodePlan(_encoding, DataShards, present[..TotalShards], _kernel);
+        if (_plans.Count >= MaxCachedPlans)
+        {
+            // Loss patterns are few in practice; a full cache means something odd, so start over.
+            _plans.Clear();
+        }
+        return _plans.GetOrAdd(mask, plan);
+    }
+
+    private void Lay(byte* start, int shardLength, byte** pointers)
+    {
+        for (int i = 0; i < TotalShards; i++)
+        {
+            pointers[i] = start + (nint)i * shardLength;
+        }
+    }
+
+    private int CheckShards(ReadOnlySpan<Memory<byte>> shards)
+    {
+        if (shards.Length != TotalShards)
+        {
+            throw new ArgumentException($"Expected {TotalShards} shards, got {shards.Length}.", nameof(shards));
+        }
+        int length = shards[0].Length;
+        for (int i = 1; i < shards.Length; i++)
+        {
+            if (shards[i].Length != length)
+            {
+                throw new ArgumentException($"Shard {i} is {shards[i].Length} bytes, shard 0 is {length}; all must be equal.", nameof(shards));
+            }
+        }
+        return length;
+    }
+
+    private void CheckStripe(int stripeLength, int shardLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shardLength);
+        if ((long)shardLength * TotalShards != stripeLength)
+        {
+            throw new ArgumentException($"A stripe of {TotalShards} shards of {shardLength} bytes is {(long)shardLength * TotalShards} bytes, not {stripeLength}.", nameof(stripeLength));
+        }
+    }
+
+    private void CheckPresent(ReadOnlySpan<bool> present)
+    {
+        if (present.Length != TotalShards)
+        {
+            throw new ArgumentException($"Expected {TotalShards} presence flags, got {present.Length}.", nameof(present));
+        }
+    }
+
+    // Pins each shard with a fixed statement, one stack frame per shard (at most 256), which
+    // costs nothing like a GCHandle would; at the bottom every pointer is valid.
+    private void PinAndRun(ReadOnlySpan<Memory<byte>> shards, int index, byte** pointers, ref Request request)
+    {
+        if (index < shards.Length)
+        {
+            fixed (byte* pointer = shards[index].Span)
+            {
+                pointers[index] = pointer;
+                PinAndRun(shards, index + 1, pointers, ref request);
+            }
+            return;
+        }
+        switch (request.Operation)
+        {
+            case Operation.Encode:
+                if (request.Length > 0)
+                {
+                    EncodeCore(pointers, request.Length);
+                }
+                break;
+            case Operation.Verify:
+                request.Result = request.Length == 0 || VerifyCore(pointers, request.Length);
+                break;
+            case Operation.Reconstruct:
+                if (request.Length > 0)
+                {
+                    ReconstructCore(pointers, request.Length, request.Present, request.DataOnly);
+                }
+                else
+                {
+                    // Empty shards: nothing to rebuild, but too few shards is still an error.
+                    ReconstructCheckOnly(request.Present);
+                }
+                break;
+            case Operation.Update:
+                UpdateCore(pointers, ref request);
+                break;
+        }
+    }
+
+    private void ReconstructCheckOnly(ReadOnlySpan<bool> present)
+    {
+        int count = 0;
+        foreach (bool p in present)
+        {
+            count += p ? 1 : 0;
+        }
+        if (count < DataShards)
+        {
+            var missing = new List<int>();
+            for (int i = 0; i < present.Length; i++)
+            {
+                if (!present[i])
+                {
+                    missing.Add(i);
+                }
+            }
+            throw new ShardLossException($"Only {count} of {TotalShards} shards are present; {DataShards} are needed.", missing);
+        }
+    }
+
+    private void UpdateCore(byte** parity, ref Request request)
+    {
+        byte** outputs = stackalloc byte*[ParityShards];
+        for (int r = 0; r < ParityShards; r++)
+        {
+            outputs[r] = parity[r] + request.Offset;
+        }
+        byte* delta = request.Delta;
+        fixed (byte* raw = _columnRaw[request.DataIndex])
+        fixed (byte* prepared = _columnPrepared[request.DataIndex])
+        {
+            _kernel.MulAdd(&delta, 1, outputs, ParityShards, raw, prepared, request.Length, accumulate: true);
+        }
+    }
+
+    private enum Operation
+    {
+        Encode,
+        Verify,
+        Reconstruct,
+        Update,
+    }
+
+    private ref struct Request(Operation operation, int length, ReadOnlySpan<bool> present, bool dataOnly)
+    {
+        public readonly Operation Operation = operation;
+        public readonly int Length = length;
+        public readonly ReadOnlySpan<bool> Present = present;
+        public readonly bool DataOnly = dataOnly;
+        public bool Result;
+        public byte* Delta;
+        public int DataIndex;
+        public int Offset;
+    }
+}
