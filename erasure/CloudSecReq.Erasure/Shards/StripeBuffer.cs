@@ -1,0 +1,56 @@
+using CloudSecReq.Erasure.Codec;
+
+namespace CloudSecReq.Erasure.Shards;
+
+/// One stripe in memory: for each shard a 64-byte-aligned region holding its block followed by
+/// the 4-byte checksum, so that one write puts a block and its checksum in the file.
+internal sealed unsafe class StripeBuffer : IDisposable
+{
+    private readonly byte[] _buffer;
+    private readonly int _alignOffset;
+    private readonly int _stride;
+    private readonly byte* _start;
+
+    public StripeBuffer(int shardCount, int blockSizeBytes)
+    {
+        ShardCount = shardCount;
+        _stride = (blockSizeBytes + 4 + 63) & ~63;
+        _buffer = PinnedBufferPool.Shared.Rent(checked(shardCount * _stride + 64));
+        // The buffer is on the pinned object heap: its address never changes.
+        fixed (byte* raw = _buffer)
+        {
+            _alignOffset = (int)((64 - ((nint)raw & 63)) & 63);
+            _start = raw + _alignOffset;
+        }
+    }
+
+    public int ShardCount { get; }
+
+    public Memory<byte> Region(int shard, int length) => _buffer.AsMemory(_alignOffset + shard * _stride, length);
+
+    public Span<byte> Span(int shard, int length) => _buffer.AsSpan(_alignOffset + shard * _stride, length);
+
+    public void Encode(ReedSolomonCodec codec, int blockBytes)
+    {
+        byte** pointers = stackalloc byte*[ShardCount];
+        Lay(pointers);
+        codec.EncodeCore(pointers, blockBytes);
+    }
+
+    public void Reconstruct(ReedSolomonCodec codec, int blockBytes, ReadOnlySpan<bool> present, bool dataOnly)
+    {
+        byte** pointers = stackalloc byte*[ShardCount];
+        Lay(pointers);
+        codec.ReconstructCore(pointers, blockBytes, present, dataOnly);
+    }
+
+    public void Dispose() => PinnedBufferPool.Shared.Return(_buffer);
+
+    private void Lay(byte** pointers)
+    {
+        for (int i = 0; i < ShardCount; i++)
+        {
+            pointers[i] = _start + (nint)i * _stride;
+        }
+    }
+}

@@ -1,0 +1,277 @@
+using System.Buffers.Binary;
+using CloudSecReq.Erasure.Codec;
+
+namespace CloudSecReq.Erasure.Shards;
+
+/// Reads an object (or a byte range of it) back from its shard files, from any k usable shards.
+/// Every block is checked against its CRC-32C before use; a bad, truncated or missing block is
+/// treated as lost and rebuilt from the others, and is reported so the caller can heal it.
+/// Only the stripes a range touches are read, and within a stripe only the data blocks it
+/// touches unless one of them is bad. An instance holds no per-read state and may be shared.
+public sealed class StripeReader
+{
+    private readonly ReedSolomonCodec _codec;
+
+    /// <param name="codec">The code the shards were written with (k and m must match their headers).</param>
+    public StripeReader(ReedSolomonCodec codec)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        _codec = codec;
+    }
+
+    /// <summary>Writes the whole object to <paramref name="destination"/>.</summary>
+    /// <inheritdoc cref="ReadAsync(IReadOnlyList{Stream?}, Stream, long, long?, CancellationToken)"/>
+    public Task<StripeReadResult> ReadAsync(IReadOnlyList<Stream?> shards, Stream destination, CancellationToken cancellationToken) =>
+        ReadAsync(shards, destination, 0, null, cancellationToken);
+
+    /// <summary>Writes object bytes [offsetBytes, offsetBytes + countBytes) to <paramref name="destination"/>.</summary>
+    /// <param name="shards">k + m entries, shard i at index i; null for a shard that is not
+    /// available. Streams are read, seeked when they can seek (otherwise read forward only), and
+    /// not disposed.</param>
+    /// <param name="destination">Receives exactly the requested bytes, in order.</param>
+    /// <param name="offsetBytes">First object byte to return.</param>
+    /// <param name="countBytes">How many bytes; null for up to the end of the object.</param>
+    /// <returns>Bytes written and the faults worked around (bad shards to heal).</returns>
+    /// <exception cref="ShardLossException">Fewer than k usable blocks in a stripe the range
+    /// needs (or no readable header at all); the message names every bad shard. Nothing wrong is
+    /// ever written: bytes before the failing stripe may already have been written.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range lies outside the object.</exception>
+    public async Task<StripeReadResult> ReadAsync(
+        IReadOnlyList<Stream?> shards, Stream destination, long offsetBytes, long? countBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(destination);
+        int n = _codec.TotalShards;
+        int k = _codec.DataShards;
+        if (shards.Count != n)
+        {
+            throw new ArgumentException($"Expected {n} shard entries, got {shards.Count}.", nameof(shards));
+        }
+        var faults = new List<ShardFault>();
+        var cursors = new ShardCursor[n];
+        for (int i = 0; i < n; i++)
+        {
+            cursors[i] = new ShardCursor(i, shards[i]);
+        }
+
+        // The layout comes from the first valid header, data shards first.
+        ShardHeader? layout = null;
+        for (int i = 0; i < n && layout is null; i++)
+        {
+            layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
+        }
+        if (layout is not ShardHeader header)
+        {
+            throw Loss("No shard has a readable header.", faults, null);
+        }
+
+        long length = header.ObjectLengthBytes;
+        ArgumentOutOfRangeException.ThrowIfNegative(offsetBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offsetBytes, length);
+        long count = countBytes ?? length - offsetBytes;
+        ArgumentOutOfRangeException.ThrowIfNegative(count, nameof(countBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, length - offsetBytes, nameof(countBytes));
+        if (count == 0)
+        {
+            return new StripeReadResult(0, faults);
+        }
+
+        long end = offsetBytes + count;
+        long firstStripe = offsetBytes / header.StripeDataBytes;
+        long lastStripe = (end - 1) / header.StripeDataBytes;
+        var present = new bool[n];
+        var tried = new bool[n];
+        using var stripe = new StripeBuffer(n, header.BlockSizeBytes);
+        for (long s = firstStripe; s <= lastStripe; s++)
+        {
+            int blockBytes = header.BlockBytes(s);
+            long stripeStart = s * header.StripeDataBytes;
+            long low = Math.Max(offsetBytes, stripeStart) - stripeStart;
+            long high = Math.Min(end, stripeStart + header.StripeBytes(s)) - stripeStart;
+            int firstNeeded = (int)(low / blockBytes);
+            int lastNeeded = (int)((high - 1) / blockBytes);
+            Array.Clear(present);
+            Array.Clear(tried);
+
+            int good = 0;
+            bool missingNeeded = false;
+            for (int i = firstNeeded; i <= lastNeeded; i++)
+            {
+                tried[i] = true;
+                present[i] = await ReadBlockAsync(cursors[i], header, s, blockBytes, stripe, faults, cancellationToken).ConfigureAwait(false);
+                good += present[i] ? 1 : 0;
+                missingNeeded |= !present[i];
+            }
+            if (missingNeeded)
+            {
+                for (int i = 0; i < n && good < k; i++)
+                {
+                    if (!tried[i])
+                    {
+                        tried[i] = true;
+                        present[i] = await ReadBlockAsync(cursors[i], header, s, blockBytes, stripe, faults, cancellationToken).ConfigureAwait(false);
+                        good += present[i] ? 1 : 0;
+                    }
+                }
+                if (good < k)
+                {
+                    throw Loss($"Stripe {s} has only {good} usable blocks of the {k} needed.", faults, s);
+                }
+                stripe.Reconstruct(_codec, blockBytes, present, dataOnly: true);
+            }
+
+            for (int i = firstNeeded; i <= lastNeeded; i++)
+            {
+                long from = Math.Max(low, (long)i * blockBytes);
+                long to = Math.Min(high, (long)(i + 1) * blockBytes);
+                int start = (int)(from - (long)i * blockBytes);
+                await destination.WriteAsync(stripe.Region(i, blockBytes).Slice(start, (int)(to - from)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new StripeReadResult(count, faults);
+    }
+
+    // Reads and checks a shard's header once. Returns it when valid and consistent with the
+    // expected layout (or, without one, with the codec); otherwise records a fault.
+    private async Task<ShardHeader?> OpenAsync(ShardCursor cursor, ShardHeader? expected, List<ShardFault> faults, CancellationToken cancellationToken)
+    {
+        if (cursor.HeaderRead)
+        {
+            return cursor.Header;
+        }
+        cursor.HeaderRead = true;
+        if (cursor.Stream is null)
+        {
+            Fail(cursor, ShardFaultKind.Missing, null, $"Shard {cursor.Index} is not available.", faults);
+            return null;
+        }
+        byte[] bytes = new byte[ShardHeader.SizeBytes];
+        int read;
+        try
+        {
+            if (cursor.Stream.CanSeek)
+            {
+                cursor.Stream.Seek(0, SeekOrigin.Begin);
+            }
+            read = await cursor.Stream.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            cursor.Position = read;
+        }
+        catch (IOException error)
+        {
+            Fail(cursor, ShardFaultKind.ReadError, null, $"Shard {cursor.Index}: reading the header failed: {error.Message}", faults);
+            return null;
+        }
+        string? problem = ShardHeader.TryRead(bytes.AsSpan(0, read), out ShardHeader header);
+        if (problem is not null)
+        {
+            Fail(cursor, read < ShardHeader.SizeBytes ? ShardFaultKind.Truncated : ShardFaultKind.HeaderInvalid, null,
+                $"Shard {cursor.Index}: {problem}.", faults);
+            return null;
+        }
+        string? mismatch =
+            header.ShardIndex != cursor.Index ? $"its header says it is shard {header.ShardIndex}"
+            : header.DataShards != _codec.DataShards || header.ParityShards != _codec.ParityShards
+                ? $"its header says {header.DataShards}+{header.ParityShards}, the codec is {_codec.DataShards}+{_codec.ParityShards}"
+            : expected is ShardHeader e && (e.BlockSizeBytes != header.BlockSizeBytes || e.ObjectLengthBytes != header.ObjectLengthBytes)
+                ? $"its header says block size {header.BlockSizeBytes} and length {header.ObjectLengthBytes}, other shards say {e.BlockSizeBytes} and {e.ObjectLengthBytes}"
+            : null;
+        if (mismatch is not null)
+        {
+            Fail(cursor, ShardFaultKind.HeaderMismatch, null, $"Shard {cursor.Index}: {mismatch}.", faults);
+            return null;
+        }
+        if (cursor.Stream.CanSeek && cursor.Stream.Length < header.FileLengthBytes)
+        {
+            // Still usable for the blocks it has in full; reported once so it gets healed.
+            faults.Add(new ShardFault(cursor.Index, ShardFaultKind.Truncated, null,
+                $"Shard {cursor.Index} is {cursor.Stream.Length} bytes, {header.FileLengthBytes} expected."));
+        }
+        cursor.Header = header;
+        return header;
+    }
+
+    // Reads block `stripe` of a shard into its region of the stripe buffer and checks it.
+    private async Task<bool> ReadBlockAsync(
+        ShardCursor cursor, ShardHeader layout, long stripe, int blockBytes, StripeBuffer buffer, List<ShardFault> faults, CancellationToken cancellationToken)
+    {
+        if (!cursor.HeaderRead)
+        {
+            await OpenAsync(cursor, layout, faults, cancellationToken).ConfigureAwait(false);
+        }
+        if (cursor.Dead || cursor.Stream is not Stream stream)
+        {
+            return false;
+        }
+        long offset = layout.BlockOffset(stripe);
+        Memory<byte> region = buffer.Region(cursor.Index, blockBytes + 4);
+        try
+        {
+            if (stream.CanSeek)
+            {
+                stream.Seek(offset, SeekOrigin.Begin);
+            }
+            else if (!await SkipForwardAsync(cursor, offset, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+            int read = await stream.ReadAtLeastAsync(region, region.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            cursor.Position = offset + read;
+            if (read < region.Length)
+            {
+                Fail(cursor, ShardFaultKind.Truncated, stripe,
+                    $"Shard {cursor.Index} ends inside stripe {stripe} (at byte {offset + read}, {offset + region.Length} needed).", faults);
+                return false;
+            }
+        }
+        catch (IOException error)
+        {
+            Fail(cursor, ShardFaultKind.ReadError, stripe, $"Shard {cursor.Index}: reading stripe {stripe} failed: {error.Message}", faults);
+            return false;
+        }
+        ReadOnlySpan<byte> block = region.Span;
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(block[blockBytes..]);
+        if (stored != ShardHeader.BlockChecksum(block[..blockBytes], stripe))
+        {
+            faults.Add(new ShardFault(cursor.Index, ShardFaultKind.ChecksumMismatch, stripe,
+                $"Shard {cursor.Index}: the block of stripe {stripe} fails its CRC-32C."));
+            return false;
+        }
+        return true;
+    }
+
+    private static async Task<bool> SkipForwardAsync(ShardCursor cursor, long offset, CancellationToken cancellationToken)
+    {
+        if (offset < cursor.Position)
+        {
+            // A forward-only stream cannot go back; treat the shard as unavailable for this read.
+            cursor.Dead = true;
+            return false;
+        }
+        byte[] scratch = new byte[Math.Min(64 * 1024, Math.Max(1, offset - cursor.Position))];
+        while (cursor.Position < offset)
+        {
+            int want = (int)Math.Min(scratch.Length, offset - cursor.Position);
+            int read = await cursor.Stream!.ReadAsync(scratch.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return true; // The block read that follows reports the truncation.
+            }
+            cursor.Position += read;
+        }
+        return true;
+    }
+
+    private static void Fail(ShardCursor cursor, ShardFaultKind kind, long? stripe, string detail, List<ShardFault> faults)
+    {
+        cursor.Dead = true;
+        faults.Add(new ShardFault(cursor.Index, kind, stripe, detail));
+    }
+
+    private static ShardLossException Loss(string summary, List<ShardFault> faults, long? stripe)
+    {
+        List<ShardFault> relevant = faults.Where(f => f.Stripe is null || f.Stripe == stripe).ToList();
+        int[] bad = relevant.Select(f => f.ShardIndex).Distinct().Order().ToArray();
+        string details = string.Join(" ", relevant.Select(f => f.Detail));
+        return new ShardLossException($"{summary} Bad shards: {string.Join(", ", bad)}. {details}", bad);
+    }
+}

@@ -1,0 +1,123 @@
+using CloudSecReq.Erasure.Codec;
+using CloudSecReq.Erasure.Shards;
+
+namespace CloudSecReq.Erasure.Tests.Shards;
+
+public sealed class StripeReaderFaultTests
+{
+    private const int Block = 4096;
+
+    private readonly ReedSolomonCodec _codec = new(4, 2);
+    private readonly byte[] _data;
+    private readonly byte[][] _files;
+
+    public StripeReaderFaultTests()
+    {
+        _data = new byte[5 * 4 * Block + 1234];
+        new Random(8).NextBytes(_data);
+        _files = ShardFiles.Write(_codec, Block, _data).Select(f => f.ToArray()).ToArray();
+    }
+
+    [Fact]
+    public async Task ReadAsync_BitrotInDataBlock_RebuildsAndNamesShard()
+    {
+        // Flip one byte in stripe 2 of shard 1.
+        _files[1][64 + 2 * (Block + 4) + 100] ^= 1;
+        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        Assert.Equal(_data, output);
+        ShardFault fault = Assert.Single(result.Faults);
+        Assert.Equal((1, ShardFaultKind.ChecksumMismatch, 2L), (fault.ShardIndex, fault.Kind, fault.Stripe));
+        Assert.Contains("Shard 1", fault.Detail);
+    }
+
+    [Fact]
+    public async Task ReadAsync_CorruptChecksumBytes_RebuildsAndNamesShard()
+    {
+        _files[3][64 + Block] ^= 0x80;
+        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        Assert.Equal(_data, output);
+        Assert.Equal(3, Assert.Single(result.Faults).ShardIndex);
+    }
+
+    [Fact]
+    public async Task ReadAsync_TruncatedShard_RebuildsAndReportsTruncation()
+    {
+        _files[0] = _files[0][..(64 + 3 * (Block + 4) + 10)];
+        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        Assert.Equal(_data, output);
+        Assert.All(result.Faults, f => Assert.Equal(0, f.ShardIndex));
+        Assert.Contains(result.Faults, f => f.Kind == ShardFaultKind.Truncated && f.Stripe == 3);
+    }
+
+    [Fact]
+    public async Task ReadAsync_CorruptHeader_TreatsShardAsLost()
+    {
+        _files[2][20] ^= 1;
+        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        Assert.Equal(_data, output);
+        ShardFault fault = Assert.Single(result.Faults);
+        Assert.Equal((2, ShardFaultKind.HeaderInvalid), (fault.ShardIndex, fault.Kind));
+    }
+
+    [Fact]
+    public async Task ReadAsync_SwappedShardFiles_DetectsMismatchAndRebuilds()
+    {
+        (_files[0], _files[1]) = (_files[1], _files[0]);
+        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        Assert.Equal(_data, output);
+        Assert.Equal([0, 1], result.Faults.Select(f => f.ShardIndex).Order());
+        Assert.All(result.Faults, f => Assert.Equal(ShardFaultKind.HeaderMismatch, f.Kind));
+    }
+
+    [Fact]
+    public async Task ReadAsync_MoreThanMBadShards_ThrowsNamingThem()
+    {
+        _files[1][64 + 5] ^= 1;
+        _files[4] = _files[4][..100];
+        Stream?[] streams = ShardFiles.Open(_files);
+        streams[2] = null;
+        var error = await Assert.ThrowsAsync<ShardLossException>(() => ReadAsync(streams));
+        Assert.Equal([1, 2, 4], error.UnavailableShards.Order());
+        Assert.Contains("Shard 1", error.Message);
+        Assert.Contains("Shard 4", error.Message);
+    }
+
+    [Fact]
+    public async Task ReadAsync_Range_ReadsOnlyTheBlocksItTouches()
+    {
+        var counting = _files.Select(f => new CountingStream(f)).ToArray();
+        // Bytes inside stripe 3, data shard 2 only.
+        long offset = 3L * 4 * Block + 2 * Block + 10;
+        var output = new MemoryStream();
+        StripeReadResult result = await new StripeReader(_codec).ReadAsync(counting, output, offset, 100, CancellationToken.None);
+        Assert.Empty(result.Faults);
+        Assert.Equal(_data.AsSpan((int)offset, 100).ToArray(), output.ToArray());
+        // Shard 0 for the layout header; shard 2 for its header and the one block; nothing else.
+        Assert.Equal(ShardHeader.SizeBytes, counting[0].BytesRead);
+        Assert.Equal(ShardHeader.SizeBytes + Block + 4, counting[2].BytesRead);
+        Assert.All(new[] { 1, 3, 4, 5 }, i => Assert.Equal(0, counting[i].BytesRead));
+    }
+
+    private async Task<(byte[] Output, StripeReadResult Result)> ReadAsync(Stream?[] streams)
+    {
+        var output = new MemoryStream();
+        StripeReadResult result = await new StripeReader(_codec).ReadAsync(streams, output, CancellationToken.None);
+        return (output.ToArray(), result);
+    }
+
+    private sealed class CountingStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public long BytesRead { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int read = base.Read(buffer, offset, count);
+            BytesRead += read;
+            return read;
+        }
+
+        // MemoryStream's span and async reads of a derived type end up in Read(byte[], ...).
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+    }
+}

@@ -1,0 +1,73 @@
+using CloudSecReq.Erasure.Codec;
+using CloudSecReq.Erasure.Shards;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace CloudSecReq.Erasure.Tests.Shards;
+
+public sealed class StripeRoundTripTests
+{
+    [Fact]
+    public void ReadAsync_AnyShapeLengthAndRange_ReturnsOriginalBytes()
+    {
+        var shapes =
+            (from k in Gen.Choose(1, 8)
+             from m in Gen.Choose(1, 4)
+             from block in Gen.Elements(1, 7, 64, 100, 4096)
+             from length in Gen.OneOf(Gen.Choose(0, 50), Gen.Choose(0, 40_000))
+             from seed in Gen.Choose(0, int.MaxValue)
+             select (k, m, block, length, seed)).ToArbitrary();
+        Prop.ForAll(shapes, shape =>
+        {
+            var codec = new ReedSolomonCodec(shape.k, shape.m);
+            var random = new Random(shape.seed);
+            byte[] data = new byte[shape.length];
+            random.NextBytes(data);
+            MemoryStream[] files = ShardFiles.Write(codec, shape.block, data);
+
+            // Lose up to m shards: a missing file or one corrupt byte in one of them.
+            int lost = random.Next(0, shape.m + 1);
+            Stream?[] streams = files.Select(f => (Stream?)new MemoryStream(f.ToArray())).ToArray();
+            foreach (int i in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(lost))
+            {
+                if (random.Next(2) == 0 || files[i].Length <= ShardHeader.SizeBytes)
+                {
+                    streams[i] = null;
+                }
+                else
+                {
+                    byte[] bytes = files[i].ToArray();
+                    bytes[random.Next(bytes.Length)] ^= 0x40;
+                    streams[i] = new MemoryStream(bytes);
+                }
+            }
+            long offset = random.Next(0, shape.length + 1);
+            long count = random.Next(0, (int)(shape.length - offset) + 1);
+            var output = new MemoryStream();
+            StripeReadResult result = new StripeReader(codec)
+                .ReadAsync(streams, output, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+            return result.BytesWritten == count
+                && output.ToArray().AsSpan().SequenceEqual(data.AsSpan((int)offset, (int)count));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(150));
+    }
+
+    [Fact]
+    public async Task WriteAsync_SourceShorterThanDeclared_Throws()
+    {
+        var codec = new ReedSolomonCodec(2, 1);
+        var shards = Enumerable.Range(0, 3).Select(_ => (Stream)new MemoryStream()).ToArray();
+        await Assert.ThrowsAsync<EndOfStreamException>(() =>
+            new StripeWriter(codec, 16).WriteAsync(new MemoryStream(new byte[10]), 11, shards, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidDataException>(() =>
+            new StripeWriter(codec, 16).WriteAsync(new MemoryStream(new byte[10]), 9, shards, CancellationToken.None));
+    }
+
+    [Fact]
+    public void WriteAsync_ShardFiles_HaveDocumentedLength()
+    {
+        var codec = new ReedSolomonCodec(4, 2);
+        MemoryStream[] files = ShardFiles.Write(codec, 1000, new byte[9_999]);
+        // 3 stripes: 2 full (1000-byte blocks) and one of 1999 bytes -> 500-byte blocks.
+        Assert.All(files, f => Assert.Equal(64 + 2 * 1004 + 504, f.Length));
+    }
+}
