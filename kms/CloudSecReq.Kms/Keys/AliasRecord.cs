@@ -1,0 +1,3 @@
+namespace CloudSecReq.Kms.Keys;
+
+internal sealed record AliasRecord(string TenantId, string AliasName, string KeyId, DateTimeOffset Created, DateTimeOffset Updated);

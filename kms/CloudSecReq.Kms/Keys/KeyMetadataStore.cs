@@ -1,0 +1,375 @@
+using Microsoft.Data.Sqlite;
+
+namespace CloudSecReq.Kms.Keys;
+
+/// Key metadata in its own SQLite file (WAL, secure_delete=ON). Holds no key material: only ids, states, dates,
+/// policies, aliases, tags and key check values. One connection guarded by a lock; every public method is atomic.
+/// Thread safe.
+internal sealed class KeyMetadataStore : IDisposable
+{
+    private static int _sqliteInitialized;
+    private readonly SqliteConnection _db;
+    private readonly Lock _lock = new();
+
+    public KeyMetadataStore(string path)
+    {
+        if (Interlocked.Exchange(ref _sqliteInitialized, 1) == 0)
+        {
+            SQLitePCL.Batteries_V2.Init();
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _db.Open();
+        Execute("PRAGMA journal_mode=WAL;");
+        Execute("PRAGMA secure_delete=ON;");
+        Execute("PRAGMA synchronous=FULL;");
+        Execute("PRAGMA foreign_keys=ON;");
+        Execute("""
+            CREATE TABLE IF NOT EXISTS keys(
+              key_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, account_id TEXT NOT NULL, description TEXT NOT NULL,
+              origin TEXT NOT NULL, state TEXT NOT NULL, created INTEGER NOT NULL, deletion_date INTEGER,
+              pending_window_days INTEGER, shredding INTEGER NOT NULL, rotation_enabled INTEGER NOT NULL,
+              rotation_period_days INTEGER, next_rotation INTEGER, policy TEXT NOT NULL, current_version INTEGER NOT NULL,
+              valid_to INTEGER, import_kcv BLOB, has_imported_material INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS keys_by_tenant ON keys(tenant_id);
+            CREATE TABLE IF NOT EXISTS key_versions(
+              key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE, version INTEGER NOT NULL,
+              created INTEGER NOT NULL, rotation_type TEXT, material_id TEXT NOT NULL, PRIMARY KEY(key_id, version));
+            CREATE TABLE IF NOT EXISTS aliases(
+              tenant_id TEXT NOT NULL, alias_name TEXT NOT NULL,
+              key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
+              created INTEGER NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY(tenant_id, alias_name));
+            CREATE TABLE IF NOT EXISTS tags(
+              key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE, tag_key TEXT NOT NULL,
+              tag_value TEXT NOT NULL, PRIMARY KEY(key_id, tag_key));
+            CREATE TABLE IF NOT EXISTS wrapping_keys(
+              label TEXT PRIMARY KEY, key_id TEXT NOT NULL, expires INTEGER NOT NULL);
+            """);
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _db.Dispose();
+        }
+    }
+
+    public void InsertKey(TenantKeyRecord key, KeyVersionRecord? firstVersion, IReadOnlyDictionary<string, string> tags)
+    {
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            WriteKey(key, insert: true, tx);
+            if (firstVersion is not null)
+            {
+                WriteVersion(firstVersion, tx);
+            }
+
+            foreach (var (k, v) in tags)
+            {
+                Command("INSERT OR REPLACE INTO tags(key_id, tag_key, tag_value) VALUES($k, $t, $v)", tx,
+                    ("$k", key.KeyId), ("$t", k), ("$v", v)).ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+    }
+
+    public void UpdateKey(TenantKeyRecord key, KeyVersionRecord? newVersion = null)
+    {
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            WriteKey(key, insert: false, tx);
+            if (newVersion is not null)
+            {
+                WriteVersion(newVersion, tx);
+            }
+
+            tx.Commit();
+        }
+    }
+
+    public TenantKeyRecord? GetKey(string keyId)
+    {
+        lock (_lock)
+        {
+            using var reader = Command("SELECT * FROM keys WHERE key_id = $k", null, ("$k", keyId)).ExecuteReader();
+            return reader.Read() ? ReadKey(reader) : null;
+        }
+    }
+
+    public List<TenantKeyRecord> ListKeys(string? tenantId)
+    {
+        lock (_lock)
+        {
+            using var reader = tenantId is null
+                ? Command("SELECT * FROM keys ORDER BY key_id", null).ExecuteReader()
+                : Command("SELECT * FROM keys WHERE tenant_id = $t ORDER BY key_id", null, ("$t", tenantId)).ExecuteReader();
+            var list = new List<TenantKeyRecord>();
+            while (reader.Read())
+            {
+                list.Add(ReadKey(reader));
+            }
+
+            return list;
+        }
+    }
+
+    /// Removes the key and everything hanging off it (versions, aliases, tags, wrapping key rows).
+    public void DeleteKey(string keyId)
+    {
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            Command("DELETE FROM wrapping_keys WHERE key_id = $k", tx, ("$k", keyId)).ExecuteNonQuery();
+            Command("DELETE FROM keys WHERE key_id = $k", tx, ("$k", keyId)).ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+
+    public List<KeyVersionRecord> ListVersions(string keyId)
+    {
+        lock (_lock)
+        {
+            using var reader = Command("SELECT * FROM key_versions WHERE key_id = $k ORDER BY version", null, ("$k", keyId)).ExecuteReader();
+            var list = new List<KeyVersionRecord>();
+            while (reader.Read())
+            {
+                list.Add(new KeyVersionRecord(
+                    reader.GetString(0), reader.GetInt32(1), FromMs(reader.GetInt64(2)),
+                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+            }
+
+            return list;
+        }
+    }
+
+    public AliasRecord? GetAlias(string tenantId, string aliasName)
+    {
+        lock (_lock)
+        {
+            using var reader = Command("SELECT * FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
+                ("$t", tenantId), ("$a", aliasName)).ExecuteReader();
+            return reader.Read() ? ReadAlias(reader) : null;
+        }
+    }
+
+    /// Inserts an alias; false if the name is taken in this tenant.
+    public bool InsertAlias(AliasRecord alias)
+    {
+        lock (_lock)
+        {
+            return Command("INSERT OR IGNORE INTO aliases VALUES($t, $a, $k, $c, $u)", null,
+                ("$t", alias.TenantId), ("$a", alias.AliasName), ("$k", alias.KeyId),
+                ("$c", ToMs(alias.Created)), ("$u", ToMs(alias.Updated))).ExecuteNonQuery() == 1;
+        }
+    }
+
+    public bool UpdateAlias(string tenantId, string aliasName, string keyId, DateTimeOffset updated)
+    {
+        lock (_lock)
+        {
+            return Command("UPDATE aliases SET key_id = $k, updated = $u WHERE tenant_id = $t AND alias_name = $a", null,
+                ("$t", tenantId), ("$a", aliasName), ("$k", keyId), ("$u", ToMs(updated))).ExecuteNonQuery() == 1;
+        }
+    }
+
+    public bool DeleteAlias(string tenantId, string aliasName)
+    {
+        lock (_lock)
+        {
+            return Command("DELETE FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
+                ("$t", tenantId), ("$a", aliasName)).ExecuteNonQuery() == 1;
+        }
+    }
+
+    public List<AliasRecord> ListAliases(string tenantId)
+    {
+        lock (_lock)
+        {
+            using var reader = Command("SELECT * FROM aliases WHERE tenant_id = $t ORDER BY alias_name", null, ("$t", tenantId)).ExecuteReader();
+            var list = new List<AliasRecord>();
+            while (reader.Read())
+            {
+                list.Add(ReadAlias(reader));
+            }
+
+            return list;
+        }
+    }
+
+    public void SetTags(string keyId, IReadOnlyDictionary<string, string> tags)
+    {
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (var (k, v) in tags)
+            {
+                Command("INSERT OR REPLACE INTO tags(key_id, tag_key, tag_value) VALUES($k, $t, $v)", tx,
+                    ("$k", keyId), ("$t", k), ("$v", v)).ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+    }
+
+    public void RemoveTags(string keyId, IEnumerable<string> tagKeys)
+    {
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (var k in tagKeys)
+            {
+                Command("DELETE FROM tags WHERE key_id = $k AND tag_key = $t", tx, ("$k", keyId), ("$t", k)).ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+    }
+
+    public List<(string Key, string Value)> ListTags(string keyId)
+    {
+        lock (_lock)
+        {
+            using var reader = Command("SELECT tag_key, tag_value FROM tags WHERE key_id = $k ORDER BY tag_key", null, ("$k", keyId)).ExecuteReader();
+            var list = new List<(string, string)>();
+            while (reader.Read())
+            {
+                list.Add((reader.GetString(0), reader.GetString(1)));
+            }
+
+            return list;
+        }
+    }
+
+    public void AddWrappingKey(string label, string keyId, DateTimeOffset expires)
+    {
+        lock (_lock)
+        {
+            Command("INSERT OR REPLACE INTO wrapping_keys VALUES($l, $k, $e)", null,
+                ("$l", label), ("$k", keyId), ("$e", ToMs(expires))).ExecuteNonQuery();
+        }
+    }
+
+    public bool HasWrappingKey(string label)
+    {
+        lock (_lock)
+        {
+            return Command("SELECT COUNT(*) FROM wrapping_keys WHERE label = $l", null, ("$l", label)).ExecuteScalar() is long n && n > 0;
+        }
+    }
+
+    /// Wrapping key labels expired at <paramref name="now"/>, or all of one key when <paramref name="keyId"/> is set.
+    public List<string> ListWrappingKeys(DateTimeOffset? expiredAt, string? keyId)
+    {
+        lock (_lock)
+        {
+            using var reader = keyId is not null
+                ? Command("SELECT label FROM wrapping_keys WHERE key_id = $k", null, ("$k", keyId)).ExecuteReader()
+                : Command("SELECT label FROM wrapping_keys WHERE expires <= $e", null, ("$e", ToMs(expiredAt ?? DateTimeOffset.MaxValue))).ExecuteReader();
+            var list = new List<string>();
+            while (reader.Read())
+            {
+                list.Add(reader.GetString(0));
+            }
+
+            return list;
+        }
+    }
+
+    public void RemoveWrappingKey(string label)
+    {
+        lock (_lock)
+        {
+            Command("DELETE FROM wrapping_keys WHERE label = $l", null, ("$l", label)).ExecuteNonQuery();
+        }
+    }
+
+    private void WriteKey(TenantKeyRecord k, bool insert, SqliteTransaction tx)
+    {
+        var sql = insert
+            ? """
+              INSERT INTO keys VALUES($key_id, $tenant_id, $account_id, $description, $origin, $state, $created,
+                $deletion_date, $pending_window_days, $shredding, $rotation_enabled, $rotation_period_days, $next_rotation,
+                $policy, $current_version, $valid_to, $import_kcv, $has_imported_material)
+              """
+            : """
+              UPDATE keys SET description = $description, state = $state, deletion_date = $deletion_date,
+                pending_window_days = $pending_window_days, shredding = $shredding, rotation_enabled = $rotation_enabled,
+                rotation_period_days = $rotation_period_days, next_rotation = $next_rotation, policy = $policy,
+                current_version = $current_version, valid_to = $valid_to, import_kcv = $import_kcv,
+                has_imported_material = $has_imported_material
+              WHERE key_id = $key_id AND tenant_id = $tenant_id AND account_id = $account_id AND origin = $origin AND created = $created
+              """;
+        var n = Command(sql, tx,
+            ("$key_id", k.KeyId), ("$tenant_id", k.TenantId), ("$account_id", k.AccountId), ("$description", k.Description),
+            ("$origin", k.Origin.ToString()), ("$state", k.State.ToString()), ("$created", ToMs(k.Created)),
+            ("$deletion_date", ToMs(k.DeletionDate)), ("$pending_window_days", k.PendingWindowDays),
+            ("$shredding", k.Shredding ? 1 : 0), ("$rotation_enabled", k.RotationEnabled ? 1 : 0),
+            ("$rotation_period_days", k.RotationPeriodDays), ("$next_rotation", ToMs(k.NextRotation)),
+            ("$policy", k.Policy), ("$current_version", k.CurrentVersion), ("$valid_to", ToMs(k.ValidTo)),
+            ("$import_kcv", k.ImportKcv), ("$has_imported_material", k.HasImportedMaterial ? 1 : 0)).ExecuteNonQuery();
+        if (n != 1)
+        {
+            throw new InvalidOperationException($"Key metadata row {k.KeyId} was not written.");
+        }
+    }
+
+    private void WriteVersion(KeyVersionRecord v, SqliteTransaction tx) =>
+        Command("INSERT INTO key_versions VALUES($k, $v, $c, $r, $m)", tx,
+            ("$k", v.KeyId), ("$v", v.Version), ("$c", ToMs(v.Created)), ("$r", v.RotationType), ("$m", v.MaterialId)).ExecuteNonQuery();
+
+    private static TenantKeyRecord ReadKey(SqliteDataReader r) => new()
+    {
+        KeyId = r.GetString(0),
+        TenantId = r.GetString(1),
+        AccountId = r.GetString(2),
+        Description = r.GetString(3),
+        Origin = Enum.Parse<KeyOrigin>(r.GetString(4)),
+        State = Enum.Parse<KmsKeyState>(r.GetString(5)),
+        Created = FromMs(r.GetInt64(6)),
+        DeletionDate = r.IsDBNull(7) ? null : FromMs(r.GetInt64(7)),
+        PendingWindowDays = r.IsDBNull(8) ? null : r.GetInt32(8),
+        Shredding = r.GetInt64(9) != 0,
+        RotationEnabled = r.GetInt64(10) != 0,
+        RotationPeriodDays = r.IsDBNull(11) ? null : r.GetInt32(11),
+        NextRotation = r.IsDBNull(12) ? null : FromMs(r.GetInt64(12)),
+        Policy = r.GetString(13),
+        CurrentVersion = r.GetInt32(14),
+        ValidTo = r.IsDBNull(15) ? null : FromMs(r.GetInt64(15)),
+        ImportKcv = r.IsDBNull(16) ? null : (byte[])r.GetValue(16),
+        HasImportedMaterial = r.GetInt64(17) != 0,
+    };
+
+    private static AliasRecord ReadAlias(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), FromMs(r.GetInt64(3)), FromMs(r.GetInt64(4)));
+
+    private void Execute(string sql) => Command(sql, null).ExecuteNonQuery();
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
+    {
+        var command = _db.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static long ToMs(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    private static long? ToMs(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}

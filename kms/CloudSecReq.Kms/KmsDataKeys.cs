@@ -1,0 +1,41 @@
+using CloudSecReq.Kms.Api;
+using CloudSecReq.Kms.Keys;
+
+namespace CloudSecReq.Kms;
+
+/// Data keys for the S3 path, without JSON. Each call is one HSM AES-GCM operation under the tenant key
+/// (tens of thousands per second at best on SoftHSM): cache per bucket on the hot path (S3 Bucket Keys) and drop
+/// caches on <see cref="KmsService.KeyStateChanged"/>. Thread safe. Errors are <see cref="KmsException"/>:
+/// NotFound, Disabled, KMSInvalidState, AccessDenied, InvalidCiphertext (wrong context or tampered blob),
+/// KeyUnavailable (HSM unreachable: retryable, S3 answers 503).
+public sealed class KmsDataKeys
+{
+    private readonly TenantKeys _keys;
+
+    internal KmsDataKeys(TenantKeys keys) => _keys = keys;
+
+    /// Generates a random data key of <paramref name="numberOfBytes"/> (default 32) and encrypts it under the tenant
+    /// key <paramref name="keyId"/> (UUID, key ARN, alias name or alias ARN) with <paramref name="encryptionContext"/>
+    /// as authenticated data. Authorised as kms:GenerateDataKey for <paramref name="caller"/>.
+    public Task<KmsDataKey> GenerateDataKeyAsync(KmsCaller caller, string keyId, IReadOnlyDictionary<string, string>? encryptionContext, int numberOfBytes = 32, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (key, plaintext, blob) = _keys.GenerateDataKey(caller, keyId, numberOfBytes, encryptionContext, "kms:GenerateDataKey");
+        return Task.FromResult(new KmsDataKey(_keys.Arn(key), plaintext, blob));
+    }
+
+    /// Decrypts a data key's CiphertextBlob with the same <paramref name="encryptionContext"/> it was made with.
+    /// The key and version are named by the blob. Authorised as kms:Decrypt. The caller owns the returned bytes.
+    public Task<byte[]> DecryptAsync(KmsCaller caller, ReadOnlyMemory<byte> ciphertextBlob, IReadOnlyDictionary<string, string>? encryptionContext, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (_, plaintext) = _keys.Decrypt(caller, ciphertextBlob.Span, encryptionContext, null);
+        return Task.FromResult(plaintext);
+    }
+
+    /// The key ARN a CiphertextBlob names (no HSM call, no authorisation), or null if it is not a blob of ours.
+    public string? KeyArnOf(KmsCaller caller, ReadOnlySpan<byte> ciphertextBlob) =>
+        CiphertextBlob.TryParse(ciphertextBlob, out var keyId, out _)
+            ? $"arn:aws:kms:{_keys.Region}:{caller.AccountId}:key/{keyId}"
+            : null;
+}
