@@ -1,0 +1,112 @@
+using System.CommandLine;
+using CloudSecReq.Gateway.Hosting;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Tenants;
+
+namespace CloudSecReq.Gateway.Cli;
+
+/// <summary>
+/// Admin subcommands that work on a data directory (the gateway may be running: SQLite in WAL mode
+/// lets both work on it). Errors print a message and exit non-zero.
+/// </summary>
+internal static class AdminCommands
+{
+    public static Command Tenant()
+    {
+        var name = new Argument<string>("name") { Description = "Tenant name" };
+        var create = new Command("create", "Create a tenant with its root user and print the root user's access key") { name };
+        create.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            var c = await data.Tenants.CreateTenantAsync(parse.GetValue(name)!, ct);
+            PrintCredentials(c);
+        }));
+        var list = new Command("list", "List tenants");
+        list.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            Console.WriteLine($"{"NAME",-24} {"ACCOUNT",-14} {"CREATED",-22} ID");
+            foreach (var t in await data.Store.ListTenantsAsync(ct))
+            {
+                Console.WriteLine($"{t.Name,-24} {t.AccountId,-14} {t.CreatedAt:yyyy-MM-dd HH:mm:ss}Z    {t.Id}");
+            }
+        }));
+        return new Command("tenant", "Manage tenants (accounts)") { create, list };
+    }
+
+    public static Command User()
+    {
+        var tenant = new Option<string>("--tenant") { Description = "Tenant the user belongs to", Required = true };
+        var name = new Argument<string>("name") { Description = "User name" };
+        var readOnly = new Option<bool>("--read-only") { Description = "The user may only read" };
+        var buckets = new Option<string[]>("--bucket") { Description = "Limit the user to this bucket; repeatable", AllowMultipleArgumentsPerToken = true };
+        var create = new Command("create", "Create a user in a tenant and print its access key") { tenant, name, readOnly, buckets };
+        create.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            var only = parse.GetValue(buckets) is { Length: > 0 } b ? b : null;
+            var c = await data.Tenants.CreateUserAsync(parse.GetValue(tenant)!, parse.GetValue(name)!, new UserPolicy(parse.GetValue(readOnly), only), ct);
+            PrintCredentials(c);
+        }));
+        var list = new Command("list", "List the users of a tenant") { tenant };
+        list.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            var t = await data.Store.FindTenantByNameAsync(parse.GetValue(tenant)!, ct) ?? throw new InvalidOperationException($"No tenant named '{parse.GetValue(tenant)}'.");
+            var keys = await data.Store.ListAccessKeysAsync(t.Id, ct);
+            Console.WriteLine($"{"USER",-24} {"ACCESS",-10} {"BUCKETS",-30} ACCESS KEYS");
+            foreach (var u in await data.Store.ListUsersAsync(t.Id, ct))
+            {
+                var access = u.Policy.ReadOnly ? "read-only" : "full";
+                var scope = u.Policy.Buckets is null ? "(all)" : string.Join(",", u.Policy.Buckets);
+                Console.WriteLine($"{u.Name,-24} {access,-10} {scope,-30} {string.Join(",", keys.Where(k => k.UserName == u.Name).Select(k => k.AccessKeyId))}");
+            }
+        }));
+        var user = new Option<string>("--user") { Description = "User name", Required = true };
+        var addKey = new Command("add-key", "Create another access key for a user") { tenant, user };
+        addKey.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            var t = await data.Store.FindTenantByNameAsync(parse.GetValue(tenant)!, ct) ?? throw new InvalidOperationException($"No tenant named '{parse.GetValue(tenant)}'.");
+            if (await data.Store.GetUserAsync(t.Id, parse.GetValue(user)!, ct) is null)
+            {
+                throw new InvalidOperationException($"Tenant '{t.Name}' has no user '{parse.GetValue(user)}'.");
+            }
+            PrintCredentials(await data.Tenants.CreateAccessKeyAsync(t, parse.GetValue(user)!, ct));
+        }));
+        return new Command("user", "Manage the users of a tenant") { create, list, addKey };
+    }
+
+    public static Command Volume()
+    {
+        var list = new Command("list", "List volumes with their labels, capacity and use");
+        list.SetAction((parse, ct) => RunAsync(parse, ct, data =>
+        {
+            Console.WriteLine($"{"ID",-8} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"FREE GiB",10} {"TOTAL GiB",10}  PATH");
+            foreach (var v in data.Volumes)
+            {
+                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {v.FreeBytes / (1024.0 * 1024 * 1024),10:F1} {v.TotalBytes / (1024.0 * 1024 * 1024),10:F1}  {v.Config.Path}");
+            }
+            return Task.CompletedTask;
+        }));
+        return new Command("volume", "Inspect storage volumes") { list };
+    }
+
+    private static void PrintCredentials(NewCredentials c)
+    {
+        Console.WriteLine($"tenant:                {c.TenantName}");
+        Console.WriteLine($"user:                  {c.UserName}");
+        Console.WriteLine($"AWS_ACCESS_KEY_ID={c.AccessKeyId}");
+        Console.WriteLine($"AWS_SECRET_ACCESS_KEY={c.SecretAccessKey}");
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<DataDirectory, Task> work)
+    {
+        try
+        {
+            await using var data = await DataDirectory.OpenAsync(parse.GetValue(CsrCommandLine.Data)!, TimeProvider.System, ct);
+            await work(data);
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
+        {
+            Console.Error.WriteLine($"csr: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Net;
+using CloudSecReq.Gateway.Hosting;
+
+namespace CloudSecReq.Gateway.Cli;
+
+/// <summary><c>csr serve</c>: runs the gateway in the foreground until Ctrl-C.</summary>
+internal static class ServeCommand
+{
+    public static Command Build()
+    {
+        var listen = new Option<string>("--listen") { Description = "Address and port to listen on (ADDR:PORT)", DefaultValueFactory = _ => "127.0.0.1:9443" };
+        var http = new Option<bool>("--http") { Description = "Serve plain HTTP instead of HTTPS (only on a loopback address)" };
+        var domain = new Option<string[]>("--domain") { Description = "Domain for virtual-host-style requests (bucket.DOMAIN); repeatable", DefaultValueFactory = _ => ["localhost"] };
+        var command = new Command("serve", "Run the gateway in the foreground") { listen, http, domain };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!IPEndPoint.TryParse(parse.GetValue(listen)!, out var endpoint))
+            {
+                Console.Error.WriteLine($"csr serve: --listen must be ADDR:PORT, e.g. 127.0.0.1:9443 (got '{parse.GetValue(listen)}').");
+                return 2;
+            }
+            var options = new GatewayOptions
+            {
+                DataDirectory = parse.GetValue(CsrCommandLine.Data)!,
+                Listen = endpoint,
+                PlainHttp = parse.GetValue(http),
+                Domains = parse.GetValue(domain)!,
+            };
+            GatewayHost gateway;
+            try
+            {
+                gateway = await GatewayHost.StartAsync(options, ct);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+            {
+                Console.Error.WriteLine($"csr serve: {e.Message}");
+                return 1;
+            }
+            await using (gateway)
+            {
+                PrintWelcome(gateway);
+                await gateway.WaitForShutdownAsync(ct);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static void PrintWelcome(GatewayHost gateway)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"CloudSecReq is serving S3 at {gateway.Endpoint}");
+        if (gateway.Endpoint.Scheme == "https")
+        {
+            Console.WriteLine($"  CA certificate:   {gateway.CaBundlePath}");
+        }
+        if (gateway.CreatedDefaultTenant is { } c)
+        {
+            Console.WriteLine("  First tenant 'default' created. Its root credentials (shown once):");
+            Console.WriteLine($"    AWS_ACCESS_KEY_ID={c.AccessKeyId}");
+            Console.WriteLine($"    AWS_SECRET_ACCESS_KEY={c.SecretAccessKey}");
+        }
+        if (File.Exists(gateway.Data.DefaultTenantEnvPath))
+        {
+            Console.WriteLine($"  Use it:  . {gateway.Data.DefaultTenantEnvPath} && aws s3 ls");
+        }
+        Console.WriteLine("  Stop with Ctrl-C.");
+        Console.WriteLine();
+    }
+}

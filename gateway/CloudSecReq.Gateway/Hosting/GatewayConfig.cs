@@ -1,0 +1,43 @@
+using System.Text.Json;
+using CloudSecReq.Gateway.Storage;
+
+namespace CloudSecReq.Gateway.Hosting;
+
+/// <summary>
+/// The persistent configuration in <c>DATA/csr.json</c>: region and volumes with their labels.
+/// Written with defaults on first start (six volumes under DATA/volumes over three racks) and
+/// edited by operators afterwards.
+/// </summary>
+internal sealed record GatewayConfig
+{
+    public const string FileName = "csr.json";
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+
+    public string Region { get; init; } = "us-east-1";
+    public List<VolumeConfig> Volumes { get; init; } = [];
+
+    public static GatewayConfig LoadOrCreate(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        if (File.Exists(path))
+        {
+            return JsonSerializer.Deserialize<GatewayConfig>(File.ReadAllText(path), s_json)
+                ?? throw new InvalidDataException($"{path} is empty.");
+        }
+        var config = new GatewayConfig
+        {
+            Volumes = Enumerable.Range(1, 3).SelectMany(rack => Enumerable.Range(1, 2).Select(n =>
+            {
+                var id = $"r{rack}v{n}";
+                return new VolumeConfig(id, Path.Combine("volumes", id), "site1", $"rack{rack}", $"node{rack}");
+            })).ToList(),
+        };
+        Directory.CreateDirectory(dataDirectory);
+        File.WriteAllText(path, JsonSerializer.Serialize(config, s_json));
+        return config;
+    }
+
+    /// <summary>Volume paths may be relative to the data directory.</summary>
+    public IEnumerable<VolumeConfig> ResolvedVolumes(string dataDirectory) =>
+        Volumes.Select(v => v with { Path = Path.GetFullPath(Path.Combine(dataDirectory, v.Path)) });
+}

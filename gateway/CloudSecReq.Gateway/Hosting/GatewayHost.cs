@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Net;
+using CloudSecReq.Gateway.Auth;
+using CloudSecReq.Gateway.S3;
+using CloudSecReq.Gateway.S3.Handlers;
+using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Tenants;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CloudSecReq.Gateway.Hosting;
+
+/// <summary>
+/// A running gateway: the composition root. Opens the data directory, cleans what interrupted
+/// writes left, creates the first tenant on first start, and serves S3 over HTTPS (or plain HTTP on
+/// loopback when asked). Dispose to stop.
+/// </summary>
+internal sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayHost(WebApplication app, DataDirectory data, Uri endpoint, NewCredentials? created)
+    {
+        _app = app;
+        Data = data;
+        Endpoint = endpoint;
+        CreatedDefaultTenant = created;
+    }
+
+    public DataDirectory Data { get; }
+    public Uri Endpoint { get; }
+    /// <summary>The default tenant's credentials when this start created it; null otherwise.</summary>
+    public NewCredentials? CreatedDefaultTenant { get; }
+    public string CaBundlePath => TlsCertificates.CaPath(Data.Path);
+
+    public static async Task<GatewayHost> StartAsync(GatewayOptions options, CancellationToken ct)
+    {
+        if (options.PlainHttp && !IPAddress.IsLoopback(options.Listen.Address))
+        {
+            throw new ArgumentException("Plain HTTP is only allowed on a loopback address; drop --http or listen on 127.0.0.1.");
+        }
+        var clock = TimeProvider.System;
+        var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, ct);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(options.QuietConsole ? LogLevel.Warning : LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        var certificate = options.PlainHttp ? null : TlsCertificates.LoadOrCreate(data.Path, options.Listen.Address);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null; // each operation enforces its own limit before reading
+            k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            k.Limits.MaxRequestLineSize = 16 * 1024;
+            k.Limits.MaxRequestHeaderCount = 200;
+            k.Listen(options.Listen, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(clock);
+        services.AddSingleton(data.Store);
+        services.AddSingleton(data.Tenants);
+        services.AddSingleton(new BlobStore(data.Volumes));
+        services.AddSingleton<GarbageCollector>();
+        services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), clock, data.Config.Region));
+        services.AddSingleton<SigningKeyCache>();
+        services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
+        services.AddSingleton(new S3Router(options.Domains));
+        services.AddSingleton<S3Authorizer>();
+        services.AddSingleton<BucketHandlers>();
+        services.AddSingleton<ObjectHandlers>();
+        services.AddSingleton<ListHandlers>();
+        services.AddSingleton<MultipartHandlers>();
+        services.AddSingleton<TaggingHandlers>();
+        services.AddSingleton<S3Dispatcher>();
+        var app = builder.Build();
+        var dispatcher = app.Services.GetRequiredService<S3Dispatcher>();
+        app.Run(dispatcher.HandleAsync);
+
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CloudSecReq.Gateway");
+        var cleaned = app.Services.GetRequiredService<BlobStore>().CleanTemporaryFiles();
+        if (cleaned > 0)
+        {
+            log.LogInformation("Removed {Count} temporary files left by interrupted writes.", cleaned);
+        }
+        await app.Services.GetRequiredService<GarbageCollector>().CollectAsync(ct);
+
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port;
+        var host = options.Listen.Address.Equals(IPAddress.Any) || options.Listen.Address.Equals(IPAddress.IPv6Any)
+            ? "127.0.0.1"
+            : options.Listen.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.Listen.Address}]" : options.Listen.Address.ToString();
+        var endpoint = new Uri($"{(options.PlainHttp ? "http" : "https")}://{host}:{port.ToString(CultureInfo.InvariantCulture)}");
+
+        NewCredentials? created = null;
+        if (options.CreateDefaultTenant && (await data.Store.ListTenantsAsync(ct)).Count == 0)
+        {
+            created = await data.Tenants.CreateTenantAsync("default", ct);
+            log.LogInformation("Created the first tenant 'default' with access key {AccessKeyId}.", created.AccessKeyId);
+        }
+        var gateway = new GatewayHost(app, data, endpoint, created);
+        if (created is not null)
+        {
+            gateway.WriteTenantEnv(created);
+        }
+        log.LogInformation("CloudSecReq S3 endpoint {Endpoint} (region {Region}, data {Data})", endpoint, data.Config.Region, data.Path);
+        return gateway;
+    }
+
+    /// <summary>Writes DATA/tenant-default.env (0600): shell exports for the aws cli and SDKs.</summary>
+    private void WriteTenantEnv(NewCredentials credentials)
+    {
+        var lines = new List<string>
+        {
+            $"export AWS_ACCESS_KEY_ID={credentials.AccessKeyId}",
+            $"export AWS_SECRET_ACCESS_KEY={credentials.SecretAccessKey}",
+            $"export AWS_ENDPOINT_URL={Endpoint.ToString().TrimEnd('/')}",
+            $"export AWS_REGION={Data.Config.Region}",
+            $"export AWS_DEFAULT_REGION={Data.Config.Region}",
+        };
+        if (Endpoint.Scheme == "https")
+        {
+            lines.Add($"export AWS_CA_BUNDLE={CaBundlePath}");
+        }
+        TlsCertificates.WritePrivate(Data.DefaultTenantEnvPath, string.Join('\n', lines) + "\n");
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Data.DisposeAsync();
+    }
+}

@@ -1,0 +1,8 @@
+namespace CloudSecReq.Gateway.Metadata;
+
+internal enum BucketCreateResult
+{
+    Created,
+    AlreadyOwnedByYou,
+    AlreadyExists,
+}

@@ -1,0 +1,61 @@
+namespace CloudSecReq.Gateway.Metadata;
+
+/// <summary>
+/// The metadata index: tenants, users, access keys, buckets, objects, multipart uploads. One
+/// interface so that PostgreSQL can follow SQLite; every backend must pass the contract tests.
+/// Methods that drop references to stored blobs record them as garbage in the same transaction;
+/// the caller deletes the blobs after the commit and then calls <see cref="ForgetGarbageAsync"/>.
+/// All methods are thread-safe.
+/// </summary>
+internal interface IMetadataStore : IAsyncDisposable
+{
+    Task CreateTenantAsync(Tenant tenant, User root, CancellationToken ct);
+    Task<Tenant?> GetTenantAsync(string tenantId, CancellationToken ct);
+    Task<Tenant?> FindTenantByNameAsync(string name, CancellationToken ct);
+    Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken ct);
+
+    /// <summary>Returns false when the tenant already has a user of that name.</summary>
+    Task<bool> CreateUserAsync(User user, CancellationToken ct);
+    Task<User?> GetUserAsync(string tenantId, string name, CancellationToken ct);
+    Task<IReadOnlyList<User>> ListUsersAsync(string tenantId, CancellationToken ct);
+
+    Task CreateAccessKeyAsync(AccessKey accessKey, CancellationToken ct);
+    Task<AccessKey?> GetAccessKeyAsync(string accessKeyId, CancellationToken ct);
+    Task<IReadOnlyList<AccessKey>> ListAccessKeysAsync(string tenantId, CancellationToken ct);
+
+    Task<BucketCreateResult> CreateBucketAsync(Bucket bucket, CancellationToken ct);
+    Task<Bucket?> GetBucketAsync(string name, CancellationToken ct);
+    Task<IReadOnlyList<Bucket>> ListBucketsAsync(string tenantId, CancellationToken ct);
+    /// <summary>Deletes an empty bucket, aborting its multipart uploads. Returns false when it still holds objects.</summary>
+    Task<bool> DeleteBucketAsync(string name, CancellationToken ct);
+
+    Task<ObjectRecord?> GetObjectAsync(string bucket, string key, CancellationToken ct);
+    /// <summary>Stores or replaces an object; the replaced object's segments become garbage.</summary>
+    Task PutObjectAsync(ObjectRecord record, CancellationToken ct);
+    /// <summary>Deletes an object; its segments become garbage. Returns false when there was none.</summary>
+    Task<bool> DeleteObjectAsync(string bucket, string key, CancellationToken ct);
+    /// <summary>Replaces an object's tags; false when the object does not exist.</summary>
+    Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct);
+    /// <summary>Objects whose keys start with <paramref name="prefix"/> and sort after <paramref name="startAfter"/>, in UTF-8 binary order.</summary>
+    Task<ListPage<ObjectRecord>> ListObjectsAsync(string bucket, string prefix, string? startAfter, int limit, CancellationToken ct);
+    Task<bool> BucketHasObjectsAsync(string bucket, CancellationToken ct);
+
+    Task CreateUploadAsync(MultipartUpload upload, CancellationToken ct);
+    Task<MultipartUpload?> GetUploadAsync(string bucket, string uploadId, CancellationToken ct);
+    /// <summary>Stores or replaces a part; a replaced part's segment becomes garbage. False when the upload is gone.</summary>
+    Task<bool> PutPartAsync(UploadPart part, CancellationToken ct);
+    Task<ListPage<UploadPart>> ListPartsAsync(string uploadId, int partNumberMarker, int limit, CancellationToken ct);
+    Task<ListPage<MultipartUpload>> ListUploadsAsync(string bucket, string prefix, string? keyMarker, string? uploadIdMarker, int limit, CancellationToken ct);
+    /// <summary>
+    /// Atomically turns an upload into an object: stores <paramref name="record"/>, removes the upload,
+    /// and marks the parts not used by the object (and a replaced object) as garbage.
+    /// False when the upload no longer exists.
+    /// </summary>
+    Task<bool> CompleteUploadAsync(string uploadId, ObjectRecord record, CancellationToken ct);
+    /// <summary>Removes the upload; its parts become garbage. False when it did not exist.</summary>
+    Task<bool> AbortUploadAsync(string bucket, string uploadId, CancellationToken ct);
+
+    /// <summary>Segments no longer referenced, waiting for their blobs to be deleted.</summary>
+    Task<IReadOnlyList<DataSegment>> ListGarbageAsync(int limit, CancellationToken ct);
+    Task ForgetGarbageAsync(IReadOnlyList<DataSegment> segments, CancellationToken ct);
+}

@@ -1,0 +1,448 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace CloudSecReq.Gateway.Metadata.Sqlite;
+
+/// <summary>
+/// The embedded metadata engine: one SQLite file in WAL mode with <c>secure_delete</c> on (so that
+/// deleted rows are overwritten, not left in free pages) and <c>synchronous=FULL</c> (a commit is
+/// durable before the client hears 200). Keys compare as UTF-8 bytes, which is S3's listing order.
+/// </summary>
+internal sealed class SqliteMetadataStore : IMetadataStore
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.General);
+    private readonly string _connectionString;
+    // One writer at a time inside this process: SQLite would serialise them anyway, but its busy
+    // retry sleeps for whole intervals. Other processes (csr admin commands) still meet busy_timeout.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    private SqliteMetadataStore(string connectionString) => _connectionString = connectionString;
+
+    /// <summary>Opens (creating if needed) the database file at <paramref name="path"/>.</summary>
+    public static async Task<SqliteMetadataStore> OpenAsync(string path, CancellationToken ct)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Cache = SqliteCacheMode.Private, Pooling = true };
+        var store = new SqliteMetadataStore(builder.ToString());
+        await using var connection = await store.OpenConnectionAsync(ct);
+        await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
+        await ExecAsync(connection, null, Schema, ct);
+        return store;
+    }
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS users(tenant_id TEXT NOT NULL, name TEXT NOT NULL, is_root INTEGER NOT NULL, policy TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(tenant_id, name));
+        CREATE TABLE IF NOT EXISTS access_keys(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_name TEXT NOT NULL, secret BLOB NOT NULL, active INTEGER NOT NULL, created_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, region TEXT NOT NULL, created_at INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS buckets_by_tenant ON buckets(tenant_id, name);
+        CREATE TABLE IF NOT EXISTS objects(bucket TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
+        CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, props TEXT NOT NULL, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS garbage(volume_id TEXT NOT NULL, blob_id TEXT NOT NULL, length INTEGER NOT NULL, PRIMARY KEY(volume_id, blob_id)) WITHOUT ROWID;
+        """;
+
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        await ExecAsync(connection, null, "PRAGMA secure_delete=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;", ct);
+        return connection;
+    }
+
+    private static async Task<int> ExecAsync(SqliteConnection c, SqliteTransaction? tx, string sql, CancellationToken ct, params (string Name, object? Value)[] args)
+    {
+        await using var cmd = Command(c, tx, sql, args);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return cmd;
+    }
+
+    private async Task<List<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> map, CancellationToken ct, params (string, object?)[] args)
+    {
+        await using var c = await OpenConnectionAsync(ct);
+        await using var cmd = Command(c, null, sql, args);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(map(reader));
+        }
+        return list;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE) and commits it.</summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var c = await OpenConnectionAsync(ct);
+            await using var tx = c.BeginTransaction(deferred: false);
+            var result = await work(c, tx);
+            await tx.CommitAsync(ct);
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, s_json);
+    private static T FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, s_json)!;
+
+    // ---- tenants, users, access keys ----
+
+    public Task CreateTenantAsync(Tenant tenant, User root, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await ExecAsync(c, tx, "INSERT INTO tenants(id, name, account_id, created_at) VALUES($id, $name, $acct, $t)", ct,
+            ("$id", tenant.Id), ("$name", tenant.Name), ("$acct", tenant.AccountId), ("$t", Ms(tenant.CreatedAt)));
+        await InsertUserAsync(c, tx, root, ct);
+        return true;
+    }, ct);
+
+    private static Task<int> InsertUserAsync(SqliteConnection c, SqliteTransaction tx, User user, CancellationToken ct) =>
+        ExecAsync(c, tx, "INSERT INTO users(tenant_id, name, is_root, policy, created_at) VALUES($t, $n, $r, $p, $c)", ct,
+            ("$t", user.TenantId), ("$n", user.Name), ("$r", user.IsRoot ? 1 : 0), ("$p", Json(user.Policy)), ("$c", Ms(user.CreatedAt)));
+
+    private static Tenant ReadTenant(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)));
+
+    public async Task<Tenant?> GetTenantAsync(string tenantId, CancellationToken ct) =>
+        (await QueryAsync("SELECT id, name, account_id, created_at FROM tenants WHERE id=$id", ReadTenant, ct, ("$id", tenantId))).FirstOrDefault();
+
+    public async Task<Tenant?> FindTenantByNameAsync(string name, CancellationToken ct) =>
+        (await QueryAsync("SELECT id, name, account_id, created_at FROM tenants WHERE name=$n", ReadTenant, ct, ("$n", name))).FirstOrDefault();
+
+    public async Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken ct) =>
+        await QueryAsync("SELECT id, name, account_id, created_at FROM tenants ORDER BY name", ReadTenant, ct);
+
+    public Task<bool> CreateUserAsync(User user, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await using var check = Command(c, tx, "SELECT 1 FROM users WHERE tenant_id=$t AND name=$n", ("$t", user.TenantId), ("$n", user.Name));
+        if (await check.ExecuteScalarAsync(ct) is not null)
+        {
+            return false;
+        }
+        await InsertUserAsync(c, tx, user, ct);
+        return true;
+    }, ct);
+
+    private static User ReadUser(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, FromJson<UserPolicy>(r.GetString(3)), Time(r.GetInt64(4)));
+
+    public async Task<User?> GetUserAsync(string tenantId, string name, CancellationToken ct) =>
+        (await QueryAsync("SELECT tenant_id, name, is_root, policy, created_at FROM users WHERE tenant_id=$t AND name=$n", ReadUser, ct,
+            ("$t", tenantId), ("$n", name))).FirstOrDefault();
+
+    public async Task<IReadOnlyList<User>> ListUsersAsync(string tenantId, CancellationToken ct) =>
+        await QueryAsync("SELECT tenant_id, name, is_root, policy, created_at FROM users WHERE tenant_id=$t ORDER BY name", ReadUser, ct, ("$t", tenantId));
+
+    public Task CreateAccessKeyAsync(AccessKey k, CancellationToken ct) => WriteAsync(async (c, tx) =>
+        await ExecAsync(c, tx, "INSERT INTO access_keys(id, tenant_id, user_name, secret, active, created_at) VALUES($id, $t, $u, $s, $a, $c)", ct,
+            ("$id", k.AccessKeyId), ("$t", k.TenantId), ("$u", k.UserName), ("$s", k.ProtectedSecret), ("$a", k.Active ? 1 : 0), ("$c", Ms(k.CreatedAt))), ct);
+
+    private static AccessKey ReadAccessKey(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), (byte[])r.GetValue(3), r.GetInt64(4) != 0, Time(r.GetInt64(5)));
+
+    public async Task<AccessKey?> GetAccessKeyAsync(string accessKeyId, CancellationToken ct) =>
+        (await QueryAsync("SELECT id, tenant_id, user_name, secret, active, created_at FROM access_keys WHERE id=$id", ReadAccessKey, ct, ("$id", accessKeyId))).FirstOrDefault();
+
+    public async Task<IReadOnlyList<AccessKey>> ListAccessKeysAsync(string tenantId, CancellationToken ct) =>
+        await QueryAsync("SELECT id, tenant_id, user_name, secret, active, created_at FROM access_keys WHERE tenant_id=$t ORDER BY user_name, id", ReadAccessKey, ct, ("$t", tenantId));
+
+    // ---- buckets ----
+
+    public Task<BucketCreateResult> CreateBucketAsync(Bucket bucket, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await using var check = Command(c, tx, "SELECT tenant_id FROM buckets WHERE name=$n", ("$n", bucket.Name));
+        if (await check.ExecuteScalarAsync(ct) is string owner)
+        {
+            return owner == bucket.TenantId ? BucketCreateResult.AlreadyOwnedByYou : BucketCreateResult.AlreadyExists;
+        }
+        await ExecAsync(c, tx, "INSERT INTO buckets(name, tenant_id, region, created_at) VALUES($n, $t, $r, $c)", ct,
+            ("$n", bucket.Name), ("$t", bucket.TenantId), ("$r", bucket.Region), ("$c", Ms(bucket.CreatedAt)));
+        return BucketCreateResult.Created;
+    }, ct);
+
+    private static Bucket ReadBucket(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)));
+
+    public async Task<Bucket?> GetBucketAsync(string name, CancellationToken ct) =>
+        (await QueryAsync("SELECT name, tenant_id, region, created_at FROM buckets WHERE name=$n", ReadBucket, ct, ("$n", name))).FirstOrDefault();
+
+    public async Task<IReadOnlyList<Bucket>> ListBucketsAsync(string tenantId, CancellationToken ct) =>
+        await QueryAsync("SELECT name, tenant_id, region, created_at FROM buckets WHERE tenant_id=$t ORDER BY name", ReadBucket, ct, ("$t", tenantId));
+
+    public Task<bool> DeleteBucketAsync(string name, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await using var check = Command(c, tx, "SELECT 1 FROM objects WHERE bucket=$b LIMIT 1", ("$b", name));
+        if (await check.ExecuteScalarAsync(ct) is not null)
+        {
+            return false;
+        }
+        await using (var uploads = Command(c, tx, "SELECT upload_id FROM uploads WHERE bucket=$b", ("$b", name)))
+        await using (var reader = await uploads.ExecuteReaderAsync(ct))
+        {
+            var ids = new List<string>();
+            while (await reader.ReadAsync(ct))
+            {
+                ids.Add(reader.GetString(0));
+            }
+            await reader.DisposeAsync();
+            foreach (var id in ids)
+            {
+                await DropUploadAsync(c, tx, id, keep: null, ct);
+            }
+        }
+        await ExecAsync(c, tx, "DELETE FROM buckets WHERE name=$b", ct, ("$b", name));
+        return true;
+    }, ct);
+
+    // ---- objects ----
+
+    public async Task<ObjectRecord?> GetObjectAsync(string bucket, string key, CancellationToken ct) =>
+        (await QueryAsync("SELECT props FROM objects WHERE bucket=$b AND key=$k", r => FromJson<ObjectRecord>(r.GetString(0)), ct,
+            ("$b", bucket), ("$k", key))).FirstOrDefault();
+
+    public Task PutObjectAsync(ObjectRecord record, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await ReplaceObjectAsync(c, tx, record, ct);
+        return true;
+    }, ct);
+
+    private static async Task ReplaceObjectAsync(SqliteConnection c, SqliteTransaction tx, ObjectRecord record, CancellationToken ct)
+    {
+        var old = await ReadObjectAsync(c, tx, record.Bucket, record.Key, ct);
+        if (old is not null)
+        {
+            await AddGarbageAsync(c, tx, old.Segments.Except(record.Segments), ct);
+        }
+        await ExecAsync(c, tx, "INSERT OR REPLACE INTO objects(bucket, key, props) VALUES($b, $k, $p)", ct,
+            ("$b", record.Bucket), ("$k", record.Key), ("$p", Json(record)));
+    }
+
+    private static async Task<ObjectRecord?> ReadObjectAsync(SqliteConnection c, SqliteTransaction tx, string bucket, string key, CancellationToken ct)
+    {
+        await using var cmd = Command(c, tx, "SELECT props FROM objects WHERE bucket=$b AND key=$k", ("$b", bucket), ("$k", key));
+        return await cmd.ExecuteScalarAsync(ct) is string json ? FromJson<ObjectRecord>(json) : null;
+    }
+
+    private static async Task AddGarbageAsync(SqliteConnection c, SqliteTransaction tx, IEnumerable<DataSegment> segments, CancellationToken ct)
+    {
+        foreach (var s in segments)
+        {
+            await ExecAsync(c, tx, "INSERT OR IGNORE INTO garbage(volume_id, blob_id, length) VALUES($v, $b, $l)", ct,
+                ("$v", s.VolumeId), ("$b", s.BlobId), ("$l", s.Length));
+        }
+    }
+
+    public Task<bool> DeleteObjectAsync(string bucket, string key, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        var old = await ReadObjectAsync(c, tx, bucket, key, ct);
+        if (old is null)
+        {
+            return false;
+        }
+        await AddGarbageAsync(c, tx, old.Segments, ct);
+        await ExecAsync(c, tx, "DELETE FROM objects WHERE bucket=$b AND key=$k", ct, ("$b", bucket), ("$k", key));
+        return true;
+    }, ct);
+
+    public Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        var old = await ReadObjectAsync(c, tx, bucket, key, ct);
+        if (old is null)
+        {
+            return false;
+        }
+        await ExecAsync(c, tx, "UPDATE objects SET props=$p WHERE bucket=$b AND key=$k", ct,
+            ("$b", bucket), ("$k", key), ("$p", Json(old with { Tags = tags })));
+        return true;
+    }, ct);
+
+    public async Task<ListPage<ObjectRecord>> ListObjectsAsync(string bucket, string prefix, string? startAfter, int limit, CancellationToken ct)
+    {
+        var sql = new StringBuilder("SELECT props FROM objects WHERE bucket=$b");
+        var args = new List<(string, object?)> { ("$b", bucket) };
+        var lower = startAfter is not null && string.CompareOrdinal(startAfter, prefix) >= 0 ? startAfter : null;
+        if (lower is not null)
+        {
+            sql.Append(" AND key > $after");
+            args.Add(("$after", lower));
+        }
+        if (prefix.Length > 0)
+        {
+            sql.Append(" AND key >= $prefix");
+            args.Add(("$prefix", prefix));
+            if (KeyOrder.PrefixUpperBound(prefix) is { } upper)
+            {
+                sql.Append(" AND key < $upper");
+                args.Add(("$upper", upper));
+            }
+        }
+        sql.Append(" ORDER BY key LIMIT $limit");
+        args.Add(("$limit", limit + 1));
+        var rows = await QueryAsync(sql.ToString(), r => FromJson<ObjectRecord>(r.GetString(0)), ct, args.ToArray());
+        var truncated = rows.Count > limit;
+        if (truncated)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        return new ListPage<ObjectRecord>(rows, truncated);
+    }
+
+    public async Task<bool> BucketHasObjectsAsync(string bucket, CancellationToken ct) =>
+        (await QueryAsync("SELECT 1 FROM objects WHERE bucket=$b LIMIT 1", r => true, ct, ("$b", bucket))).Count > 0;
+
+    // ---- multipart ----
+
+    public Task CreateUploadAsync(MultipartUpload upload, CancellationToken ct) => WriteAsync(async (c, tx) =>
+        await ExecAsync(c, tx, "INSERT INTO uploads(upload_id, bucket, key, props) VALUES($u, $b, $k, $p)", ct,
+            ("$u", upload.UploadId), ("$b", upload.Bucket), ("$k", upload.Key), ("$p", Json(upload))), ct);
+
+    public async Task<MultipartUpload?> GetUploadAsync(string bucket, string uploadId, CancellationToken ct) =>
+        (await QueryAsync("SELECT props FROM uploads WHERE upload_id=$u AND bucket=$b", r => FromJson<MultipartUpload>(r.GetString(0)), ct,
+            ("$u", uploadId), ("$b", bucket))).FirstOrDefault();
+
+    public Task<bool> PutPartAsync(UploadPart part, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await using (var check = Command(c, tx, "SELECT 1 FROM uploads WHERE upload_id=$u", ("$u", part.UploadId)))
+        {
+            if (await check.ExecuteScalarAsync(ct) is null)
+            {
+                return false;
+            }
+        }
+        await using (var old = Command(c, tx, "SELECT props FROM parts WHERE upload_id=$u AND part_number=$n", ("$u", part.UploadId), ("$n", part.PartNumber)))
+        {
+            if (await old.ExecuteScalarAsync(ct) is string json)
+            {
+                await AddGarbageAsync(c, tx, [FromJson<UploadPart>(json).Segment], ct);
+            }
+        }
+        await ExecAsync(c, tx, "INSERT OR REPLACE INTO parts(upload_id, part_number, props) VALUES($u, $n, $p)", ct,
+            ("$u", part.UploadId), ("$n", part.PartNumber), ("$p", Json(part)));
+        return true;
+    }, ct);
+
+    public async Task<ListPage<UploadPart>> ListPartsAsync(string uploadId, int partNumberMarker, int limit, CancellationToken ct)
+    {
+        var rows = await QueryAsync("SELECT props FROM parts WHERE upload_id=$u AND part_number > $m ORDER BY part_number LIMIT $l",
+            r => FromJson<UploadPart>(r.GetString(0)), ct, ("$u", uploadId), ("$m", partNumberMarker), ("$l", limit + 1));
+        var truncated = rows.Count > limit;
+        if (truncated)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        return new ListPage<UploadPart>(rows, truncated);
+    }
+
+    public async Task<ListPage<MultipartUpload>> ListUploadsAsync(string bucket, string prefix, string? keyMarker, string? uploadIdMarker, int limit, CancellationToken ct)
+    {
+        var sql = new StringBuilder("SELECT props FROM uploads WHERE bucket=$b");
+        var args = new List<(string, object?)> { ("$b", bucket) };
+        if (keyMarker is not null)
+        {
+            sql.Append(uploadIdMarker is null ? " AND key > $km" : " AND (key > $km OR (key = $km AND upload_id > $um))");
+            args.Add(("$km", keyMarker));
+            args.Add(("$um", uploadIdMarker));
+        }
+        if (prefix.Length > 0)
+        {
+            sql.Append(" AND key >= $prefix");
+            args.Add(("$prefix", prefix));
+            if (KeyOrder.PrefixUpperBound(prefix) is { } upper)
+            {
+                sql.Append(" AND key < $upper");
+                args.Add(("$upper", upper));
+            }
+        }
+        sql.Append(" ORDER BY key, upload_id LIMIT $limit");
+        args.Add(("$limit", limit + 1));
+        var rows = await QueryAsync(sql.ToString(), r => FromJson<MultipartUpload>(r.GetString(0)), ct, args.ToArray());
+        var truncated = rows.Count > limit;
+        if (truncated)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        return new ListPage<MultipartUpload>(rows, truncated);
+    }
+
+    public Task<bool> CompleteUploadAsync(string uploadId, ObjectRecord record, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await using (var check = Command(c, tx, "SELECT 1 FROM uploads WHERE upload_id=$u", ("$u", uploadId)))
+        {
+            if (await check.ExecuteScalarAsync(ct) is null)
+            {
+                return false;
+            }
+        }
+        await DropUploadAsync(c, tx, uploadId, keep: record.Segments, ct);
+        await ReplaceObjectAsync(c, tx, record, ct);
+        return true;
+    }, ct);
+
+    public Task<bool> AbortUploadAsync(string bucket, string uploadId, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await using (var check = Command(c, tx, "SELECT 1 FROM uploads WHERE upload_id=$u AND bucket=$b", ("$u", uploadId), ("$b", bucket)))
+        {
+            if (await check.ExecuteScalarAsync(ct) is null)
+            {
+                return false;
+            }
+        }
+        await DropUploadAsync(c, tx, uploadId, keep: null, ct);
+        return true;
+    }, ct);
+
+    private static async Task DropUploadAsync(SqliteConnection c, SqliteTransaction tx, string uploadId, IReadOnlyList<DataSegment>? keep, CancellationToken ct)
+    {
+        var segments = new List<DataSegment>();
+        await using (var parts = Command(c, tx, "SELECT props FROM parts WHERE upload_id=$u", ("$u", uploadId)))
+        await using (var reader = await parts.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                segments.Add(FromJson<UploadPart>(reader.GetString(0)).Segment);
+            }
+        }
+        await AddGarbageAsync(c, tx, keep is null ? segments : segments.Except(keep), ct);
+        await ExecAsync(c, tx, "DELETE FROM parts WHERE upload_id=$u", ct, ("$u", uploadId));
+        await ExecAsync(c, tx, "DELETE FROM uploads WHERE upload_id=$u", ct, ("$u", uploadId));
+    }
+
+    // ---- garbage ----
+
+    public async Task<IReadOnlyList<DataSegment>> ListGarbageAsync(int limit, CancellationToken ct) =>
+        await QueryAsync("SELECT volume_id, blob_id, length FROM garbage LIMIT $l", r => new DataSegment(r.GetString(0), r.GetString(1), r.GetInt64(2)), ct, ("$l", limit));
+
+    public Task ForgetGarbageAsync(IReadOnlyList<DataSegment> segments, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        foreach (var s in segments)
+        {
+            await ExecAsync(c, tx, "DELETE FROM garbage WHERE volume_id=$v AND blob_id=$b", ct, ("$v", s.VolumeId), ("$b", s.BlobId));
+        }
+        return true;
+    }, ct);
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}

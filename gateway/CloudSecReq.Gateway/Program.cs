@@ -1,0 +1,3 @@
+using CloudSecReq.Gateway.Cli;
+
+return await CsrCommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,96 @@
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.S3.Xml;
+
+namespace CloudSecReq.Gateway.S3.Handlers;
+
+/// <summary>ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning.</summary>
+internal sealed class BucketHandlers(S3Services s)
+{
+    public async Task ListBucketsAsync(S3Request req)
+    {
+        var policy = req.Principal.User.Policy;
+        var buckets = (await s.Store.ListBucketsAsync(req.Principal.Tenant.Id, req.Aborted)).Where(b => policy.AllowsBucket(b.Name)).ToList();
+        await S3Xml.WriteAsync(req.Response, "ListAllMyBucketsResult", w =>
+        {
+            WriteOwner(w, req.Principal.Tenant);
+            w.WriteStartElement("Buckets");
+            foreach (var b in buckets)
+            {
+                w.WriteStartElement("Bucket");
+                w.WriteElementString("Name", b.Name);
+                w.WriteElementString("CreationDate", S3Xml.Time(b.CreatedAt));
+                w.WriteElementString("BucketRegion", b.Region);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+        });
+    }
+
+    internal static void WriteOwner(System.Xml.XmlWriter w, Tenant tenant)
+    {
+        w.WriteStartElement("Owner");
+        w.WriteElementString("ID", tenant.Id);
+        w.WriteElementString("DisplayName", tenant.Name);
+        w.WriteEndElement();
+    }
+
+    public async Task CreateBucketAsync(S3Request req)
+    {
+        var ct = req.Aborted;
+        var name = req.BucketName;
+        if (BucketNaming.Problem(name) is { } problem)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidBucketName, problem).With("BucketName", name);
+        }
+        S3Authorizer.AuthorizeCreate(req.Principal, name);
+        var body = await BodyIngest.ReadSmallAsync(req, 64 * 1024, ct);
+        if (body.Length > 0)
+        {
+            var doc = S3Xml.Parse(body);
+            var constraint = doc.ChildValue("LocationConstraint");
+            if (!string.IsNullOrEmpty(constraint) && constraint != s.Region)
+            {
+                throw new S3Exception(S3ErrorCode.InvalidLocationConstraint,
+                    $"The {constraint} location constraint is incompatible for the region specific endpoint this request was sent to.");
+            }
+        }
+        var result = await s.Store.CreateBucketAsync(new Bucket(name, req.Principal.Tenant.Id, s.Region, s.Clock.GetUtcNow()), ct);
+        switch (result)
+        {
+            case BucketCreateResult.AlreadyOwnedByYou:
+                throw new S3Exception(S3ErrorCode.BucketAlreadyOwnedByYou).With("BucketName", name);
+            case BucketCreateResult.AlreadyExists:
+                throw new S3Exception(S3ErrorCode.BucketAlreadyExists).With("BucketName", name);
+        }
+        req.Response.Headers.Location = "/" + name;
+        req.Response.StatusCode = 200;
+    }
+
+    public Task HeadBucketAsync(S3Request req)
+    {
+        req.Response.Headers["x-amz-bucket-region"] = req.Bucket!.Region;
+        req.Response.StatusCode = 200;
+        return Task.CompletedTask;
+    }
+
+    public async Task DeleteBucketAsync(S3Request req)
+    {
+        if (!await s.Store.DeleteBucketAsync(req.BucketName, req.Aborted))
+        {
+            throw new S3Exception(S3ErrorCode.BucketNotEmpty).With("BucketName", req.BucketName);
+        }
+        await s.Garbage.CollectAsync(req.Aborted);
+        req.Response.StatusCode = 204;
+    }
+
+    public Task GetBucketLocationAsync(S3Request req)
+    {
+        // AWS answers an empty LocationConstraint for us-east-1.
+        var region = req.Bucket!.Region == "us-east-1" ? "" : req.Bucket.Region;
+        return S3Xml.WriteAsync(req.Response, "LocationConstraint", w => w.WriteString(region));
+    }
+
+    public Task GetBucketVersioningAsync(S3Request req) =>
+        // Versioning is not offered yet: every bucket is unversioned (an empty configuration).
+        S3Xml.WriteAsync(req.Response, "VersioningConfiguration", _ => { });
+}

@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Xml;
+using CloudSecReq.Gateway.Checksums;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.S3.Xml;
+
+namespace CloudSecReq.Gateway.S3.Handlers;
+
+/// <summary>CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts.</summary>
+internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
+{
+    public async Task CreateMultipartUploadAsync(S3Request req)
+    {
+        string? algorithm = null;
+        if (req.Header("x-amz-checksum-algorithm") is { } named)
+        {
+            if (!ChecksumNames.TryParse(named, out var a))
+            {
+                throw new S3Exception(S3ErrorCode.InvalidRequest, "Checksum algorithm provided is unsupported.");
+            }
+            algorithm = ChecksumNames.WireName(a);
+        }
+        var upload = new MultipartUpload
+        {
+            UploadId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
+            Bucket = req.BucketName,
+            Key = req.Key,
+            Initiated = s.Clock.GetUtcNow(),
+            InitiatorTenantId = req.Principal.Tenant.Id,
+            InitiatorUser = req.Principal.User.Name,
+            Headers = ObjectRequestHeaders.ContentHeaders(req.Request),
+            UserMetadata = ObjectRequestHeaders.UserMetadata(req.Request),
+            Tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")),
+            ChecksumAlgorithm = algorithm,
+            StorageClass = req.Header("x-amz-storage-class") ?? "STANDARD",
+        };
+        await s.Store.CreateUploadAsync(upload, req.Aborted);
+        if (algorithm is not null)
+        {
+            req.Response.Headers["x-amz-checksum-algorithm"] = algorithm;
+        }
+        await S3Xml.WriteAsync(req.Response, "InitiateMultipartUploadResult", w =>
+        {
+            w.WriteElementString("Bucket", upload.Bucket);
+            w.WriteElementString("Key", upload.Key);
+            w.WriteElementString("UploadId", upload.UploadId);
+        });
+    }
+
+    private async Task<MultipartUpload> UploadAsync(S3Request req)
+    {
+        var uploadId = req.Query("uploadId") ?? "";
+        var upload = await s.Store.GetUploadAsync(req.BucketName, uploadId, req.Aborted);
+        if (upload is null || upload.Key != req.Key)
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", uploadId);
+        }
+        return upload;
+    }
+
+    private static int PartNumber(S3Request req)
+    {
+        if (!int.TryParse(req.Query("partNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > S3Services.MaxPartNumber)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber");
+        }
+        return n;
+    }
+
+    public async Task UploadPartAsync(S3Request req)
+    {
+        var ct = req.Aborted;
+        var partNumber = PartNumber(req);
+        var upload = await UploadAsync(req);
+        ChecksumAlgorithm? algorithm = upload.ChecksumAlgorithm is { } name && ChecksumNames.TryParse(name, out var a) ? a : null;
+        IngestResult ingest;
+        DataSegment segment;
+        await using (var writer = s.Blobs.Create())
+        {
+            ingest = await BodyIngest.CopyToAsync(req, writer.Stream, S3Services.MaxSinglePutBytes, algorithm, ct);
+            segment = await writer.CommitAsync(ct);
+        }
+        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ingest.ETag, s.Clock.GetUtcNow(), ingest.Checksum, segment);
+        await StorePartAsync(part, ct);
+        req.Response.Headers.ETag = part.ETag;
+        ObjectHandlers.WriteChecksumHeader(req.Response, part.Checksum);
+        req.Response.StatusCode = 200;
+    }
+
+    private async Task StorePartAsync(UploadPart part, CancellationToken ct)
+    {
+        bool stored;
+        try
+        {
+            stored = await s.Store.PutPartAsync(part, CancellationToken.None);
+        }
+        catch
+        {
+            s.Blobs.Delete(part.Segment);
+            throw;
+        }
+        if (!stored)
+        {
+            s.Blobs.Delete(part.Segment);
+            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", part.UploadId);
+        }
+        await s.Garbage.CollectAsync(ct);
+    }
+
+    public async Task UploadPartCopyAsync(S3Request req, S3Authorizer authorizer)
+    {
+        var ct = req.Aborted;
+        var partNumber = PartNumber(req);
+        var upload = await UploadAsync(req);
+        var source = await authorizer.CopySourceAsync(req, ct);
+        Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
+        var range = new ByteRange(0, source.Size);
+        if (req.Header("x-amz-copy-source-range") is { } rangeText)
+        {
+            var parsed = ParseCopyRange(rangeText, source.Size);
+            range = parsed;
+        }
+        if (range.Length > S3Services.MaxSinglePutBytes)
+        {
+            throw new S3Exception(S3ErrorCode.EntityTooLarge);
+        }
+        var (segment, md5) = await objects.CopyBytesAsync(source, range, ct);
+        var part = new UploadPart(upload.UploadId, partNumber, range.Length, "\"" + Convert.ToHexStringLower(md5) + "\"", s.Clock.GetUtcNow(), null, segment);
+        await StorePartAsync(part, ct);
+        await S3Xml.WriteAsync(req.Response, "CopyPartResult", w =>
+        {
+            w.WriteElementString("LastModified", S3Xml.Time(part.LastModified));
+            w.WriteElementString("ETag", part.ETag);
+        });
+    }
+
+    private static ByteRange ParseCopyRange(string text, long size)
+    {
+        // x-amz-copy-source-range must be bytes=first-last, both given and inside the source.
+        if (text.StartsWith("bytes=", StringComparison.Ordinal))
+        {
+            var parts = text[6..].Split('-');
+            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last) && first <= last)
+            {
+                if (last >= size)
+                {
+                    throw new S3Exception(S3ErrorCode.InvalidRange).With("ActualObjectSize", size.ToString(CultureInfo.InvariantCulture));
+                }
+                return new ByteRange(first, last - first + 1);
+            }
+        }
+        throw new S3Exception(S3ErrorCode.InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+            .With("ArgumentName", "x-amz-copy-source-range");
+    }
+
+    public async Task CompleteMultipartUploadAsync(S3Request req)
+    {
+        var ct = req.Aborted;
+        var upload = await UploadAsync(req);
+        var doc = S3Xml.Parse(await BodyIngest.ReadSmallAsync(req, S3Xml.MaxRequestBytes, ct));
+        if (doc.Name.LocalName != "CompleteMultipartUpload")
+        {
+            throw new S3Exception(S3ErrorCode.MalformedXML);
+        }
+        var requested = new List<(int Number, string ETag)>();
+        foreach (var p in doc.Children("Part"))
+        {
+            if (!int.TryParse(p.ChildValue("PartNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || p.ChildValue("ETag") is not { } etag)
+            {
+                throw new S3Exception(S3ErrorCode.MalformedXML);
+            }
+            requested.Add((n, etag));
+        }
+        if (requested.Count == 0)
+        {
+            throw new S3Exception(S3ErrorCode.MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema: it names no parts.");
+        }
+        for (var i = 1; i < requested.Count; i++)
+        {
+            if (requested[i].Number <= requested[i - 1].Number)
+            {
+                throw new S3Exception(S3ErrorCode.InvalidPartOrder);
+            }
+        }
+        var stored = new Dictionary<int, UploadPart>();
+        var marker = 0;
+        while (true)
+        {
+            var page = await s.Store.ListPartsAsync(upload.UploadId, marker, 1000, ct);
+            foreach (var p in page.Items) stored[p.PartNumber] = p;
+            if (!page.IsTruncated) break;
+            marker = page.Items[^1].PartNumber;
+        }
+        var parts = new List<UploadPart>();
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var (number, etag) = requested[i];
+            if (!stored.TryGetValue(number, out var part) || part.ETag.Trim('"') != etag.Trim().Trim('"'))
+            {
+                throw new S3Exception(S3ErrorCode.InvalidPart).With("PartNumber", number.ToString(CultureInfo.InvariantCulture)).With("UploadId", upload.UploadId);
+            }
+            if (i < requested.Count - 1 && part.Size < S3Services.MinPartBytes)
+            {
+                throw new S3Exception(S3ErrorCode.EntityTooSmall).With("PartNumber", number.ToString(CultureInfo.InvariantCulture))
+                    .With("ProposedSize", part.Size.ToString(CultureInfo.InvariantCulture)).With("MinSizeAllowed", S3Services.MinPartBytes.ToString(CultureInfo.InvariantCulture));
+            }
+            parts.Add(part);
+        }
+        using var md5s = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        foreach (var p in parts)
+        {
+            md5s.AppendData(Convert.FromHexString(p.ETag.Trim('"')));
+        }
+        var record = new ObjectRecord
+        {
+            Bucket = upload.Bucket,
+            Key = upload.Key,
+            Size = parts.Sum(p => p.Size),
+            ETag = $"\"{Convert.ToHexStringLower(md5s.GetHashAndReset())}-{parts.Count}\"",
+            LastModified = s.Clock.GetUtcNow(),
+            Headers = upload.Headers,
+            UserMetadata = upload.UserMetadata,
+            Tags = upload.Tags,
+            Checksum = CompositeChecksum(upload, parts),
+            Segments = parts.Select(p => p.Segment).ToList(),
+            StorageClass = upload.StorageClass,
+            PartsCount = parts.Count,
+            PartSizes = parts.Select(p => p.Size).ToList(),
+        };
+        if (!await s.Store.CompleteUploadAsync(upload.UploadId, record, ct))
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId);
+        }
+        await s.Garbage.CollectAsync(ct);
+        var location = $"{req.Request.Scheme}://{req.Request.Host}/{upload.Bucket}/{Uri.EscapeDataString(upload.Key)}";
+        await S3Xml.WriteAsync(req.Response, "CompleteMultipartUploadResult", w =>
+        {
+            w.WriteElementString("Location", location);
+            w.WriteElementString("Bucket", upload.Bucket);
+            w.WriteElementString("Key", upload.Key);
+            w.WriteElementString("ETag", record.ETag);
+            if (record.Checksum is not null)
+            {
+                w.WriteElementString("Checksum" + record.Checksum.Algorithm, record.Checksum.Value);
+                w.WriteElementString("ChecksumType", record.Checksum.Type);
+            }
+        });
+    }
+
+    /// <summary>S3's composite checksum: the checksum of the parts' checksums, suffixed with -N.</summary>
+    private static ObjectChecksum? CompositeChecksum(MultipartUpload upload, List<UploadPart> parts)
+    {
+        if (upload.ChecksumAlgorithm is null || !ChecksumNames.TryParse(upload.ChecksumAlgorithm, out var a) || parts.Any(p => p.Checksum is null))
+        {
+            return null;
+        }
+        using var c = new StreamChecksum(a);
+        foreach (var p in parts)
+        {
+            c.Append(Convert.FromBase64String(p.Checksum!.Value));
+        }
+        return new ObjectChecksum(upload.ChecksumAlgorithm, $"{c.GetBase64()}-{parts.Count}", "COMPOSITE");
+    }
+
+    public async Task AbortMultipartUploadAsync(S3Request req)
+    {
+        var uploadId = req.Query("uploadId") ?? "";
+        if (!await s.Store.AbortUploadAsync(req.BucketName, uploadId, req.Aborted))
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", uploadId);
+        }
+        await s.Garbage.CollectAsync(req.Aborted);
+        req.Response.StatusCode = 204;
+    }
+
+    public async Task ListPartsAsync(S3Request req)
+    {
+        var upload = await UploadAsync(req);
+        var maxParts = 1000;
+        if (req.Query("max-parts") is { } mp && (!int.TryParse(mp, NumberStyles.None, CultureInfo.InvariantCulture, out maxParts)))
+        {
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Provided max-parts not an integer or within integer range").With("ArgumentName", "max-parts");
+        }
+        maxParts = Math.Min(maxParts, 1000);
+        var marker = 0;
+        if (req.Query("part-number-marker") is { } pm && !int.TryParse(pm, NumberStyles.None, CultureInfo.InvariantCulture, out marker))
+        {
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Provided part-number-marker not an integer or within integer range").With("ArgumentName", "part-number-marker");
+        }
+        var page = await s.Store.ListPartsAsync(upload.UploadId, marker, maxParts, req.Aborted);
+        await S3Xml.WriteAsync(req.Response, "ListPartsResult", w =>
+        {
+            w.WriteElementString("Bucket", upload.Bucket);
+            w.WriteElementString("Key", upload.Key);
+            w.WriteElementString("UploadId", upload.UploadId);
+            WriteInitiator(w, req.Principal.Tenant, upload);
+            BucketHandlers.WriteOwner(w, req.Principal.Tenant);
+            w.WriteElementString("StorageClass", upload.StorageClass);
+            w.WriteElementString("PartNumberMarker", marker.ToString(CultureInfo.InvariantCulture));
+            if (page.Items.Count > 0)
+            {
+                w.WriteElementString("NextPartNumberMarker", page.Items[^1].PartNumber.ToString(CultureInfo.InvariantCulture));
+            }
+            w.WriteElementString("MaxParts", maxParts.ToString(CultureInfo.InvariantCulture));
+            w.WriteElementString("IsTruncated", page.IsTruncated ? "true" : "false");
+            if (upload.ChecksumAlgorithm is not null) w.WriteElementString("ChecksumAlgorithm", upload.ChecksumAlgorithm);
+            foreach (var p in page.Items)
+            {
+                w.WriteStartElement("Part");
+                w.WriteElementString("PartNumber", p.PartNumber.ToString(CultureInfo.InvariantCulture));
+                w.WriteElementString("LastModified", S3Xml.Time(p.LastModified));
+                w.WriteElementString("ETag", p.ETag);
+                w.WriteElementString("Size", p.Size.ToString(CultureInfo.InvariantCulture));
+                if (p.Checksum is not null) w.WriteElementString("Checksum" + p.Checksum.Algorithm, p.Checksum.Value);
+                w.WriteEndElement();
+            }
+        });
+    }
+
+    internal static void WriteInitiator(XmlWriter w, Tenant tenant, MultipartUpload upload)
+    {
+        w.WriteStartElement("Initiator");
+        w.WriteElementString("ID", upload.InitiatorUser == "root" ? tenant.Id : $"arn:aws:iam::{tenant.AccountId}:user/{upload.InitiatorUser}");
+        w.WriteElementString("DisplayName", upload.InitiatorUser);
+        w.WriteEndElement();
+    }
+}

@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using CloudSecReq.Gateway.Checksums;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.S3.Xml;
+using CloudSecReq.Gateway.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace CloudSecReq.Gateway.S3.Handlers;
+
+/// <summary>PutObject, GetObject, HeadObject, CopyObject, DeleteObject, DeleteObjects.</summary>
+internal sealed class ObjectHandlers(S3Services s)
+{
+    public async Task PutObjectAsync(S3Request req)
+    {
+        var ct = req.Aborted;
+        if (req.Request.ContentLength is null && req.Header("x-amz-decoded-content-length") is null && req.Request.Headers.TransferEncoding.Count == 0)
+        {
+            throw new S3Exception(S3ErrorCode.MissingContentLength);
+        }
+        var headers = ObjectRequestHeaders.ContentHeaders(req.Request);
+        var meta = ObjectRequestHeaders.UserMetadata(req.Request);
+        var tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging"));
+        if (req.Header("If-None-Match") == "*" && await s.Store.GetObjectAsync(req.BucketName, req.Key, ct) is not null)
+        {
+            throw new S3Exception(S3ErrorCode.PreconditionFailed).With("Condition", "If-None-Match");
+        }
+        IngestResult ingest;
+        DataSegment segment;
+        await using (var writer = s.Blobs.Create())
+        {
+            ingest = await BodyIngest.CopyToAsync(req, writer.Stream, S3Services.MaxSinglePutBytes, null, ct);
+            segment = await writer.CommitAsync(ct);
+        }
+        var record = new ObjectRecord
+        {
+            Bucket = req.BucketName,
+            Key = req.Key,
+            Size = ingest.Size,
+            ETag = ingest.ETag,
+            LastModified = s.Clock.GetUtcNow(),
+            Headers = headers,
+            UserMetadata = meta,
+            Tags = tags,
+            Checksum = ingest.Checksum,
+            Segments = [segment],
+            StorageClass = StorageClass(req),
+        };
+        await CommitAsync(record, ct);
+        req.Response.Headers.ETag = record.ETag;
+        WriteChecksumHeader(req.Response, record.Checksum);
+        req.Response.StatusCode = 200;
+    }
+
+    /// <summary>Commits object metadata; if that fails the new blobs are removed so nothing is left behind.</summary>
+    private async Task CommitAsync(ObjectRecord record, CancellationToken ct)
+    {
+        try
+        {
+            await s.Store.PutObjectAsync(record, CancellationToken.None);
+        }
+        catch
+        {
+            foreach (var seg in record.Segments)
+            {
+                s.Blobs.Delete(seg);
+            }
+            throw;
+        }
+        await s.Garbage.CollectAsync(ct);
+    }
+
+    private static string StorageClass(S3Request req)
+    {
+        var value = req.Header("x-amz-storage-class");
+        return value switch
+        {
+            null or "" or "STANDARD" => "STANDARD",
+            "REDUCED_REDUNDANCY" or "STANDARD_IA" or "ONEZONE_IA" or "INTELLIGENT_TIERING" => value,
+            _ => throw new S3Exception(S3ErrorCode.InvalidArgument, "The storage class you specified is not valid").With("ArgumentName", "x-amz-storage-class"),
+        };
+    }
+
+    public Task GetObjectAsync(S3Request req) => ReadObjectAsync(req, withBody: true);
+
+    public Task HeadObjectAsync(S3Request req) => ReadObjectAsync(req, withBody: false);
+
+    private async Task ReadObjectAsync(S3Request req, bool withBody)
+    {
+        var ct = req.Aborted;
+        if (req.Query("versionId") is { } v && v != "null")
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchVersion).With("Key", req.Key).With("VersionId", v);
+        }
+        var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, ct)
+            ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+        Preconditions.Check(req.Request, record);
+
+        ByteRange? range;
+        if (req.Query("partNumber") is { } partText)
+        {
+            range = PartRange(record, partText);
+            req.Response.Headers["x-amz-mp-parts-count"] = Math.Max(record.PartsCount, 1).ToString(CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            range = ByteRange.Parse(req.Header("Range"), record.Size);
+        }
+        var response = req.Response;
+        WriteObjectHeaders(response, record, req.Header("x-amz-checksum-mode") == "ENABLED" && range is null);
+        if (withBody)
+        {
+            ApplyResponseOverrides(req);
+        }
+        var offset = range?.Start ?? 0;
+        var length = range?.Length ?? record.Size;
+        if (range is { } r && (r.Start != 0 || r.Length != record.Size || req.Header("Range") is not null))
+        {
+            response.StatusCode = 206;
+            response.Headers.ContentRange = $"bytes {r.Start}-{r.End}/{record.Size}";
+        }
+        else
+        {
+            response.StatusCode = 200;
+        }
+        response.ContentLength = length;
+        if (withBody && length > 0)
+        {
+            await SegmentReader.CopyRangeAsync(s.Blobs, record.Segments, offset, length, response.Body, null, ct);
+        }
+    }
+
+    private static ByteRange PartRange(ObjectRecord record, string partText)
+    {
+        if (!int.TryParse(partText, NumberStyles.None, CultureInfo.InvariantCulture, out var part) || part < 1 || part > S3Services.MaxPartNumber)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber");
+        }
+        if (record.PartsCount == 0)
+        {
+            return part == 1 ? new ByteRange(0, record.Size) : throw new S3Exception(S3ErrorCode.InvalidPart, "The requested partnumber is not satisfiable");
+        }
+        if (part > record.PartSizes.Count)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidPart, "The requested partnumber is not satisfiable");
+        }
+        var start = record.PartSizes.Take(part - 1).Sum();
+        return new ByteRange(start, record.PartSizes[part - 1]);
+    }
+
+    internal static void WriteObjectHeaders(HttpResponse response, ObjectRecord record, bool withChecksum)
+    {
+        var h = response.Headers;
+        h.ETag = record.ETag;
+        h.LastModified = record.LastModified.ToString("r", CultureInfo.InvariantCulture);
+        h.AcceptRanges = "bytes";
+        h.ContentType = record.Headers.ContentType ?? "binary/octet-stream";
+        if (record.Headers.ContentEncoding is { } ce) h.ContentEncoding = ce;
+        if (record.Headers.ContentDisposition is { } cd) h.ContentDisposition = cd;
+        if (record.Headers.ContentLanguage is { } cl) h.ContentLanguage = cl;
+        if (record.Headers.CacheControl is { } cc) h.CacheControl = cc;
+        if (record.Headers.Expires is { } ex) h.Expires = ex;
+        foreach (var (k, v) in record.UserMetadata)
+        {
+            h["x-amz-meta-" + k] = v;
+        }
+        if (record.Tags.Count > 0)
+        {
+            h["x-amz-tagging-count"] = record.Tags.Count.ToString(CultureInfo.InvariantCulture);
+        }
+        if (record.StorageClass != "STANDARD")
+        {
+            h["x-amz-storage-class"] = record.StorageClass;
+        }
+        if (withChecksum)
+        {
+            WriteChecksumHeader(response, record.Checksum);
+        }
+    }
+
+    internal static void WriteChecksumHeader(HttpResponse response, ObjectChecksum? checksum)
+    {
+        if (checksum is not null && ChecksumNames.TryParse(checksum.Algorithm, out var a))
+        {
+            response.Headers[ChecksumNames.HeaderName(a)] = checksum.Value;
+            response.Headers["x-amz-checksum-type"] = checksum.Type;
+        }
+    }
+
+    private static void ApplyResponseOverrides(S3Request req)
+    {
+        var h = req.Response.Headers;
+        foreach (var (query, header) in new[]
+        {
+            ("response-content-type", "Content-Type"), ("response-content-language", "Content-Language"),
+            ("response-expires", "Expires"), ("response-cache-control", "Cache-Control"),
+            ("response-content-disposition", "Content-Disposition"), ("response-content-encoding", "Content-Encoding"),
+        })
+        {
+            if (req.Query(query) is { } value)
+            {
+                h[header] = value;
+            }
+        }
+    }
+
+    public async Task DeleteObjectAsync(S3Request req)
+    {
+        if (req.Query("versionId") is { } v && v != "null")
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchVersion).With("Key", req.Key).With("VersionId", v);
+        }
+        if (await s.Store.DeleteObjectAsync(req.BucketName, req.Key, req.Aborted))
+        {
+            await s.Garbage.CollectAsync(req.Aborted);
+        }
+        req.Response.StatusCode = 204;
+    }
+
+    public async Task DeleteObjectsAsync(S3Request req)
+    {
+        var ct = req.Aborted;
+        var doc = S3Xml.Parse(await BodyIngest.ReadSmallAsync(req, S3Xml.MaxRequestBytes, ct));
+        if (doc.Name.LocalName != "Delete")
+        {
+            throw new S3Exception(S3ErrorCode.MalformedXML);
+        }
+        var quiet = string.Equals(doc.ChildValue("Quiet"), "true", StringComparison.OrdinalIgnoreCase);
+        var objects = doc.Children("Object").Select(o => (Key: o.ChildValue("Key"), VersionId: o.ChildValue("VersionId"))).ToList();
+        if (objects.Count is 0 or > 1000 || objects.Any(o => string.IsNullOrEmpty(o.Key)))
+        {
+            throw new S3Exception(S3ErrorCode.MalformedXML);
+        }
+        var results = new List<(string Key, string? VersionId, S3ErrorCode? Error)>();
+        foreach (var (key, versionId) in objects)
+        {
+            if (versionId is not null && versionId != "null")
+            {
+                results.Add((key!, versionId, S3ErrorCode.NoSuchVersion));
+                continue;
+            }
+            await s.Store.DeleteObjectAsync(req.BucketName, key!, ct);
+            results.Add((key!, versionId, null));
+        }
+        await s.Garbage.CollectAsync(ct);
+        await S3Xml.WriteAsync(req.Response, "DeleteResult", w =>
+        {
+            foreach (var (key, versionId, error) in results)
+            {
+                if (error is { } code)
+                {
+                    w.WriteStartElement("Error");
+                    w.WriteElementString("Key", key);
+                    w.Element("VersionId", versionId);
+                    w.WriteElementString("Code", code.ToString());
+                    w.WriteElementString("Message", S3ErrorTable.Get(code).Message);
+                    w.WriteEndElement();
+                }
+                else if (!quiet)
+                {
+                    w.WriteStartElement("Deleted");
+                    w.WriteElementString("Key", key);
+                    w.Element("VersionId", versionId);
+                    w.WriteEndElement();
+                }
+            }
+        });
+    }
+
+    public async Task CopyObjectAsync(S3Request req, S3Authorizer authorizer)
+    {
+        var ct = req.Aborted;
+        var source = await authorizer.CopySourceAsync(req, ct);
+        Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
+        var directive = req.Header("x-amz-metadata-directive") ?? "COPY";
+        var tagDirective = req.Header("x-amz-tagging-directive") ?? "COPY";
+        if (directive is not ("COPY" or "REPLACE") || tagDirective is not ("COPY" or "REPLACE"))
+        {
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Unknown metadata or tagging directive.").With("ArgumentName", "x-amz-metadata-directive");
+        }
+        var sameObject = source.Bucket == req.BucketName && source.Key == req.Key;
+        if (sameObject && directive == "COPY" && tagDirective == "COPY" && req.Header("x-amz-storage-class") is null)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidRequest,
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+        }
+        if (source.Size > S3Services.MaxSinglePutBytes)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
+        }
+        var headers = directive == "REPLACE" ? ObjectRequestHeaders.ContentHeaders(req.Request) : source.Headers;
+        var meta = directive == "REPLACE" ? ObjectRequestHeaders.UserMetadata(req.Request) : source.UserMetadata;
+        var tags = tagDirective == "REPLACE" ? ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")) : source.Tags;
+        var (segment, md5) = await CopyBytesAsync(source, new ByteRange(0, source.Size), ct);
+        var record = new ObjectRecord
+        {
+            Bucket = req.BucketName,
+            Key = req.Key,
+            Size = source.Size,
+            ETag = "\"" + Convert.ToHexStringLower(md5) + "\"",
+            LastModified = s.Clock.GetUtcNow(),
+            Headers = headers,
+            UserMetadata = meta,
+            Tags = tags,
+            Checksum = source.Checksum is { Type: "FULL_OBJECT" } c ? c : null,
+            Segments = [segment],
+            StorageClass = req.Header("x-amz-storage-class") is not null ? StorageClass(req) : source.StorageClass,
+        };
+        await CommitAsync(record, ct);
+        await S3Xml.WriteAsync(req.Response, "CopyObjectResult", w =>
+        {
+            w.WriteElementString("LastModified", S3Xml.Time(record.LastModified));
+            w.WriteElementString("ETag", record.ETag);
+        });
+    }
+
+    /// <summary>Copies a range of an object's bytes into a new durable blob, hashing them with MD5.</summary>
+    internal async Task<(DataSegment Segment, byte[] Md5)> CopyBytesAsync(ObjectRecord source, ByteRange range, CancellationToken ct)
+    {
+        await using var writer = s.Blobs.Create();
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        await SegmentReader.CopyRangeAsync(s.Blobs, source.Segments, range.Start, range.Length, writer.Stream, md5, ct);
+        var segment = await writer.CommitAsync(ct);
+        return (segment, md5.GetHashAndReset());
+    }
+}

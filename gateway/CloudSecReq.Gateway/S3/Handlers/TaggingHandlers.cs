@@ -1,0 +1,51 @@
+using CloudSecReq.Gateway.S3.Xml;
+
+namespace CloudSecReq.Gateway.S3.Handlers;
+
+/// <summary>PutObjectTagging, GetObjectTagging, DeleteObjectTagging.</summary>
+internal sealed class TaggingHandlers(S3Services s)
+{
+    public async Task PutObjectTaggingAsync(S3Request req)
+    {
+        var doc = S3Xml.Parse(await BodyIngest.ReadSmallAsync(req, 64 * 1024, req.Aborted));
+        var tagSet = doc.Name.LocalName == "Tagging" ? doc.Children("TagSet").FirstOrDefault() : null;
+        if (tagSet is null)
+        {
+            throw new S3Exception(S3ErrorCode.MalformedXML);
+        }
+        var tags = tagSet.Children("Tag").Select(t => new KeyValuePair<string, string>(t.ChildValue("Key") ?? "", t.ChildValue("Value") ?? "")).ToList();
+        ObjectRequestHeaders.ValidateTags(tags);
+        if (!await s.Store.SetObjectTagsAsync(req.BucketName, req.Key, tags, req.Aborted))
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+        }
+        req.Response.StatusCode = 200;
+    }
+
+    public async Task GetObjectTaggingAsync(S3Request req)
+    {
+        var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted)
+            ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+        await S3Xml.WriteAsync(req.Response, "Tagging", w =>
+        {
+            w.WriteStartElement("TagSet");
+            foreach (var (k, v) in record.Tags)
+            {
+                w.WriteStartElement("Tag");
+                w.WriteElementString("Key", k);
+                w.WriteElementString("Value", v);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+        });
+    }
+
+    public async Task DeleteObjectTaggingAsync(S3Request req)
+    {
+        if (!await s.Store.SetObjectTagsAsync(req.BucketName, req.Key, [], req.Aborted))
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+        }
+        req.Response.StatusCode = 204;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using CloudSecReq.Gateway.Auth;
+using CloudSecReq.Gateway.S3.Handlers;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CloudSecReq.Gateway.S3;
+
+/// <summary>
+/// The whole S3 request path in one place: limits → route → SigV4 → policy → handler → error
+/// writer. Every request gets a request id that is in the response and in the log line.
+/// </summary>
+internal sealed class S3Dispatcher(
+    S3Router router,
+    SigV4Verifier verifier,
+    S3Authorizer authorizer,
+    BucketHandlers buckets,
+    ObjectHandlers objects,
+    ListHandlers lists,
+    MultipartHandlers multipart,
+    TaggingHandlers tagging,
+    ILogger<S3Dispatcher> log)
+{
+    public async Task HandleAsync(HttpContext http)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        http.Response.Headers["x-amz-request-id"] = requestId;
+        http.Response.Headers["x-amz-id-2"] = requestId;
+        S3Operation operation = S3Operation.Unsupported;
+        string? accessKeyId = null;
+        string? bucket = null;
+        try
+        {
+            var route = router.Route(http.Request);
+            operation = route.Operation;
+            bucket = route.Bucket;
+            var auth = await verifier.VerifyAsync(http.Request, "s3", null, http.RequestAborted);
+            accessKeyId = auth.Principal.AccessKeyId;
+            if (route.Operation == S3Operation.Unsupported)
+            {
+                throw new S3Exception(S3ErrorCode.NotImplemented);
+            }
+            var request = new S3Request(http, requestId, route, auth);
+            if (route.Operation is not (S3Operation.ListBuckets or S3Operation.CreateBucket))
+            {
+                request.Bucket = await authorizer.AuthorizeBucketAsync(auth.Principal, request.BucketName, S3OperationInfo.IsWrite(route.Operation), http.RequestAborted);
+            }
+            await DispatchAsync(request);
+        }
+        catch (S3Exception e)
+        {
+            await WriteErrorAsync(http, e, requestId);
+        }
+        catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is ConnectionResetException or BadHttpRequestException)
+        {
+            // The client went away or sent a broken body mid-request: nothing was committed.
+            log.LogInformation("{RequestId} {Operation} aborted by the client: {Reason}", requestId, operation, e.GetType().Name);
+            await WriteErrorAsync(http, new S3Exception(S3ErrorCode.IncompleteBody), requestId);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "{RequestId} {Operation} failed", requestId, operation);
+            await WriteErrorAsync(http, new S3Exception(S3ErrorCode.InternalError), requestId);
+        }
+        finally
+        {
+            log.LogInformation("{RequestId} {Method} {Operation} bucket={Bucket} key-id={AccessKeyId} status={Status} {ElapsedMs:F1}ms",
+                requestId, http.Request.Method, operation, bucket, accessKeyId, http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private Task DispatchAsync(S3Request r) => r.Route.Operation switch
+    {
+        S3Operation.ListBuckets => buckets.ListBucketsAsync(r),
+        S3Operation.CreateBucket => buckets.CreateBucketAsync(r),
+        S3Operation.HeadBucket => buckets.HeadBucketAsync(r),
+        S3Operation.DeleteBucket => buckets.DeleteBucketAsync(r),
+        S3Operation.GetBucketLocation => buckets.GetBucketLocationAsync(r),
+        S3Operation.GetBucketVersioning => buckets.GetBucketVersioningAsync(r),
+        S3Operation.ListObjects => lists.ListObjectsAsync(r),
+        S3Operation.ListObjectsV2 => lists.ListObjectsV2Async(r),
+        S3Operation.ListObjectVersions => lists.ListObjectVersionsAsync(r),
+        S3Operation.ListMultipartUploads => lists.ListMultipartUploadsAsync(r),
+        S3Operation.DeleteObjects => objects.DeleteObjectsAsync(r),
+        S3Operation.PutObject => objects.PutObjectAsync(r),
+        S3Operation.CopyObject => objects.CopyObjectAsync(r, authorizer),
+        S3Operation.GetObject => objects.GetObjectAsync(r),
+        S3Operation.HeadObject => objects.HeadObjectAsync(r),
+        S3Operation.DeleteObject => objects.DeleteObjectAsync(r),
+        S3Operation.CreateMultipartUpload => multipart.CreateMultipartUploadAsync(r),
+        S3Operation.UploadPart => multipart.UploadPartAsync(r),
+        S3Operation.UploadPartCopy => multipart.UploadPartCopyAsync(r, authorizer),
+        S3Operation.CompleteMultipartUpload => multipart.CompleteMultipartUploadAsync(r),
+        S3Operation.AbortMultipartUpload => multipart.AbortMultipartUploadAsync(r),
+        S3Operation.ListParts => multipart.ListPartsAsync(r),
+        S3Operation.PutObjectTagging => tagging.PutObjectTaggingAsync(r),
+        S3Operation.GetObjectTagging => tagging.GetObjectTaggingAsync(r),
+        S3Operation.DeleteObjectTagging => tagging.DeleteObjectTaggingAsync(r),
+        _ => throw new S3Exception(S3ErrorCode.NotImplemented),
+    };
+
+    private static async Task WriteErrorAsync(HttpContext http, S3Exception error, string requestId)
+    {
+        if (http.Response.HasStarted)
+        {
+            // Too late for an error document: cut the connection so the client sees a failure, not a short body.
+            http.Abort();
+            return;
+        }
+        http.Response.Clear();
+        http.Response.Headers["x-amz-request-id"] = requestId;
+        http.Response.Headers["x-amz-id-2"] = requestId;
+        try
+        {
+            await S3ErrorWriter.WriteAsync(http, error, requestId);
+        }
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using CloudSecReq.Gateway.Metadata;
+
+namespace CloudSecReq.Gateway.Storage;
+
+/// <summary>
+/// A blob being written: bytes go to a temporary file on one volume; <see cref="CommitAsync"/>
+/// flushes it to disk and moves it into place. Disposing an uncommitted writer deletes the
+/// temporary file, so a failed or interrupted write leaves nothing behind. Not thread-safe.
+/// </summary>
+internal sealed class BlobWriter : IAsyncDisposable
+{
+    private readonly Volume _volume;
+    private readonly string _tempPath;
+    private readonly FileStream _file;
+    private bool _committed;
+
+    public BlobWriter(Volume volume)
+    {
+        _volume = volume;
+        BlobId = Guid.NewGuid().ToString("N");
+        _tempPath = Path.Combine(volume.TempDirectory, BlobId);
+        _file = new FileStream(_tempPath, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+            BufferSize = 0,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+    }
+
+    public string BlobId { get; }
+
+    /// <summary>The stream to write the blob's bytes to.</summary>
+    public Stream Stream => _file;
+
+    /// <summary>Makes the blob durable and returns where it is. After this, disposing keeps it.</summary>
+    public async Task<DataSegment> CommitAsync(CancellationToken ct)
+    {
+        await _file.FlushAsync(ct);
+        _file.Flush(flushToDisk: true);
+        var length = _file.Length;
+        await _file.DisposeAsync();
+        var finalPath = _volume.BlobPath(BlobId);
+        var dir = Path.GetDirectoryName(finalPath)!;
+        Directory.CreateDirectory(dir);
+        File.Move(_tempPath, finalPath);
+        Fsync.Directory(dir);
+        _committed = true;
+        return new DataSegment(_volume.Id, BlobId, length);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _file.DisposeAsync();
+        if (!_committed)
+        {
+            try
+            {
+                File.Delete(_tempPath);
+            }
+            catch (IOException)
+            {
+                // Left for the start-up sweep of tmp/.
+            }
+        }
+    }
+}
