@@ -65,20 +65,168 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         byte* o1 = outputs[1];
         byte* o2 = outputs[2];
         byte* o3 = outputs[3];
-        for (nint offset = 0; offset < vectorBytes; offset += TOps.Width)
+        nint offset = 0;
+        // Four vectors per step keeps enough independent products in flight, but needs
+        // 16 accumulators: only with the 32 registers of AVX-512 (a JIT-time constant).
+        if (TOps.Width == 64)
         {
-            TVec a0 = accumulate ? TOps.Load(o0 + offset) : default;
-            TVec a1 = accumulate ? TOps.Load(o1 + offset) : default;
-            TVec a2 = accumulate ? TOps.Load(o2 + offset) : default;
-            TVec a3 = accumulate ? TOps.Load(o3 + offset) : default;
-            byte* c = prepared;
-            for (int j = 0; j < inputCount; j++, c += stride)
+            for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
             {
-                TVec x = TOps.Load(inputs[j] + offset);
-                a0 = TOps.Xor(a0, TOps.Mul(x, c));
-                a1 = TOps.Xor(a1, TOps.Mul(x, c + rowStride));
-                a2 = TOps.Xor(a2, TOps.Mul(x, c + 2 * rowStride));
-                a3 = TOps.Xor(a3, TOps.Mul(x, c + 3 * rowStride));
+                byte* first = inputs[0] + offset;
+                TVec x0 = TOps.Load(first);
+                TVec x1 = TOps.Load(first + 1 * TOps.Width);
+                TVec x2 = TOps.Load(first + 2 * TOps.Width);
+                TVec x3 = TOps.Load(first + 3 * TOps.Width);
+                TVec a0 = TOps.Mul(x0, prepared);
+                TVec b0 = TOps.Mul(x1, prepared);
+                TVec d0 = TOps.Mul(x2, prepared);
+                TVec e0 = TOps.Mul(x3, prepared);
+                TVec a1 = TOps.Mul(x0, prepared + rowStride);
+                TVec b1 = TOps.Mul(x1, prepared + rowStride);
+                TVec d1 = TOps.Mul(x2, prepared + rowStride);
+                TVec e1 = TOps.Mul(x3, prepared + rowStride);
+                TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+                TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+                TVec d2 = TOps.Mul(x2, prepared + 2 * rowStride);
+                TVec e2 = TOps.Mul(x3, prepared + 2 * rowStride);
+                TVec a3 = TOps.Mul(x0, prepared + 3 * rowStride);
+                TVec b3 = TOps.Mul(x1, prepared + 3 * rowStride);
+                TVec d3 = TOps.Mul(x2, prepared + 3 * rowStride);
+                TVec e3 = TOps.Mul(x3, prepared + 3 * rowStride);
+                if (accumulate)
+                {
+                    a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                    b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+                    d0 = TOps.Xor(d0, TOps.Load(o0 + offset + 2 * TOps.Width));
+                    e0 = TOps.Xor(e0, TOps.Load(o0 + offset + 3 * TOps.Width));
+                    a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                    b1 = TOps.Xor(b1, TOps.Load(o1 + offset + 1 * TOps.Width));
+                    d1 = TOps.Xor(d1, TOps.Load(o1 + offset + 2 * TOps.Width));
+                    e1 = TOps.Xor(e1, TOps.Load(o1 + offset + 3 * TOps.Width));
+                    a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
+                    b2 = TOps.Xor(b2, TOps.Load(o2 + offset + 1 * TOps.Width));
+                    d2 = TOps.Xor(d2, TOps.Load(o2 + offset + 2 * TOps.Width));
+                    e2 = TOps.Xor(e2, TOps.Load(o2 + offset + 3 * TOps.Width));
+                    a3 = TOps.Xor(a3, TOps.Load(o3 + offset));
+                    b3 = TOps.Xor(b3, TOps.Load(o3 + offset + 1 * TOps.Width));
+                    d3 = TOps.Xor(d3, TOps.Load(o3 + offset + 2 * TOps.Width));
+                    e3 = TOps.Xor(e3, TOps.Load(o3 + offset + 3 * TOps.Width));
+                }
+                byte* c = prepared + stride;
+                for (int j = 1; j < inputCount; j++, c += stride)
+                {
+                    byte* input = inputs[j] + offset;
+                    x0 = TOps.Load(input);
+                    x1 = TOps.Load(input + 1 * TOps.Width);
+                    x2 = TOps.Load(input + 2 * TOps.Width);
+                    x3 = TOps.Load(input + 3 * TOps.Width);
+                    a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                    b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+                    d0 = TOps.Xor(d0, TOps.Mul(x2, c));
+                    e0 = TOps.Xor(e0, TOps.Mul(x3, c));
+                    a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                    b1 = TOps.Xor(b1, TOps.Mul(x1, c + rowStride));
+                    d1 = TOps.Xor(d1, TOps.Mul(x2, c + rowStride));
+                    e1 = TOps.Xor(e1, TOps.Mul(x3, c + rowStride));
+                    a2 = TOps.Xor(a2, TOps.Mul(x0, c + 2 * rowStride));
+                    b2 = TOps.Xor(b2, TOps.Mul(x1, c + 2 * rowStride));
+                    d2 = TOps.Xor(d2, TOps.Mul(x2, c + 2 * rowStride));
+                    e2 = TOps.Xor(e2, TOps.Mul(x3, c + 2 * rowStride));
+                    a3 = TOps.Xor(a3, TOps.Mul(x0, c + 3 * rowStride));
+                    b3 = TOps.Xor(b3, TOps.Mul(x1, c + 3 * rowStride));
+                    d3 = TOps.Xor(d3, TOps.Mul(x2, c + 3 * rowStride));
+                    e3 = TOps.Xor(e3, TOps.Mul(x3, c + 3 * rowStride));
+                }
+                TOps.Store(o0 + offset, a0);
+                TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+                TOps.Store(o0 + offset + 2 * TOps.Width, d0);
+                TOps.Store(o0 + offset + 3 * TOps.Width, e0);
+                TOps.Store(o1 + offset, a1);
+                TOps.Store(o1 + offset + 1 * TOps.Width, b1);
+                TOps.Store(o1 + offset + 2 * TOps.Width, d1);
+                TOps.Store(o1 + offset + 3 * TOps.Width, e1);
+                TOps.Store(o2 + offset, a2);
+                TOps.Store(o2 + offset + 1 * TOps.Width, b2);
+                TOps.Store(o2 + offset + 2 * TOps.Width, d2);
+                TOps.Store(o2 + offset + 3 * TOps.Width, e2);
+                TOps.Store(o3 + offset, a3);
+                TOps.Store(o3 + offset + 1 * TOps.Width, b3);
+                TOps.Store(o3 + offset + 2 * TOps.Width, d3);
+                TOps.Store(o3 + offset + 3 * TOps.Width, e3);
+            }
+        }
+        for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec x1 = TOps.Load(first + 1 * TOps.Width);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec b0 = TOps.Mul(x1, prepared);
+            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            TVec b1 = TOps.Mul(x1, prepared + rowStride);
+            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+            TVec a3 = TOps.Mul(x0, prepared + 3 * rowStride);
+            TVec b3 = TOps.Mul(x1, prepared + 3 * rowStride);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+                a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                b1 = TOps.Xor(b1, TOps.Load(o1 + offset + 1 * TOps.Width));
+                a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
+                b2 = TOps.Xor(b2, TOps.Load(o2 + offset + 1 * TOps.Width));
+                a3 = TOps.Xor(a3, TOps.Load(o3 + offset));
+                b3 = TOps.Xor(b3, TOps.Load(o3 + offset + 1 * TOps.Width));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                x1 = TOps.Load(input + 1 * TOps.Width);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+                a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                b1 = TOps.Xor(b1, TOps.Mul(x1, c + rowStride));
+                a2 = TOps.Xor(a2, TOps.Mul(x0, c + 2 * rowStride));
+                b2 = TOps.Xor(b2, TOps.Mul(x1, c + 2 * rowStride));
+                a3 = TOps.Xor(a3, TOps.Mul(x0, c + 3 * rowStride));
+                b3 = TOps.Xor(b3, TOps.Mul(x1, c + 3 * rowStride));
+            }
+            TOps.Store(o0 + offset, a0);
+            TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+            TOps.Store(o1 + offset, a1);
+            TOps.Store(o1 + offset + 1 * TOps.Width, b1);
+            TOps.Store(o2 + offset, a2);
+            TOps.Store(o2 + offset + 1 * TOps.Width, b2);
+            TOps.Store(o3 + offset, a3);
+            TOps.Store(o3 + offset + 1 * TOps.Width, b3);
+        }
+        for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            TVec a3 = TOps.Mul(x0, prepared + 3 * rowStride);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
+                a3 = TOps.Xor(a3, TOps.Load(o3 + offset));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                a2 = TOps.Xor(a2, TOps.Mul(x0, c + 2 * rowStride));
+                a3 = TOps.Xor(a3, TOps.Mul(x0, c + 3 * rowStride));
             }
             TOps.Store(o0 + offset, a0);
             TOps.Store(o1 + offset, a1);
@@ -94,18 +242,141 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         byte* o0 = outputs[0];
         byte* o1 = outputs[1];
         byte* o2 = outputs[2];
-        for (nint offset = 0; offset < vectorBytes; offset += TOps.Width)
+        nint offset = 0;
+        // Four vectors per step keeps enough independent products in flight, but needs
+        // 12 accumulators: only with the 32 registers of AVX-512 (a JIT-time constant).
+        if (TOps.Width == 64)
         {
-            TVec a0 = accumulate ? TOps.Load(o0 + offset) : default;
-            TVec a1 = accumulate ? TOps.Load(o1 + offset) : default;
-            TVec a2 = accumulate ? TOps.Load(o2 + offset) : default;
-            byte* c = prepared;
-            for (int j = 0; j < inputCount; j++, c += stride)
+            for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
             {
-                TVec x = TOps.Load(inputs[j] + offset);
-                a0 = TOps.Xor(a0, TOps.Mul(x, c));
-                a1 = TOps.Xor(a1, TOps.Mul(x, c + rowStride));
-                a2 = TOps.Xor(a2, TOps.Mul(x, c + 2 * rowStride));
+                byte* first = inputs[0] + offset;
+                TVec x0 = TOps.Load(first);
+                TVec x1 = TOps.Load(first + 1 * TOps.Width);
+                TVec x2 = TOps.Load(first + 2 * TOps.Width);
+                TVec x3 = TOps.Load(first + 3 * TOps.Width);
+                TVec a0 = TOps.Mul(x0, prepared);
+                TVec b0 = TOps.Mul(x1, prepared);
+                TVec d0 = TOps.Mul(x2, prepared);
+                TVec e0 = TOps.Mul(x3, prepared);
+                TVec a1 = TOps.Mul(x0, prepared + rowStride);
+                TVec b1 = TOps.Mul(x1, prepared + rowStride);
+                TVec d1 = TOps.Mul(x2, prepared + rowStride);
+                TVec e1 = TOps.Mul(x3, prepared + rowStride);
+                TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+                TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+                TVec d2 = TOps.Mul(x2, prepared + 2 * rowStride);
+                TVec e2 = TOps.Mul(x3, prepared + 2 * rowStride);
+                if (accumulate)
+                {
+                    a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                    b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+                    d0 = TOps.Xor(d0, TOps.Load(o0 + offset + 2 * TOps.Width));
+                    e0 = TOps.Xor(e0, TOps.Load(o0 + offset + 3 * TOps.Width));
+                    a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                    b1 = TOps.Xor(b1, TOps.Load(o1 + offset + 1 * TOps.Width));
+                    d1 = TOps.Xor(d1, TOps.Load(o1 + offset + 2 * TOps.Width));
+                    e1 = TOps.Xor(e1, TOps.Load(o1 + offset + 3 * TOps.Width));
+                    a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
+                    b2 = TOps.Xor(b2, TOps.Load(o2 + offset + 1 * TOps.Width));
+                    d2 = TOps.Xor(d2, TOps.Load(o2 + offset + 2 * TOps.Width));
+                    e2 = TOps.Xor(e2, TOps.Load(o2 + offset + 3 * TOps.Width));
+                }
+                byte* c = prepared + stride;
+                for (int j = 1; j < inputCount; j++, c += stride)
+                {
+                    byte* input = inputs[j] + offset;
+                    x0 = TOps.Load(input);
+                    x1 = TOps.Load(input + 1 * TOps.Width);
+                    x2 = TOps.Load(input + 2 * TOps.Width);
+                    x3 = TOps.Load(input + 3 * TOps.Width);
+                    a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                    b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+                    d0 = TOps.Xor(d0, TOps.Mul(x2, c));
+                    e0 = TOps.Xor(e0, TOps.Mul(x3, c));
+                    a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                    b1 = TOps.Xor(b1, TOps.Mul(x1, c + rowStride));
+                    d1 = TOps.Xor(d1, TOps.Mul(x2, c + rowStride));
+                    e1 = TOps.Xor(e1, TOps.Mul(x3, c + rowStride));
+                    a2 = TOps.Xor(a2, TOps.Mul(x0, c + 2 * rowStride));
+                    b2 = TOps.Xor(b2, TOps.Mul(x1, c + 2 * rowStride));
+                    d2 = TOps.Xor(d2, TOps.Mul(x2, c + 2 * rowStride));
+                    e2 = TOps.Xor(e2, TOps.Mul(x3, c + 2 * rowStride));
+                }
+                TOps.Store(o0 + offset, a0);
+                TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+                TOps.Store(o0 + offset + 2 * TOps.Width, d0);
+                TOps.Store(o0 + offset + 3 * TOps.Width, e0);
+                TOps.Store(o1 + offset, a1);
+                TOps.Store(o1 + offset + 1 * TOps.Width, b1);
+                TOps.Store(o1 + offset + 2 * TOps.Width, d1);
+                TOps.Store(o1 + offset + 3 * TOps.Width, e1);
+                TOps.Store(o2 + offset, a2);
+                TOps.Store(o2 + offset + 1 * TOps.Width, b2);
+                TOps.Store(o2 + offset + 2 * TOps.Width, d2);
+                TOps.Store(o2 + offset + 3 * TOps.Width, e2);
+            }
+        }
+        for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec x1 = TOps.Load(first + 1 * TOps.Width);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec b0 = TOps.Mul(x1, prepared);
+            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            TVec b1 = TOps.Mul(x1, prepared + rowStride);
+            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+                a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                b1 = TOps.Xor(b1, TOps.Load(o1 + offset + 1 * TOps.Width));
+                a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
+                b2 = TOps.Xor(b2, TOps.Load(o2 + offset + 1 * TOps.Width));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                x1 = TOps.Load(input + 1 * TOps.Width);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+                a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                b1 = TOps.Xor(b1, TOps.Mul(x1, c + rowStride));
+                a2 = TOps.Xor(a2, TOps.Mul(x0, c + 2 * rowStride));
+                b2 = TOps.Xor(b2, TOps.Mul(x1, c + 2 * rowStride));
+            }
+            TOps.Store(o0 + offset, a0);
+            TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+            TOps.Store(o1 + offset, a1);
+            TOps.Store(o1 + offset + 1 * TOps.Width, b1);
+            TOps.Store(o2 + offset, a2);
+            TOps.Store(o2 + offset + 1 * TOps.Width, b2);
+        }
+        for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                a2 = TOps.Xor(a2, TOps.Mul(x0, c + 2 * rowStride));
             }
             TOps.Store(o0 + offset, a0);
             TOps.Store(o1 + offset, a1);
@@ -119,16 +390,110 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         int stride = TOps.PreparedStride;
         byte* o0 = outputs[0];
         byte* o1 = outputs[1];
-        for (nint offset = 0; offset < vectorBytes; offset += TOps.Width)
+        nint offset = 0;
+        // Four vectors per step keeps enough independent products in flight.
+        for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
         {
-            TVec a0 = accumulate ? TOps.Load(o0 + offset) : default;
-            TVec a1 = accumulate ? TOps.Load(o1 + offset) : default;
-            byte* c = prepared;
-            for (int j = 0; j < inputCount; j++, c += stride)
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec x1 = TOps.Load(first + 1 * TOps.Width);
+            TVec x2 = TOps.Load(first + 2 * TOps.Width);
+            TVec x3 = TOps.Load(first + 3 * TOps.Width);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec b0 = TOps.Mul(x1, prepared);
+            TVec d0 = TOps.Mul(x2, prepared);
+            TVec e0 = TOps.Mul(x3, prepared);
+            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            TVec b1 = TOps.Mul(x1, prepared + rowStride);
+            TVec d1 = TOps.Mul(x2, prepared + rowStride);
+            TVec e1 = TOps.Mul(x3, prepared + rowStride);
+            if (accumulate)
             {
-                TVec x = TOps.Load(inputs[j] + offset);
-                a0 = TOps.Xor(a0, TOps.Mul(x, c));
-                a1 = TOps.Xor(a1, TOps.Mul(x, c + rowStride));
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+                d0 = TOps.Xor(d0, TOps.Load(o0 + offset + 2 * TOps.Width));
+                e0 = TOps.Xor(e0, TOps.Load(o0 + offset + 3 * TOps.Width));
+                a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                b1 = TOps.Xor(b1, TOps.Load(o1 + offset + 1 * TOps.Width));
+                d1 = TOps.Xor(d1, TOps.Load(o1 + offset + 2 * TOps.Width));
+                e1 = TOps.Xor(e1, TOps.Load(o1 + offset + 3 * TOps.Width));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                x1 = TOps.Load(input + 1 * TOps.Width);
+                x2 = TOps.Load(input + 2 * TOps.Width);
+                x3 = TOps.Load(input + 3 * TOps.Width);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+                d0 = TOps.Xor(d0, TOps.Mul(x2, c));
+                e0 = TOps.Xor(e0, TOps.Mul(x3, c));
+                a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                b1 = TOps.Xor(b1, TOps.Mul(x1, c + rowStride));
+                d1 = TOps.Xor(d1, TOps.Mul(x2, c + rowStride));
+                e1 = TOps.Xor(e1, TOps.Mul(x3, c + rowStride));
+            }
+            TOps.Store(o0 + offset, a0);
+            TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+            TOps.Store(o0 + offset + 2 * TOps.Width, d0);
+            TOps.Store(o0 + offset + 3 * TOps.Width, e0);
+            TOps.Store(o1 + offset, a1);
+            TOps.Store(o1 + offset + 1 * TOps.Width, b1);
+            TOps.Store(o1 + offset + 2 * TOps.Width, d1);
+            TOps.Store(o1 + offset + 3 * TOps.Width, e1);
+        }
+        for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec x1 = TOps.Load(first + 1 * TOps.Width);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec b0 = TOps.Mul(x1, prepared);
+            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            TVec b1 = TOps.Mul(x1, prepared + rowStride);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+                a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+                b1 = TOps.Xor(b1, TOps.Load(o1 + offset + 1 * TOps.Width));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                x1 = TOps.Load(input + 1 * TOps.Width);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+                a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
+                b1 = TOps.Xor(b1, TOps.Mul(x1, c + rowStride));
+            }
+            TOps.Store(o0 + offset, a0);
+            TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+            TOps.Store(o1 + offset, a1);
+            TOps.Store(o1 + offset + 1 * TOps.Width, b1);
+        }
+        for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
             }
             TOps.Store(o0 + offset, a0);
             TOps.Store(o1 + offset, a1);
@@ -140,14 +505,83 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
     {
         int stride = TOps.PreparedStride;
         byte* o0 = outputs[0];
-        for (nint offset = 0; offset < vectorBytes; offset += TOps.Width)
+        nint offset = 0;
+        // Four vectors per step keeps enough independent products in flight.
+        for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
         {
-            TVec a0 = accumulate ? TOps.Load(o0 + offset) : default;
-            byte* c = prepared;
-            for (int j = 0; j < inputCount; j++, c += stride)
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec x1 = TOps.Load(first + 1 * TOps.Width);
+            TVec x2 = TOps.Load(first + 2 * TOps.Width);
+            TVec x3 = TOps.Load(first + 3 * TOps.Width);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec b0 = TOps.Mul(x1, prepared);
+            TVec d0 = TOps.Mul(x2, prepared);
+            TVec e0 = TOps.Mul(x3, prepared);
+            if (accumulate)
             {
-                TVec x = TOps.Load(inputs[j] + offset);
-                a0 = TOps.Xor(a0, TOps.Mul(x, c));
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+                d0 = TOps.Xor(d0, TOps.Load(o0 + offset + 2 * TOps.Width));
+                e0 = TOps.Xor(e0, TOps.Load(o0 + offset + 3 * TOps.Width));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                x1 = TOps.Load(input + 1 * TOps.Width);
+                x2 = TOps.Load(input + 2 * TOps.Width);
+                x3 = TOps.Load(input + 3 * TOps.Width);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+                d0 = TOps.Xor(d0, TOps.Mul(x2, c));
+                e0 = TOps.Xor(e0, TOps.Mul(x3, c));
+            }
+            TOps.Store(o0 + offset, a0);
+            TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+            TOps.Store(o0 + offset + 2 * TOps.Width, d0);
+            TOps.Store(o0 + offset + 3 * TOps.Width, e0);
+        }
+        for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec x1 = TOps.Load(first + 1 * TOps.Width);
+            TVec a0 = TOps.Mul(x0, prepared);
+            TVec b0 = TOps.Mul(x1, prepared);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+                b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                x1 = TOps.Load(input + 1 * TOps.Width);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
+                b0 = TOps.Xor(b0, TOps.Mul(x1, c));
+            }
+            TOps.Store(o0 + offset, a0);
+            TOps.Store(o0 + offset + 1 * TOps.Width, b0);
+        }
+        for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
+        {
+            byte* first = inputs[0] + offset;
+            TVec x0 = TOps.Load(first);
+            TVec a0 = TOps.Mul(x0, prepared);
+            if (accumulate)
+            {
+                a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
+            }
+            byte* c = prepared + stride;
+            for (int j = 1; j < inputCount; j++, c += stride)
+            {
+                byte* input = inputs[j] + offset;
+                x0 = TOps.Load(input);
+                a0 = TOps.Xor(a0, TOps.Mul(x0, c));
             }
             TOps.Store(o0 + offset, a0);
         }
