@@ -265,6 +265,12 @@ internal sealed class HsmKeyStore(Pkcs11SessionPool pool)
         var found = session.FindObjects(ClassTemplate(label, objectClass), 2);
         if (found.Length == 0)
         {
+            // A stale view of the token (e.g. its storage came back) is cured by reconnecting: the pool retries once.
+            if (pool.TryMarkSuspect(session.Generation))
+            {
+                throw new Pkcs11Exception("C_FindObjects", Pkcs11ErrorKind.Unavailable, "an expected object is missing; reconnecting");
+            }
+
             throw new HsmKeyMissingException(label);
         }
 

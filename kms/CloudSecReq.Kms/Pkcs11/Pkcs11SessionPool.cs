@@ -15,7 +15,9 @@ internal sealed class Pkcs11SessionPool : IDisposable
     private readonly int _maxIdleSessions;
     private readonly ConcurrentBag<Pkcs11Session> _idle = [];
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
+    private const long SuspectReconnectIntervalMs = 2000;
     private long _generation;
+    private long _lastSuspectMs = long.MinValue / 2;
     private volatile bool _healthy;
     private nuint _slot;
     private bool _disposed;
@@ -65,6 +67,12 @@ internal sealed class Pkcs11SessionPool : IDisposable
                 var result = operation(session);
                 Return(session);
                 return result;
+            }
+            catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.GeneralError)
+            {
+                // SoftHSM answers CKR_GENERAL_ERROR when its object store went away underneath it: reconnect next time.
+                TryMarkSuspect(session?.Generation ?? Generation);
+                throw;
             }
             catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Unavailable)
             {
@@ -231,6 +239,21 @@ internal sealed class Pkcs11SessionPool : IDisposable
         {
             session.Close();
         }
+    }
+
+    /// Something that should be on the token is not (or the module failed oddly): unless this already happened in
+    /// the last two seconds, mark the pool for reconnection (C_Finalize/C_Initialize reload the token) and return true.
+    public bool TryMarkSuspect(long generation)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastSuspectMs);
+        if (now - last < SuspectReconnectIntervalMs || Interlocked.CompareExchange(ref _lastSuspectMs, now, last) != last)
+        {
+            return false;
+        }
+
+        MarkBroken(generation);
+        return true;
     }
 
     private void MarkBroken(long generation)
