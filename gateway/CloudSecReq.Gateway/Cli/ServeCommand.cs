@@ -11,7 +11,7 @@ internal static class ServeCommand
     {
         var listen = new Option<string>("--listen") { Description = "Address and port to listen on (ADDR:PORT)", DefaultValueFactory = _ => "127.0.0.1:9443" };
         var http = new Option<bool>("--http") { Description = "Serve plain HTTP instead of HTTPS (only on a loopback address)" };
-        var domain = new Option<string[]>("--domain") { Description = "Domain for virtual-host-style requests (bucket.DOMAIN); repeatable", DefaultValueFactory = _ => ["localhost"] };
+        var domain = new Option<string[]>("--domain") { Description = "Domain for virtual-host-style requests (bucket.DOMAIN); repeatable", DefaultValueFactory = _ => ["s3.localhost", "localhost"] };
         var command = new Command("serve", "Run the gateway in the foreground") { listen, http, domain };
         command.SetAction(async (parse, ct) =>
         {

@@ -11,7 +11,7 @@ internal sealed record GatewayOptions
     /// <summary>Plain HTTP instead of HTTPS: only allowed on a loopback address.</summary>
     public bool PlainHttp { get; init; }
     /// <summary>Domains for virtual-host-style addressing (<c>bucket.domain</c>).</summary>
-    public IReadOnlyList<string> Domains { get; init; } = ["localhost"];
+    public IReadOnlyList<string> Domains { get; init; } = ["s3.localhost", "localhost"];
     /// <summary>Print the first tenant's credentials and write <c>tenant-default.env</c> on first start.</summary>
     public bool CreateDefaultTenant { get; init; } = true;
     public bool QuietConsole { get; init; }

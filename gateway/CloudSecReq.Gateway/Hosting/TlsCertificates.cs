@@ -43,7 +43,9 @@ internal static class TlsCertificates
         var request = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("localhost");
-        san.AddDnsName("*.localhost");
+        // Virtual-host style over TLS needs a wildcard two labels deep (clients refuse *.localhost).
+        san.AddDnsName("s3.localhost");
+        san.AddDnsName("*.s3.localhost");
         san.AddIpAddress(IPAddress.Loopback);
         san.AddIpAddress(IPAddress.IPv6Loopback);
         if (!IPAddress.IsLoopback(listen) && !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any))
