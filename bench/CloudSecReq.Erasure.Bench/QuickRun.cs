@@ -8,6 +8,13 @@ internal static class QuickRun
 {
     public static void Run(string[] args)
     {
+        foreach (int bytes in new[] { 64 * 1024, 1024 * 1024 })
+        {
+            byte[] block = new byte[bytes];
+            new Random(1).NextBytes(block);
+            double crc = Measure(() => CloudSecReq.Erasure.Checksums.Crc32C.Compute(block), bytes);
+            Console.WriteLine($"crc32c {bytes / 1024,5} KiB  {crc,6:F2} GB/s");
+        }
         foreach (ErasureKernel kernel in BenchKernels.Selected())
         {
             foreach (Shape shape in Shape.Standard)

@@ -8,6 +8,7 @@ namespace CloudSecReq.Erasure.Checksums;
 /// x-amz-checksum-crc32c. BitOperations.Crc32C compiles to the SSE4.2 / Armv8 crc32c instruction,
 /// whose latency is about three times its throughput, so long inputs run as three independent
 /// streams that are then combined (multiplying by x^(8n) mod P, as zlib's crc32_combine does).
+/// Where VPCLMULQDQ exists, <see cref="Crc32CFold"/> handles all but the last bytes instead.
 internal static class Crc32C
 {
     private const uint ReflectedPolynomial = 0x82F63B78;
@@ -25,6 +26,11 @@ internal static class Crc32C
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Update(uint crc, ReadOnlySpan<byte> data)
     {
+        if (data.Length >= Crc32CFold.MinimumBytes && Crc32CFold.IsSupported)
+        {
+            crc = Crc32CFold.Update(crc, data, out int consumed);
+            data = data[consumed..];
+        }
         int laneBytes = (data.Length / 3) & ~7;
         if (laneBytes >= MinimumLaneBytes)
         {
