@@ -205,7 +205,7 @@ public sealed class KmsApi
     private KmsResponse ListKeyRotations(KmsCaller c, KmsRequest r)
     {
         var (key, rotations) = _keys.ListRotations(c, r.RequiredString("KeyId"));
-        var (page, next) = Page(rotations, r, v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (page, next) = Page(rotations, r, v => v.Version.ToString("D10", System.Globalization.CultureInfo.InvariantCulture));
         using var w = new KmsJsonWriter();
         w.W.WriteStartArray("Rotations");
         foreach (var v in page)

@@ -11,6 +11,10 @@ internal sealed class KeyMetadataStore : IDisposable
     private readonly SqliteConnection _db;
     private readonly Lock _lock = new();
 
+    // Write-through cache of key rows (this process is the only writer of its kms.db): the data-key path reads
+    // key state on every call without touching SQLite. Entries are never handed out, only clones.
+    private readonly Dictionary<string, TenantKeyRecord> _keyCache = new(StringComparer.Ordinal);
+
     public KeyMetadataStore(string path)
     {
         if (Interlocked.Exchange(ref _sqliteInitialized, 1) == 0)
@@ -74,11 +78,12 @@ internal sealed class KeyMetadataStore : IDisposable
 
             foreach (var (k, v) in tags)
             {
-                Command("INSERT OR REPLACE INTO tags(key_id, tag_key, tag_value) VALUES($k, $t, $v)", tx,
-                    ("$k", key.KeyId), ("$t", k), ("$v", v)).ExecuteNonQuery();
+                NonQuery("INSERT OR REPLACE INTO tags(key_id, tag_key, tag_value) VALUES($k, $t, $v)", tx,
+                    ("$k", key.KeyId), ("$t", k), ("$v", v));
             }
 
             tx.Commit();
+            _keyCache[key.KeyId] = key.Clone();
         }
     }
 
@@ -94,6 +99,7 @@ internal sealed class KeyMetadataStore : IDisposable
             }
 
             tx.Commit();
+            _keyCache[key.KeyId] = key.Clone();
         }
     }
 
@@ -101,8 +107,21 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var reader = Command("SELECT * FROM keys WHERE key_id = $k", null, ("$k", keyId)).ExecuteReader();
-            return reader.Read() ? ReadKey(reader) : null;
+            if (_keyCache.TryGetValue(keyId, out var cached))
+            {
+                return cached.Clone();
+            }
+
+            using var command = Command("SELECT * FROM keys WHERE key_id = $k", null, ("$k", keyId));
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            var key = ReadKey(reader);
+            _keyCache[keyId] = key.Clone();
+            return key;
         }
     }
 
@@ -110,9 +129,10 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var reader = tenantId is null
-                ? Command("SELECT * FROM keys ORDER BY key_id", null).ExecuteReader()
-                : Command("SELECT * FROM keys WHERE tenant_id = $t ORDER BY key_id", null, ("$t", tenantId)).ExecuteReader();
+            using var command = tenantId is null
+                ? Command("SELECT * FROM keys ORDER BY key_id", null)
+                : Command("SELECT * FROM keys WHERE tenant_id = $t ORDER BY key_id", null, ("$t", tenantId));
+            using var reader = command.ExecuteReader();
             var list = new List<TenantKeyRecord>();
             while (reader.Read())
             {
@@ -129,9 +149,10 @@ internal sealed class KeyMetadataStore : IDisposable
         lock (_lock)
         {
             using var tx = _db.BeginTransaction();
-            Command("DELETE FROM wrapping_keys WHERE key_id = $k", tx, ("$k", keyId)).ExecuteNonQuery();
-            Command("DELETE FROM keys WHERE key_id = $k", tx, ("$k", keyId)).ExecuteNonQuery();
+            NonQuery("DELETE FROM wrapping_keys WHERE key_id = $k", tx, ("$k", keyId));
+            NonQuery("DELETE FROM keys WHERE key_id = $k", tx, ("$k", keyId));
             tx.Commit();
+            _keyCache.Remove(keyId);
         }
     }
 
@@ -139,7 +160,8 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var reader = Command("SELECT * FROM key_versions WHERE key_id = $k ORDER BY version", null, ("$k", keyId)).ExecuteReader();
+            using var command = Command("SELECT * FROM key_versions WHERE key_id = $k ORDER BY version", null, ("$k", keyId));
+            using var reader = command.ExecuteReader();
             var list = new List<KeyVersionRecord>();
             while (reader.Read())
             {
@@ -156,8 +178,9 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var reader = Command("SELECT * FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
-                ("$t", tenantId), ("$a", aliasName)).ExecuteReader();
+            using var command = Command("SELECT * FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
+                ("$t", tenantId), ("$a", aliasName));
+            using var reader = command.ExecuteReader();
             return reader.Read() ? ReadAlias(reader) : null;
         }
     }
@@ -167,9 +190,9 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            return Command("INSERT OR IGNORE INTO aliases VALUES($t, $a, $k, $c, $u)", null,
+            return NonQuery("INSERT OR IGNORE INTO aliases VALUES($t, $a, $k, $c, $u)", null,
                 ("$t", alias.TenantId), ("$a", alias.AliasName), ("$k", alias.KeyId),
-                ("$c", ToMs(alias.Created)), ("$u", ToMs(alias.Updated))).ExecuteNonQuery() == 1;
+                ("$c", ToMs(alias.Created)), ("$u", ToMs(alias.Updated))) == 1;
         }
     }
 
@@ -177,8 +200,8 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            return Command("UPDATE aliases SET key_id = $k, updated = $u WHERE tenant_id = $t AND alias_name = $a", null,
-                ("$t", tenantId), ("$a", aliasName), ("$k", keyId), ("$u", ToMs(updated))).ExecuteNonQuery() == 1;
+            return NonQuery("UPDATE aliases SET key_id = $k, updated = $u WHERE tenant_id = $t AND alias_name = $a", null,
+                ("$t", tenantId), ("$a", aliasName), ("$k", keyId), ("$u", ToMs(updated))) == 1;
         }
     }
 
@@ -186,8 +209,8 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            return Command("DELETE FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
-                ("$t", tenantId), ("$a", aliasName)).ExecuteNonQuery() == 1;
+            return NonQuery("DELETE FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
+                ("$t", tenantId), ("$a", aliasName)) == 1;
         }
     }
 
@@ -195,7 +218,8 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var reader = Command("SELECT * FROM aliases WHERE tenant_id = $t ORDER BY alias_name", null, ("$t", tenantId)).ExecuteReader();
+            using var command = Command("SELECT * FROM aliases WHERE tenant_id = $t ORDER BY alias_name", null, ("$t", tenantId));
+            using var reader = command.ExecuteReader();
             var list = new List<AliasRecord>();
             while (reader.Read())
             {
@@ -213,8 +237,8 @@ internal sealed class KeyMetadataStore : IDisposable
             using var tx = _db.BeginTransaction();
             foreach (var (k, v) in tags)
             {
-                Command("INSERT OR REPLACE INTO tags(key_id, tag_key, tag_value) VALUES($k, $t, $v)", tx,
-                    ("$k", keyId), ("$t", k), ("$v", v)).ExecuteNonQuery();
+                NonQuery("INSERT OR REPLACE INTO tags(key_id, tag_key, tag_value) VALUES($k, $t, $v)", tx,
+                    ("$k", keyId), ("$t", k), ("$v", v));
             }
 
             tx.Commit();
@@ -228,7 +252,7 @@ internal sealed class KeyMetadataStore : IDisposable
             using var tx = _db.BeginTransaction();
             foreach (var k in tagKeys)
             {
-                Command("DELETE FROM tags WHERE key_id = $k AND tag_key = $t", tx, ("$k", keyId), ("$t", k)).ExecuteNonQuery();
+                NonQuery("DELETE FROM tags WHERE key_id = $k AND tag_key = $t", tx, ("$k", keyId), ("$t", k));
             }
 
             tx.Commit();
@@ -239,7 +263,8 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var reader = Command("SELECT tag_key, tag_value FROM tags WHERE key_id = $k ORDER BY tag_key", null, ("$k", keyId)).ExecuteReader();
+            using var command = Command("SELECT tag_key, tag_value FROM tags WHERE key_id = $k ORDER BY tag_key", null, ("$k", keyId));
+            using var reader = command.ExecuteReader();
             var list = new List<(string, string)>();
             while (reader.Read())
             {
@@ -254,8 +279,8 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            Command("INSERT OR REPLACE INTO wrapping_keys VALUES($l, $k, $e)", null,
-                ("$l", label), ("$k", keyId), ("$e", ToMs(expires))).ExecuteNonQuery();
+            NonQuery("INSERT OR REPLACE INTO wrapping_keys VALUES($l, $k, $e)", null,
+                ("$l", label), ("$k", keyId), ("$e", ToMs(expires)));
         }
     }
 
@@ -263,7 +288,7 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            return Command("SELECT COUNT(*) FROM wrapping_keys WHERE label = $l", null, ("$l", label)).ExecuteScalar() is long n && n > 0;
+            return Scalar("SELECT COUNT(*) FROM wrapping_keys WHERE label = $l", null, ("$l", label)) is long n && n > 0;
         }
     }
 
@@ -272,9 +297,10 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var reader = keyId is not null
-                ? Command("SELECT label FROM wrapping_keys WHERE key_id = $k", null, ("$k", keyId)).ExecuteReader()
-                : Command("SELECT label FROM wrapping_keys WHERE expires <= $e", null, ("$e", ToMs(expiredAt ?? DateTimeOffset.MaxValue))).ExecuteReader();
+            using var command = keyId is not null
+                ? Command("SELECT label FROM wrapping_keys WHERE key_id = $k", null, ("$k", keyId))
+                : Command("SELECT label FROM wrapping_keys WHERE expires <= $e", null, ("$e", ToMs(expiredAt ?? DateTimeOffset.MaxValue)));
+            using var reader = command.ExecuteReader();
             var list = new List<string>();
             while (reader.Read())
             {
@@ -289,7 +315,7 @@ internal sealed class KeyMetadataStore : IDisposable
     {
         lock (_lock)
         {
-            Command("DELETE FROM wrapping_keys WHERE label = $l", null, ("$l", label)).ExecuteNonQuery();
+            NonQuery("DELETE FROM wrapping_keys WHERE label = $l", null, ("$l", label));
         }
     }
 
@@ -309,14 +335,14 @@ internal sealed class KeyMetadataStore : IDisposable
                 has_imported_material = $has_imported_material
               WHERE key_id = $key_id AND tenant_id = $tenant_id AND account_id = $account_id AND origin = $origin AND created = $created
               """;
-        var n = Command(sql, tx,
+        var n = NonQuery(sql, tx,
             ("$key_id", k.KeyId), ("$tenant_id", k.TenantId), ("$account_id", k.AccountId), ("$description", k.Description),
             ("$origin", k.Origin.ToString()), ("$state", k.State.ToString()), ("$created", ToMs(k.Created)),
             ("$deletion_date", ToMs(k.DeletionDate)), ("$pending_window_days", k.PendingWindowDays),
             ("$shredding", k.Shredding ? 1 : 0), ("$rotation_enabled", k.RotationEnabled ? 1 : 0),
             ("$rotation_period_days", k.RotationPeriodDays), ("$next_rotation", ToMs(k.NextRotation)),
             ("$policy", k.Policy), ("$current_version", k.CurrentVersion), ("$valid_to", ToMs(k.ValidTo)),
-            ("$import_kcv", k.ImportKcv), ("$has_imported_material", k.HasImportedMaterial ? 1 : 0)).ExecuteNonQuery();
+            ("$import_kcv", k.ImportKcv), ("$has_imported_material", k.HasImportedMaterial ? 1 : 0));
         if (n != 1)
         {
             throw new InvalidOperationException($"Key metadata row {k.KeyId} was not written.");
@@ -324,8 +350,8 @@ internal sealed class KeyMetadataStore : IDisposable
     }
 
     private void WriteVersion(KeyVersionRecord v, SqliteTransaction tx) =>
-        Command("INSERT INTO key_versions VALUES($k, $v, $c, $r, $m)", tx,
-            ("$k", v.KeyId), ("$v", v.Version), ("$c", ToMs(v.Created)), ("$r", v.RotationType), ("$m", v.MaterialId)).ExecuteNonQuery();
+        NonQuery("INSERT INTO key_versions VALUES($k, $v, $c, $r, $m)", tx,
+            ("$k", v.KeyId), ("$v", v.Version), ("$c", ToMs(v.Created)), ("$r", v.RotationType), ("$m", v.MaterialId));
 
     private static TenantKeyRecord ReadKey(SqliteDataReader r) => new()
     {
@@ -352,7 +378,19 @@ internal sealed class KeyMetadataStore : IDisposable
     private static AliasRecord ReadAlias(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), FromMs(r.GetInt64(3)), FromMs(r.GetInt64(4)));
 
-    private void Execute(string sql) => Command(sql, null).ExecuteNonQuery();
+    private void Execute(string sql) => NonQuery(sql, null);
+
+    private int NonQuery(string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, tx, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, tx, parameters);
+        return command.ExecuteScalar();
+    }
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
     {

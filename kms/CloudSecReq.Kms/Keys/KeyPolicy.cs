@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using CloudSecReq.Kms.Api;
 
@@ -71,26 +72,52 @@ internal static class KeyPolicy
             return true;
         }
 
-        using var doc = JsonDocument.Parse(policy);
         var allowed = false;
-        foreach (var s in Statements(doc.RootElement))
+        foreach (var s in Parse(policy))
         {
-            var deny = s.GetProperty("Effect").GetString() == "Deny";
-            var hasCondition = s.TryGetProperty("Condition", out _);
-            if (!Principals(s).Any(p => PrincipalMatches(p, caller)) || !Strings(s, "Action").Any(a => ActionMatches(a, action)))
+            if (!s.Principals.Any(p => PrincipalMatches(p, caller)) || !s.Actions.Any(a => ActionMatches(a, action)))
             {
                 continue;
             }
 
-            if (deny)
+            if (s.Deny)
             {
                 return false;
             }
 
-            allowed |= !hasCondition;
+            allowed |= !s.HasCondition;
         }
 
         return allowed;
+    }
+
+    // Parsed policies by text: policies are validated before they are stored, and few distinct ones are live.
+    private static readonly ConcurrentDictionary<string, Statement[]> Parsed = new(StringComparer.Ordinal);
+
+    private sealed record Statement(bool Deny, bool HasCondition, List<string> Principals, List<string> Actions);
+
+    private static Statement[] Parse(string policy)
+    {
+        if (Parsed.TryGetValue(policy, out var cached))
+        {
+            return cached;
+        }
+
+        using var doc = JsonDocument.Parse(policy);
+        var statements = Statements(doc.RootElement)
+            .Select(s => new Statement(
+                s.GetProperty("Effect").GetString() == "Deny",
+                s.TryGetProperty("Condition", out _),
+                Principals(s),
+                Strings(s, "Action")))
+            .ToArray();
+        if (Parsed.Count > 4096)
+        {
+            Parsed.Clear();
+        }
+
+        Parsed[policy] = statements;
+        return statements;
     }
 
     private static bool PrincipalMatches(string principal, KmsCaller caller) =>
