@@ -1,0 +1,140 @@
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.S3;
+
+namespace CloudSecReq.Gateway.Tests.Metadata;
+
+/// <summary>The behaviour every metadata backend must show. Each backend's test class derives from this.</summary>
+public abstract class MetadataStoreContract : IAsyncLifetime
+{
+    private IMetadataStore? _store;
+    internal IMetadataStore Store => _store!;
+
+    internal abstract Task<IMetadataStore> OpenAsync();
+
+    public async Task InitializeAsync() => _store = await OpenAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_store is not null) await _store.DisposeAsync();
+    }
+
+    private static readonly DateTimeOffset s_t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+
+    internal static ObjectRecord Obj(string bucket, string key, string blob = "") => new()
+    {
+        Bucket = bucket, Key = key, Size = 1, ETag = "\"e\"", LastModified = s_t0,
+        Segments = [new DataSegment("v1", blob.Length > 0 ? blob : Guid.NewGuid().ToString("N"), 1)],
+    };
+
+    private async Task<string> BucketAsync(string tenant = "t1")
+    {
+        var name = "b" + Guid.NewGuid().ToString("N")[..10];
+        Assert.Equal(BucketCreateResult.Created, await Store.CreateBucketAsync(new Bucket(name, tenant, "us-east-1", s_t0), default));
+        return name;
+    }
+
+    [Fact]
+    public async Task CreateBucket_SameNameOtherTenant_IsAlreadyExists()
+    {
+        var b = await BucketAsync("t1");
+        Assert.Equal(BucketCreateResult.AlreadyOwnedByYou, await Store.CreateBucketAsync(new Bucket(b, "t1", "us-east-1", s_t0), default));
+        Assert.Equal(BucketCreateResult.AlreadyExists, await Store.CreateBucketAsync(new Bucket(b, "t2", "us-east-1", s_t0), default));
+    }
+
+    [Fact]
+    public async Task ListObjects_Utf8Order_MatchesS3()
+    {
+        var b = await BucketAsync();
+        // UTF-16 ordinal order would put U+FF5E before U+1F600 (a surrogate pair); UTF-8 order does not.
+        var keys = new[] { "a", "B", "a/b", "\uFF5E", "\U0001F600", "ab", "a-" };
+        foreach (var k in keys) await Store.PutObjectAsync(Obj(b, k), default);
+        var page = await Store.ListObjectsAsync(b, "", null, 100, default);
+        var expected = keys.OrderBy(k => k, Comparer<string>.Create(KeyOrder.Compare)).ToList();
+        Assert.Equal(expected, page.Items.Select(o => o.Key));
+        Assert.Equal(["B", "a", "a-", "a/b", "ab", "\uFF5E", "\U0001F600"], expected);
+    }
+
+    [Fact]
+    public async Task ListObjects_PrefixStartAfterAndLimit_Paginate()
+    {
+        var b = await BucketAsync();
+        foreach (var k in new[] { "p/1", "p/2", "p/3", "q/1", "o" }) await Store.PutObjectAsync(Obj(b, k), default);
+        var first = await Store.ListObjectsAsync(b, "p/", null, 2, default);
+        Assert.Equal(["p/1", "p/2"], first.Items.Select(o => o.Key));
+        Assert.True(first.IsTruncated);
+        var second = await Store.ListObjectsAsync(b, "p/", "p/2", 2, default);
+        Assert.Equal(["p/3"], second.Items.Select(o => o.Key));
+        Assert.False(second.IsTruncated);
+    }
+
+    [Fact]
+    public async Task PutObject_Overwrite_MarksOldSegmentsAsGarbage()
+    {
+        var b = await BucketAsync();
+        await Store.PutObjectAsync(Obj(b, "k", "blob-old"), default);
+        await Store.PutObjectAsync(Obj(b, "k", "blob-new"), default);
+        var garbage = await Store.ListGarbageAsync(100, default);
+        Assert.Contains(garbage, g => g.BlobId == "blob-old");
+        Assert.DoesNotContain(garbage, g => g.BlobId == "blob-new");
+        await Store.ForgetGarbageAsync(garbage, default);
+        Assert.Empty(await Store.ListGarbageAsync(100, default));
+        Assert.True(await Store.DeleteObjectAsync(b, "k", default));
+        Assert.Contains(await Store.ListGarbageAsync(100, default), g => g.BlobId == "blob-new");
+        Assert.False(await Store.DeleteObjectAsync(b, "k", default));
+    }
+
+    [Fact]
+    public async Task CompleteUpload_KeepsUsedPartsAndDropsTheRest()
+    {
+        var b = await BucketAsync();
+        var upload = new MultipartUpload { UploadId = Guid.NewGuid().ToString("N"), Bucket = b, Key = "mp", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
+        await Store.CreateUploadAsync(upload, default);
+        var p1 = new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, new DataSegment("v1", "part1", 1));
+        var p2 = new UploadPart(upload.UploadId, 2, 1, "\"2\"", s_t0, null, new DataSegment("v1", "part2", 1));
+        var p2b = p2 with { Segment = new DataSegment("v1", "part2b", 1) };
+        Assert.True(await Store.PutPartAsync(p1, default));
+        Assert.True(await Store.PutPartAsync(p2, default));
+        Assert.True(await Store.PutPartAsync(p2b, default)); // re-upload of part 2 replaces it
+        Assert.Contains(await Store.ListGarbageAsync(100, default), g => g.BlobId == "part2");
+        var record = Obj(b, "mp") with { Segments = [p1.Segment] };
+        Assert.True(await Store.CompleteUploadAsync(upload.UploadId, record, default));
+        var garbage = await Store.ListGarbageAsync(100, default);
+        Assert.Contains(garbage, g => g.BlobId == "part2b");
+        Assert.DoesNotContain(garbage, g => g.BlobId == "part1");
+        Assert.Null(await Store.GetUploadAsync(b, upload.UploadId, default));
+        Assert.False(await Store.PutPartAsync(p1, default));
+        Assert.Equal("part1", (await Store.GetObjectAsync(b, "mp", default))!.Segments.Single().BlobId);
+    }
+
+    [Fact]
+    public async Task DeleteBucket_WithObject_IsRefused_AndWithUploadsAbortsThem()
+    {
+        var b = await BucketAsync();
+        await Store.PutObjectAsync(Obj(b, "x"), default);
+        Assert.False(await Store.DeleteBucketAsync(b, default));
+        await Store.DeleteObjectAsync(b, "x", default);
+        var upload = new MultipartUpload { UploadId = "u" + Guid.NewGuid().ToString("N"), Bucket = b, Key = "k", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
+        await Store.CreateUploadAsync(upload, default);
+        await Store.PutPartAsync(new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, new DataSegment("v1", "orphan-part", 1)), default);
+        Assert.True(await Store.DeleteBucketAsync(b, default));
+        Assert.Null(await Store.GetBucketAsync(b, default));
+        Assert.Contains(await Store.ListGarbageAsync(100, default), g => g.BlobId == "orphan-part");
+    }
+
+    [Fact]
+    public async Task Listing_DelimiterFoldsCommonPrefixesAndCountsThem()
+    {
+        var b = await BucketAsync();
+        foreach (var k in new[] { "a/1", "a/2", "a/3", "b", "c/1", "d" }) await Store.PutObjectAsync(Obj(b, k), default);
+        var page1 = await Listing.ListAsync(Store, b, "", "/", null, 2, default);
+        Assert.Equal(["a/"], page1.CommonPrefixes);
+        Assert.Equal(["b"], page1.Objects.Select(o => o.Key));
+        Assert.True(page1.IsTruncated);
+        var page2 = await Listing.ListAsync(Store, b, "", "/", page1.Last, 2, default);
+        Assert.Equal(["c/"], page2.CommonPrefixes);
+        Assert.Equal(["d"], page2.Objects.Select(o => o.Key));
+        Assert.False(page2.IsTruncated);
+        var resumeAtPrefix = await Listing.ListAsync(Store, b, "", "/", "a/", 10, default);
+        Assert.DoesNotContain("a/", resumeAtPrefix.CommonPrefixes);
+    }
+}
