@@ -74,7 +74,19 @@ public sealed class KmsService : IDisposable
 
         if (softHsm)
         {
-            SoftHsmToken.UseConfig(options.SoftHsmConfigPath!);
+            // SoftHSM reads SOFTHSM2_CONF once per C_Initialize and is one instance per process: while another
+            // KmsService holds it, every service in this process must use the same configuration (several token
+            // labels in one token directory are fine).
+            var config = Path.GetFullPath(options.SoftHsmConfigPath!);
+            var current = Environment.GetEnvironmentVariable("SOFTHSM2_CONF");
+            if (Pkcs11Module.Load(options.ModulePath).IsInUse && current is not null && current != config)
+            {
+                throw new InvalidOperationException(
+                    $"SoftHSM is already in use in this process with {current}; a process can use one SoftHSM configuration " +
+                    "(share KmsOptions.SoftHsmConfigPath and give each service its own TokenLabel, PinFilePath and DatabasePath).");
+            }
+
+            SoftHsmToken.UseConfig(config);
         }
 
         var pin = ReadPin(options);

@@ -33,7 +33,7 @@ internal sealed class HsmKeyStore(Pkcs11SessionPool pool)
     /// Whether any object carries <paramref name="label"/>.
     public bool Exists(string label) => pool.Run(s => s.FindObjects(LabelTemplate(label), 1).Length > 0);
 
-    /// Labels of all objects whose label starts with <paramref name="prefix"/> (test and sweep use).
+    /// How many objects carry <paramref name="label"/>.
     public int CountObjects(string label) => pool.Run(s => s.FindObjects(LabelTemplate(label)).Length);
 
     /// Destroys every object labelled <paramref name="label"/>; returns how many. Idempotent.

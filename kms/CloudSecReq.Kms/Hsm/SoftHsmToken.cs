@@ -28,6 +28,7 @@ internal static class SoftHsmToken
                 """);
         }
 
+        CreatePrivateDirectory(Path.GetDirectoryName(Path.GetFullPath(pinFilePath))!);
         WritePinIfMissing(pinFilePath);
         WritePinIfMissing(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(pinFilePath))!, "so-pin"));
     }

@@ -60,6 +60,18 @@ internal sealed unsafe class Pkcs11Module
         }
     }
 
+    /// Whether a user holds the module initialised (its configuration, e.g. SOFTHSM2_CONF, is then fixed).
+    public bool IsInUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _users > 0;
+            }
+        }
+    }
+
     /// Registers a user and calls C_Initialize if nobody had.
     public void AddUser()
     {
