@@ -225,6 +225,17 @@ internal sealed class HsmKeyStore(Pkcs11SessionPool pool)
         }, Ck.CKO_PRIVATE_KEY, retry: false);
     }
 
+    /// Switches CKA_ENCRYPT/CKA_DECRYPT of a key (Disable/Enable): a disabled key is refused by the HSM itself
+    /// (CKR_KEY_FUNCTION_NOT_PERMITTED), not only by our metadata.
+    public void SetUsable(string label, bool usable) => WithKey(label, (s, key) =>
+    {
+        s.SetAttributes(key, new AttributeTemplate().Bool(Ck.CKA_ENCRYPT, usable).Bool(Ck.CKA_DECRYPT, usable));
+        return true;
+    });
+
+    /// Whether CKA_ENCRYPT is set on a key (tests).
+    public bool? IsUsable(string label) => WithKey(label, (s, key) => s.GetBoolAttribute(key, Ck.CKA_ENCRYPT));
+
     /// The CKA_VALUE_LEN of a secret key (bytes).
     public ulong? SecretKeyLength(string label) => WithKey(label, (s, key) => s.GetULongAttribute(key, Ck.CKA_VALUE_LEN));
 

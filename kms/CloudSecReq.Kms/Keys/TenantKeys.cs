@@ -140,6 +140,7 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
             throw InvalidState(key);
         }
 
+        SetUsable(key, true);
         key.State = KmsKeyState.Enabled;
         return true;
     });
@@ -151,6 +152,7 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
             throw InvalidState(key);
         }
 
+        SetUsable(key, false);
         key.State = KmsKeyState.Disabled;
         return true;
     });
@@ -168,6 +170,11 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
             if (key.State == KmsKeyState.PendingDeletion)
             {
                 throw InvalidState(key);
+            }
+
+            if (key.State == KmsKeyState.Enabled)
+            {
+                SetUsable(key, false);
             }
 
             key.State = KmsKeyState.PendingDeletion;
@@ -569,6 +576,17 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
         {
             TryDestroy(label);
             throw;
+        }
+    }
+
+    // HSM first, metadata second: if the HSM fails half-way the state is unchanged and the call can be repeated.
+    private void SetUsable(TenantKeyRecord key, bool usable)
+    {
+        var versions = key.Origin == KeyOrigin.External ? (key.HasImportedMaterial ? 1 : 0) : key.CurrentVersion;
+        for (var v = 1; v <= versions; v++)
+        {
+            var label = VersionLabel(key.KeyId, v);
+            Hsm(() => hsm.SetUsable(label, usable));
         }
     }
 

@@ -159,8 +159,12 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         await f.ErrorAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("x") }, "DisabledException");
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = blob }, "DisabledException");
         Assert.Equal("Disabled", (await f.OkAsync(tenant, "DescribeKey", new { KeyId = keyId })).GetProperty("KeyMetadata").GetProperty("KeyState").GetString());
+        Assert.False(f.Service.Hsm.IsUsable(TenantKeys.VersionLabel(keyId, 1))); // the HSM refuses it too
+        var refused = Assert.Throws<CloudSecReq.Kms.Pkcs11.Pkcs11Exception>(() => f.Service.Hsm.EncryptGcm(TenantKeys.VersionLabel(keyId, 1), [], [1]));
+        Assert.Contains("CKR_KEY_FUNCTION_NOT_PERMITTED", refused.Message);
 
         await f.OkAsync(tenant, "EnableKey", new { KeyId = keyId });
+        Assert.True(f.Service.Hsm.IsUsable(TenantKeys.VersionLabel(keyId, 1)));
         await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = blob });
         Assert.Equal([KmsKeyState.Disabled, KmsKeyState.Enabled], states);
     }
