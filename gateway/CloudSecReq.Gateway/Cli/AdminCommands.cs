@@ -103,7 +103,7 @@ internal static class AdminCommands
             await work(data);
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or Kms.Api.KmsException)
         {
             Console.Error.WriteLine($"csr: {e.Message}");
             return 1;

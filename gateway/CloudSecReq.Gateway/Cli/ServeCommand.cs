@@ -32,7 +32,7 @@ internal static class ServeCommand
             {
                 gateway = await GatewayHost.StartAsync(options, ct);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or Kms.Api.KmsException)
             {
                 Console.Error.WriteLine($"csr serve: {e.Message}");
                 return 1;

@@ -2,18 +2,21 @@ using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Metadata.Sqlite;
 using CloudSecReq.Gateway.Storage;
 using CloudSecReq.Gateway.Tenants;
+using CloudSecReq.Kms;
 
 namespace CloudSecReq.Gateway.Hosting;
 
 /// <summary>
 /// A gateway's data directory opened for use: configuration, metadata, tenant service and volumes.
 /// Both <c>csr serve</c> and the admin subcommands open it this way.
-/// Layout: csr.json, meta/metadata.db, keys/platform-secret.key (0600), tls/, volumes/.
+/// Layout: csr.json, meta/metadata.db, hsm/ (the SoftHSM2 token and its PIN file, 0600), kms.db,
+/// tls/, volumes/.
 /// </summary>
 internal sealed class DataDirectory : IAsyncDisposable
 {
-    private DataDirectory(string path, GatewayConfig config, IMetadataStore store, TenantService tenants, IReadOnlyList<Volume> volumes)
+    private DataDirectory(string path, GatewayConfig config, IMetadataStore store, KmsService kms, TenantService tenants, IReadOnlyList<Volume> volumes)
     {
+        Kms = kms;
         Path = path;
         Config = config;
         Store = store;
@@ -24,6 +27,8 @@ internal sealed class DataDirectory : IAsyncDisposable
     public string Path { get; }
     public GatewayConfig Config { get; }
     public IMetadataStore Store { get; }
+    /// <summary>The key management service: the HSM session pool, tenant keys and the platform keys.</summary>
+    public KmsService Kms { get; }
     public TenantService Tenants { get; }
     public IReadOnlyList<Volume> Volumes { get; }
 
@@ -36,10 +41,26 @@ internal sealed class DataDirectory : IAsyncDisposable
         var config = GatewayConfig.LoadOrCreate(path);
         Directory.CreateDirectory(System.IO.Path.Combine(path, "meta"));
         var store = await SqliteMetadataStore.OpenAsync(System.IO.Path.Combine(path, "meta", "metadata.db"), ct);
-        var protector = FileSecretProtector.OpenOrCreate(System.IO.Path.Combine(path, "keys", "platform-secret.key"));
+        var kmsOptions = KmsOptions.ForDataDirectory(path);
+        kmsOptions.Region = config.Region;
+        kmsOptions.MinimumPendingWindowDays = config.MinimumKeyDeletionWindowDays;
+        KmsService kms;
+        try
+        {
+            kms = KmsService.Open(kmsOptions);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
         var volumes = config.ResolvedVolumes(path).Select(v => Volume.Open(v, clock)).ToList();
-        return new DataDirectory(path, config, store, new TenantService(store, protector, clock), volumes);
+        return new DataDirectory(path, config, store, kms, new TenantService(store, new HsmSecretProtector(kms.Secrets), clock), volumes);
     }
 
-    public ValueTask DisposeAsync() => Store.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        Kms.Dispose();
+        await Store.DisposeAsync();
+    }
 }

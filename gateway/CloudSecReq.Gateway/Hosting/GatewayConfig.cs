@@ -14,6 +14,8 @@ internal sealed record GatewayConfig
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 
     public string Region { get; init; } = "us-east-1";
+    /// <summary>Shortest waiting period ScheduleKeyDeletion accepts (AWS: 7 days; tests lower it).</summary>
+    public int MinimumKeyDeletionWindowDays { get; init; } = 7;
     public List<VolumeConfig> Volumes { get; init; } = [];
 
     public static GatewayConfig LoadOrCreate(string dataDirectory)

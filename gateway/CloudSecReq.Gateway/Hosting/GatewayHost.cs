@@ -91,6 +91,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton<ListHandlers>();
         services.AddSingleton<MultipartHandlers>();
         services.AddSingleton<TaggingHandlers>();
+        services.AddSingleton(data.Kms);
+        services.AddSingleton<KmsHost.KmsEndpoint>();
         services.AddSingleton<S3Dispatcher>();
         var app = builder.Build();
         var dispatcher = app.Services.GetRequiredService<S3Dispatcher>();

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
+using CloudSecReq.Gateway.KmsHost;
+using CloudSecReq.Kms.Api;
 using CloudSecReq.Gateway.S3.Handlers;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -21,6 +23,7 @@ internal sealed class S3Dispatcher(
     ListHandlers lists,
     MultipartHandlers multipart,
     TaggingHandlers tagging,
+    KmsEndpoint kms,
     ILogger<S3Dispatcher> log)
 {
     public async Task HandleAsync(HttpContext http)
@@ -29,6 +32,11 @@ internal sealed class S3Dispatcher(
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         http.Response.Headers["x-amz-request-id"] = requestId;
         http.Response.Headers["x-amz-id-2"] = requestId;
+        if (KmsEndpoint.IsKmsRequest(http.Request))
+        {
+            await kms.HandleAsync(http, requestId);
+            return;
+        }
         S3Operation operation = S3Operation.Unsupported;
         string? accessKeyId = null;
         string? bucket = null;
@@ -53,6 +61,12 @@ internal sealed class S3Dispatcher(
         catch (S3Exception e)
         {
             await WriteErrorAsync(http, e, requestId);
+        }
+        catch (KmsException e) when (e.Code == KmsErrorCode.KeyUnavailable)
+        {
+            // The HSM cannot be reached: fail closed, and tell the client to retry.
+            log.LogWarning("{RequestId} {Operation} refused: the HSM is unavailable", requestId, operation);
+            await WriteErrorAsync(http, new S3Exception(S3ErrorCode.ServiceUnavailable, "The key management service is unavailable; retry later."), requestId);
         }
         catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is ConnectionResetException or BadHttpRequestException)
         {

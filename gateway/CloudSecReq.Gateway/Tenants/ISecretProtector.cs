@@ -1,8 +1,7 @@
 namespace CloudSecReq.Gateway.Tenants;
 
 /// <summary>
-/// Seals users' secret access keys at rest. The seam between the interim platform key file and the
-/// HSM-held platform key. <paramref name="label"/> is bound as associated data (the access key id),
+/// Seals users' secret access keys at rest (<see cref="HsmSecretProtector"/>: the HSM-held platform key). <paramref name="label"/> is bound as associated data (the access key id),
 /// so that a sealed secret cannot be moved to another key id. Thread-safe.
 /// </summary>
 internal interface ISecretProtector

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using CloudSecReq.Gateway.Auth;
+using CloudSecReq.Gateway.S3;
+using CloudSecReq.Kms;
+using CloudSecReq.Kms.Api;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CloudSecReq.Gateway.KmsHost;
+
+/// <summary>
+/// Serves the tenant-facing KMS API (AWS KMS JSON 1.1) on the gateway's endpoint: POST with
+/// <c>X-Amz-Target: TrentService.&lt;Operation&gt;</c>, SigV4 with service <c>kms</c> over the whole body
+/// (≤ 1 MiB). The tenant's users call it with the same access keys they use for S3, e.g.
+/// <c>aws kms create-key --endpoint-url https://127.0.0.1:9443</c>.
+/// </summary>
+internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogger<KmsEndpoint> log)
+{
+    public const string TargetPrefix = "TrentService.";
+    private const int MaxBodyBytes = 1024 * 1024;
+
+    public static bool IsKmsRequest(HttpRequest request) =>
+        request.Method == "POST" && request.Headers["X-Amz-Target"].ToString().StartsWith(TargetPrefix, StringComparison.Ordinal);
+
+    public async Task HandleAsync(HttpContext http, string requestId)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var operation = http.Request.Headers["X-Amz-Target"].ToString()[TargetPrefix.Length..];
+        string? accessKeyId = null;
+        try
+        {
+            var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+            AuthenticatedRequest auth;
+            try
+            {
+                auth = await verifier.VerifyAsync(http.Request, "kms", SigV4.Sha256Hex(body), http.RequestAborted);
+            }
+            catch (S3Exception e)
+            {
+                await WriteAsync(http, AuthError(e));
+                return;
+            }
+            accessKeyId = auth.Principal.AccessKeyId;
+            var p = auth.Principal;
+            var caller = new KmsCaller(p.Tenant.Id, p.Tenant.AccountId, p.Arn, p.User.IsRoot);
+            await WriteAsync(http, await kms.Api.HandleAsync(caller, operation, body, http.RequestAborted));
+        }
+        catch (BodyTooLargeException)
+        {
+            await WriteAsync(http, Error(400, "ValidationException", "The request body is larger than 1 MiB."));
+        }
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            log.LogError(e, "{RequestId} KMS {Operation} failed", requestId, operation);
+            await WriteAsync(http, Error(500, "KMSInternalException", "An internal error occurred; request id " + requestId));
+        }
+        finally
+        {
+            log.LogInformation("{RequestId} POST kms:{Operation} key-id={AccessKeyId} status={Status} {ElapsedMs:F1}ms",
+                requestId, operation, accessKeyId, http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private sealed class BodyTooLargeException : Exception;
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            throw new BodyTooLargeException();
+        }
+        using var ms = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await request.Body.ReadAsync(buffer, ct)) > 0)
+        {
+            if (ms.Length + n > MaxBodyBytes)
+            {
+                throw new BodyTooLargeException();
+            }
+            ms.Write(buffer, 0, n);
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>SigV4 failures as the KMS service names them.</summary>
+    private static KmsResponse AuthError(S3Exception e) => e.Code switch
+    {
+        S3ErrorCode.InvalidAccessKeyId => Error(400, "UnrecognizedClientException", "The security token included in the request is invalid."),
+        S3ErrorCode.SignatureDoesNotMatch or S3ErrorCode.XAmzContentSHA256Mismatch => Error(400, "InvalidSignatureException", e.Message),
+        S3ErrorCode.RequestTimeTooSkewed => Error(400, "InvalidSignatureException", "Signature expired: the request time is more than 15 minutes from the server time."),
+        S3ErrorCode.AccessDenied => Error(400, "AccessDeniedException", e.Message),
+        _ => Error(400, "IncompleteSignatureException", e.Message),
+    };
+
+    private static KmsResponse Error(int status, string type, string message) =>
+        new(status, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["__type"] = type, ["message"] = message }));
+
+    private static async Task WriteAsync(HttpContext http, KmsResponse response)
+    {
+        http.Response.StatusCode = response.StatusCode;
+        http.Response.ContentType = "application/x-amz-json-1.1";
+        http.Response.ContentLength = response.Json.Length;
+        await http.Response.Body.WriteAsync(response.Json, http.RequestAborted);
+    }
+}
