@@ -35,9 +35,12 @@ internal sealed record GatewayConfig
             })).ToList(),
         };
         Directory.CreateDirectory(dataDirectory);
-        File.WriteAllText(path, JsonSerializer.Serialize(config, s_json));
+        config.Save(dataDirectory);
         return config;
     }
+
+    public void Save(string dataDirectory) =>
+        File.WriteAllText(Path.Combine(dataDirectory, FileName), JsonSerializer.Serialize(this, s_json));
 
     /// <summary>Volume paths may be relative to the data directory.</summary>
     public IEnumerable<VolumeConfig> ResolvedVolumes(string dataDirectory) =>

@@ -27,6 +27,8 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Tests complete key deletions at once instead of after AWS's 7-day minimum.
+        GatewayConfig.LoadOrCreate(DataDirectory).With(c => c with { MinimumKeyDeletionWindowDays = 0 }).Save(DataDirectory);
         _host = await GatewayHost.StartAsync(new GatewayOptions
         {
             DataDirectory = DataDirectory,
@@ -59,6 +61,16 @@ public sealed class GatewayFixture : IAsyncLifetime
         Host.Data.Tenants.CreateUserAsync(tenantName, "u" + Guid.NewGuid().ToString("N")[..10], policy, CancellationToken.None);
 
     public static string NewBucketName() => "b-" + Guid.NewGuid().ToString("N")[..20];
+
+    /// <summary>An AWSSDK.KeyManagementService client against the gateway's KMS API.</summary>
+    internal Amazon.KeyManagementService.AmazonKeyManagementServiceClient KmsClient(NewCredentials c) =>
+        new(new BasicAWSCredentials(c.AccessKeyId, c.SecretAccessKey), new Amazon.KeyManagementService.AmazonKeyManagementServiceConfig
+        {
+            ServiceURL = Endpoint.ToString(),
+            AuthenticationRegion = "us-east-1",
+            HttpClientFactory = new TrustingHttpClientFactory(CaBundlePath),
+            MaxErrorRetry = 0,
+        });
 
     /// <summary>An AWSSDK.S3 client for the given credentials, trusting the gateway's CA.</summary>
     internal AmazonS3Client S3Client(NewCredentials c, bool pathStyle = true) =>
@@ -131,6 +143,11 @@ public sealed class GatewayFixture : IAsyncLifetime
             return handler;
         }
     }
+}
+
+internal static class FixtureExtensions
+{
+    public static T With<T>(this T value, Func<T, T> change) => change(value);
 }
 
 [CollectionDefinition(Name)]
