@@ -9,17 +9,15 @@ namespace CloudSecReq.Kms.Tests.Api;
 
 /// The aws cli against KmsApi behind a minimal loopback HTTP host (what the gateway will do, minus SigV4
 /// verification), including the BYOK flow with get-parameters-for-import / openssl / import-key-material.
-/// Returns early when no aws cli is installed (scripts/install-deps.sh test installs one).
+/// Fails when the aws cli or openssl is missing (scripts/install-deps.sh test installs them).
 [Collection("Hsm")]
 public sealed class AwsCliTests(HsmFixture f)
 {
     [Fact]
     public async Task AwsCli_ByokAndEncryptDecrypt_Work()
     {
-        if (!Installed("aws") || !Installed("openssl"))
-        {
-            return;
-        }
+        // scripts/install-deps.sh test installs both; a missing tool is a failure, not a skip.
+        Assert.True(Installed("aws") && Installed("openssl"), "the aws cli and openssl must be installed (scripts/install-deps.sh test)");
 
         var tenant = HsmFixture.NewTenant();
         using var host = new LoopbackHost(f, tenant);
