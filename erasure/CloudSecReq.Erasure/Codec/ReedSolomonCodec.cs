@@ -80,7 +80,7 @@ public sealed unsafe class ReedSolomonCodec
     public ErasureKernel Kernel => _kernel.Kind;
 
     /// Coefficient [row, column] of the (k + m) x k encoding matrix; row i produces shard i.
-    public byte EncodingCoefficient(int row, int column) => _encoding[row, column];
+    internal byte EncodingCoefficient(int row, int column) => _encoding[row, column];
 
     /// <summary>Computes the parity shards from the data shards.</summary>
     /// <param name="shards">k + m buffers of equal length; reads 0..k-1, overwrites k..k+m-1.</param>
@@ -89,7 +89,7 @@ public sealed unsafe class ReedSolomonCodec
     {
         int length = CheckShards(shards);
         byte** pointers = stackalloc byte*[TotalShards];
-        var request = new Request(Operation.Encode, length, default, false);
+        var request = new CodecRequest(CodecOperation.Encode, length, default, false);
         PinAndRun(shards, 0, pointers, ref request);
     }
 
@@ -113,7 +113,7 @@ public sealed unsafe class ReedSolomonCodec
     {
         int length = CheckShards(shards);
         byte** pointers = stackalloc byte*[TotalShards];
-        var request = new Request(Operation.Verify, length, default, false);
+        var request = new CodecRequest(CodecOperation.Verify, length, default, false);
         PinAndRun(shards, 0, pointers, ref request);
         return request.Result;
     }
@@ -141,7 +141,7 @@ public sealed unsafe class ReedSolomonCodec
         int length = CheckShards(shards);
         CheckPresent(present);
         byte** pointers = stackalloc byte*[TotalShards];
-        var request = new Request(Operation.Reconstruct, length, present, dataOnly);
+        var request = new CodecRequest(CodecOperation.Reconstruct, length, present, dataOnly);
         PinAndRun(shards, 0, pointers, ref request);
     }
 
@@ -192,7 +192,7 @@ public sealed unsafe class ReedSolomonCodec
                 ByteXor.Xor(oldData.Slice(offset, chunk), newData.Slice(offset, chunk), scratch.AsSpan(0, chunk));
                 fixed (byte* delta = scratch)
                 {
-                    var request = new Request(Operation.Update, chunk, default, false)
+                    var request = new CodecRequest(CodecOperation.Update, chunk, default, false)
                     {
                         Delta = delta,
                         DataIndex = dataIndex,
@@ -396,7 +396,7 @@ public sealed unsafe class ReedSolomonCodec
 
     // Pins each shard with a fixed statement, one stack frame per shard (at most 256), which
     // costs nothing like a GCHandle would; at the bottom every pointer is valid.
-    private void PinAndRun(ReadOnlySpan<Memory<byte>> shards, int index, byte** pointers, ref Request request)
+    private void PinAndRun(ReadOnlySpan<Memory<byte>> shards, int index, byte** pointers, ref CodecRequest request)
     {
         if (index < shards.Length)
         {
@@ -409,16 +409,16 @@ public sealed unsafe class ReedSolomonCodec
         }
         switch (request.Operation)
         {
-            case Operation.Encode:
+            case CodecOperation.Encode:
                 if (request.Length > 0)
                 {
                     EncodeCore(pointers, request.Length);
                 }
                 break;
-            case Operation.Verify:
+            case CodecOperation.Verify:
                 request.Result = request.Length == 0 || VerifyCore(pointers, request.Length);
                 break;
-            case Operation.Reconstruct:
+            case CodecOperation.Reconstruct:
                 if (request.Length > 0)
                 {
                     ReconstructCore(pointers, request.Length, request.Present, request.DataOnly);
@@ -429,7 +429,7 @@ public sealed unsafe class ReedSolomonCodec
                     ReconstructCheckOnly(request.Present);
                 }
                 break;
-            case Operation.Update:
+            case CodecOperation.Update:
                 UpdateCore(pointers, ref request);
                 break;
         }
@@ -456,7 +456,7 @@ public sealed unsafe class ReedSolomonCodec
         }
     }
 
-    private void UpdateCore(byte** parity, ref Request request)
+    private void UpdateCore(byte** parity, ref CodecRequest request)
     {
         byte** outputs = stackalloc byte*[ParityShards];
         for (int r = 0; r < ParityShards; r++)
@@ -469,25 +469,5 @@ public sealed unsafe class ReedSolomonCodec
         {
             _kernel.MulAdd(&delta, 1, outputs, ParityShards, raw, prepared, request.Length, accumulate: true);
         }
-    }
-
-    private enum Operation
-    {
-        Encode,
-        Verify,
-        Reconstruct,
-        Update,
-    }
-
-    private ref struct Request(Operation operation, int length, ReadOnlySpan<bool> present, bool dataOnly)
-    {
-        public readonly Operation Operation = operation;
-        public readonly int Length = length;
-        public readonly ReadOnlySpan<bool> Present = present;
-        public readonly bool DataOnly = dataOnly;
-        public bool Result;
-        public byte* Delta;
-        public int DataIndex;
-        public int Offset;
     }
 }

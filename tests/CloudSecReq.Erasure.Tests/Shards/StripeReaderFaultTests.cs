@@ -104,20 +104,4 @@ public sealed class StripeReaderFaultTests
         StripeReadResult result = await new StripeReader(_codec).ReadAsync(streams, output, CancellationToken.None);
         return (output.ToArray(), result);
     }
-
-    private sealed class CountingStream(byte[] bytes) : MemoryStream(bytes)
-    {
-        public long BytesRead { get; private set; }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int read = base.Read(buffer, offset, count);
-            BytesRead += read;
-            return read;
-        }
-
-        // MemoryStream's span and async reads of a derived type end up in Read(byte[], ...).
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-    }
 }
