@@ -131,6 +131,75 @@ public sealed class StripeReader
         return new StripeReadResult(count, faults);
     }
 
+    /// <summary>Rebuilds the complete file of shard <paramref name="shardIndex"/> (data or
+    /// parity) from the other shards, for healing a shard that a read or scrub reported bad.</summary>
+    /// <param name="shards">k + m entries as for ReadAsync; entry <paramref name="shardIndex"/> is
+    /// ignored (pass null).</param>
+    /// <param name="destination">Receives the new shard file from its current position; not
+    /// flushed or disposed.</param>
+    /// <returns>The faults found in the other shards on the way (they need healing too).</returns>
+    /// <exception cref="ShardLossException">A stripe has fewer than k usable blocks.</exception>
+    public async Task<StripeReadResult> RebuildShardAsync(
+        IReadOnlyList<Stream?> shards, int shardIndex, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(destination);
+        int n = _codec.TotalShards;
+        int k = _codec.DataShards;
+        ArgumentOutOfRangeException.ThrowIfNegative(shardIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shardIndex, n);
+        if (shards.Count != n)
+        {
+            throw new ArgumentException($"Expected {n} shard entries, got {shards.Count}.", nameof(shards));
+        }
+        var faults = new List<ShardFault>();
+        var cursors = new ShardCursor[n];
+        for (int i = 0; i < n; i++)
+        {
+            cursors[i] = new ShardCursor(i, i == shardIndex ? null : shards[i]);
+        }
+        // The target is being replaced: it is neither read nor reported.
+        cursors[shardIndex].HeaderRead = true;
+        cursors[shardIndex].Dead = true;
+
+        ShardHeader? layout = null;
+        for (int i = 0; i < n && layout is null; i++)
+        {
+            layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
+        }
+        if (layout is not ShardHeader header)
+        {
+            throw Loss("No shard has a readable header.", faults, null);
+        }
+
+        byte[] headerBytes = new byte[ShardHeader.SizeBytes];
+        (header with { ShardIndex = shardIndex }).Write(headerBytes);
+        await destination.WriteAsync(headerBytes, cancellationToken).ConfigureAwait(false);
+
+        var present = new bool[n];
+        using var stripe = new StripeBuffer(n, header.BlockSizeBytes);
+        for (long s = 0; s < header.StripeCount; s++)
+        {
+            int blockBytes = header.BlockBytes(s);
+            Array.Clear(present);
+            int good = 0;
+            for (int i = 0; i < n && good < k; i++)
+            {
+                present[i] = await ReadBlockAsync(cursors[i], header, s, blockBytes, stripe, faults, cancellationToken).ConfigureAwait(false);
+                good += present[i] ? 1 : 0;
+            }
+            if (good < k)
+            {
+                throw Loss($"Stripe {s} has only {good} usable blocks of the {k} needed.", faults, s);
+            }
+            stripe.Reconstruct(_codec, blockBytes, present, dataOnly: shardIndex < k);
+            Memory<byte> region = stripe.Region(shardIndex, blockBytes + 4);
+            BinaryPrimitives.WriteUInt32LittleEndian(region.Span[blockBytes..], ShardHeader.BlockChecksum(region.Span[..blockBytes], s));
+            await destination.WriteAsync(region, cancellationToken).ConfigureAwait(false);
+        }
+        return new StripeReadResult(header.FileLengthBytes, faults);
+    }
+
     // Reads and checks a shard's header once. Returns it when valid and consistent with the
     // expected layout (or, without one, with the codec); otherwise records a fault.
     private async Task<ShardHeader?> OpenAsync(ShardCursor cursor, ShardHeader? expected, List<ShardFault> faults, CancellationToken cancellationToken)

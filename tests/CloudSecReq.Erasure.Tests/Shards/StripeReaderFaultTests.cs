@@ -98,6 +98,24 @@ public sealed class StripeReaderFaultTests
         Assert.All(new[] { 1, 3, 4, 5 }, i => Assert.Equal(0, counting[i].BytesRead));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public async Task RebuildShardAsync_LostShard_RecreatesIdenticalFile(int lost)
+    {
+        byte[] original = _files[lost];
+        Stream?[] streams = ShardFiles.Open(_files);
+        streams[lost] = null;
+        _files[1][64 + 7] ^= 1; // bitrot elsewhere is worked around and reported
+        streams[1] = new MemoryStream(_files[1]);
+        var rebuilt = new MemoryStream();
+        StripeReadResult result = await new StripeReader(_codec).RebuildShardAsync(streams, lost, rebuilt, CancellationToken.None);
+        Assert.Equal(original, rebuilt.ToArray());
+        Assert.Equal(rebuilt.Length, result.BytesWritten);
+        Assert.Equal(1, Assert.Single(result.Faults).ShardIndex);
+    }
+
     private async Task<(byte[] Output, StripeReadResult Result)> ReadAsync(Stream?[] streams)
     {
         var output = new MemoryStream();
