@@ -1,0 +1,208 @@
+using System.Security.Cryptography;
+using System.Text;
+using CloudSecReq.Gateway.Encryption;
+
+namespace CloudSecReq.Gateway.Tests.Encryption;
+
+public sealed class SealingStreamTests
+{
+    private const int P = SealedFormat.PackagePlainBytes;
+
+    // Vectors computed independently with Python's `cryptography` AESGCM over the documented
+    // nonce and AAD layout, data key 00…1f, salt a0…af.
+    [Fact]
+    public async Task Seal_ShortSegment_MatchesIndependentVector()
+    {
+        using var key = SegmentSamples.Key(7);
+        var blob = await SegmentSamples.SealAsync(Encoding.ASCII.GetBytes("hello, sealed world"), key);
+        Assert.Equal("76d555ed492ba702978ebf98fc27130a0692819e912fab29fffeaf1c2aa51fa893c999", Convert.ToHexString(blob).ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Seal_EmptySegment_IsOneEmptyFinalPackage()
+    {
+        using var key = SegmentSamples.Key(0);
+        var blob = await SegmentSamples.SealAsync([], key);
+        Assert.Equal("a5a9c3542d98ef850ee008e7f9f50701", Convert.ToHexString(blob).ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Seal_ThreePackages_MatchesIndependentVector()
+    {
+        using var key = SegmentSamples.Key(3);
+        var plain = Enumerable.Range(0, 2 * P + 1).Select(i => (byte)(i % 251)).ToArray();
+        var blob = await SegmentSamples.SealAsync(plain, key);
+        Assert.Equal(131_121, blob.Length);
+        Assert.Equal("a6165597f49a3a714c5ad9610c2a6db7cf442975e5b156b0f7d17bb47ac5e4e7", Convert.ToHexString(SHA256.HashData(blob)).ToLowerInvariant());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(P - 1)]
+    [InlineData(P)]
+    [InlineData(P + 1)]
+    [InlineData(2 * P - 1)]
+    [InlineData(3 * P)]
+    [InlineData(3 * P + 1)]
+    public async Task SealThenOpen_Length_RoundTrips(int length)
+    {
+        using var key = SegmentSamples.Key();
+        var plain = SegmentSamples.Plaintext(length, seed: length);
+        var blob = await SegmentSamples.SealAsync(plain, key);
+        Assert.Equal(SealedFormat.SealedLength(length), blob.Length);
+        Assert.Equal(plain, await SegmentSamples.OpenAsync(blob, key, length, 0, length));
+    }
+
+    [Fact]
+    public async Task SealThenOpen_RandomLengthsChunksAndRanges_RoundTrip()
+    {
+        // Seeded property test: 40 random segments, each read back whole and in 10 random ranges.
+        var random = new Random(20_240_505);
+        for (int trial = 0; trial < 40; trial++)
+        {
+            int length = random.Next(4) == 0 ? random.Next(0, 100) : random.Next(0, 5 * P);
+            int chunk = random.Next(1, 3) == 1 ? random.Next(1, 300) : random.Next(1, 3 * P);
+            using var key = SegmentSamples.Key(random.Next(0, 10_001), DataKeys.NewPinned(), DataKeys.NewSalt());
+            var plain = SegmentSamples.Plaintext(length, seed: trial);
+            var blob = await SegmentSamples.SealAsync(plain, key, chunk);
+            Assert.Equal(SealedFormat.SealedLength(length), blob.Length);
+            Assert.Equal(plain, await SegmentSamples.OpenAsync(blob, key, length, 0, length));
+            for (int r = 0; r < 10; r++)
+            {
+                int offset = random.Next(0, length + 1);
+                int count = random.Next(0, length - offset + 1);
+                var read = await SegmentSamples.OpenAsync(blob, key, length, offset, count);
+                Assert.Equal(plain.AsSpan(offset, count).ToArray(), read);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Seal_AnyWriteSizes_GivesSameBytes()
+    {
+        using var key = SegmentSamples.Key();
+        var plain = SegmentSamples.Plaintext(2 * P + 3);
+        var whole = await SegmentSamples.SealAsync(plain, key, plain.Length);
+        foreach (int chunk in new[] { 1, 7, P - 1, P, P + 1 })
+        {
+            Assert.Equal(whole, await SegmentSamples.SealAsync(plain, key, chunk));
+        }
+        var viaWriteByte = new MemoryStream();
+        using (var sealing = new SealingStream(viaWriteByte, key))
+        {
+            foreach (byte b in plain)
+            {
+                sealing.WriteByte(b);
+            }
+            await sealing.FinishAsync(CancellationToken.None);
+        }
+        Assert.Equal(whole, viaWriteByte.ToArray());
+    }
+
+    [Fact]
+    public async Task Seal_IdenticalPackages_NeverRepeatNonceSoCiphertextsDiffer()
+    {
+        // Nonce = part || index: equal plaintext packages under one key must all seal differently.
+        using var key = SegmentSamples.Key(5);
+        const int packages = 16;
+        var blob = await SegmentSamples.SealAsync(new byte[packages * P], key);
+        var bodies = new HashSet<string>();
+        var tags = new HashSet<string>();
+        for (int i = 0; i < packages; i++)
+        {
+            var package = blob.AsSpan(i * (P + 16), P + 16);
+            Assert.True(bodies.Add(Convert.ToHexString(package[..64])));
+            Assert.True(tags.Add(Convert.ToHexString(package[P..])));
+        }
+        // Another salt (a re-uploaded part) gives another keystream for the same part and index.
+        using var reuploaded = SegmentSamples.Key(5, salt: DataKeys.NewSalt());
+        var again = await SegmentSamples.SealAsync(new byte[packages * P], reuploaded);
+        Assert.False(blob.AsSpan(0, 64).SequenceEqual(again.AsSpan(0, 64)));
+    }
+
+    [Fact]
+    public async Task Write_SteadyState16MiB_AllocatesNothingPerPackage()
+    {
+        using var key = SegmentSamples.Key();
+        var chunk = SegmentSamples.Plaintext(16 * 1024);
+        await using var sealing = new SealingStream(Stream.Null, key);
+        for (int i = 0; i < 64; i++)
+        {
+            sealing.Write(chunk);
+            await sealing.WriteAsync(chunk);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 512; i++)
+        {
+            sealing.Write(chunk);
+            await sealing.WriteAsync(chunk.AsMemory());
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(16L << 20, sealing.PlainLength - 2 * 64 * chunk.Length);
+        // 256 packages: even 16 bytes per package would exceed this.
+        Assert.True(allocated < 2048, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public async Task Write_AfterFinish_Throws()
+    {
+        using var key = SegmentSamples.Key();
+        await using var sealing = new SealingStream(new MemoryStream(), key);
+        sealing.Write([1, 2, 3]);
+        await sealing.FinishAsync(CancellationToken.None);
+        Assert.False(sealing.CanWrite);
+        Assert.Throws<InvalidOperationException>(() => sealing.Write([4]));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await sealing.WriteAsync(new byte[] { 4 }));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => sealing.FinishAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Dispose_WithoutFinish_LeavesSegmentThatNeverOpens()
+    {
+        using var key = SegmentSamples.Key();
+        var plain = SegmentSamples.Plaintext(2 * P + 5);
+        var blob = new MemoryStream();
+        await using (var sealing = new SealingStream(blob, key))
+        {
+            await sealing.WriteAsync(plain);
+            Assert.Equal(2 * P + 5, sealing.PlainLength);
+            Assert.Equal(2 * (P + 16), sealing.SealedLength);
+        }
+        foreach (long length in new long[] { 2 * P + 5, 2 * P, P + 1 })
+        {
+            await Assert.ThrowsAsync<SegmentIntegrityException>(() =>
+                SegmentSamples.OpenAsync(blob.ToArray(), key, length, 0, length));
+        }
+    }
+
+    [Fact]
+    public async Task Dispose_LeaveOpenFalse_DisposesInner()
+    {
+        using var key = SegmentSamples.Key();
+        var inner = new MemoryStream();
+        var sealing = new SealingStream(inner, key, leaveOpen: false);
+        await sealing.FinishAsync(CancellationToken.None);
+        await sealing.DisposeAsync();
+        Assert.False(inner.CanWrite);
+        Assert.Throws<ObjectDisposedException>(() => sealing.Write([1]));
+
+        var kept = new MemoryStream();
+        new SealingStream(kept, key).Dispose();
+        Assert.True(kept.CanWrite);
+    }
+
+    [Fact]
+    public void SealingStream_ReadAndSeek_AreNotSupported()
+    {
+        using var key = SegmentSamples.Key();
+        using var sealing = new SealingStream(new MemoryStream(), key);
+        Assert.False(sealing.CanRead);
+        Assert.False(sealing.CanSeek);
+        Assert.Throws<NotSupportedException>(() => sealing.Read(new byte[1], 0, 1));
+        Assert.Throws<NotSupportedException>(() => sealing.Seek(0, SeekOrigin.Begin));
+        Assert.Throws<NotSupportedException>(() => sealing.Length);
+    }
+}
