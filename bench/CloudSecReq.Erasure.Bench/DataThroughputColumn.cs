@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 
 namespace CloudSecReq.Erasure.Bench;
 
-/// GB/s (10^9 bytes) of object data: k x ShardBytes for codec benchmarks, Bytes for checksums.
+/// GB/s (10^9 bytes) of object data: k x ShardBytes for codec benchmarks, Bytes for the others.
 public sealed class DataThroughputColumn : IColumn
 {
     public string Id => "DataGBps";
@@ -38,14 +38,15 @@ public sealed class DataThroughputColumn : IColumn
         {
             return "-";
         }
+        // ShardBytes (codec benchmarks) counts k shards of data; Bytes is already object bytes.
         double bytes = 0;
-        Shape? shape = null;
+        int dataShards = 1;
         foreach (var parameter in benchmarkCase.Parameters.Items)
         {
             switch (parameter.Name)
             {
                 case "Shape":
-                    shape = (Shape)parameter.Value;
+                    dataShards = ((Shape)parameter.Value).DataShards;
                     break;
                 case "ShardBytes":
                 case "Bytes":
@@ -53,9 +54,9 @@ public sealed class DataThroughputColumn : IColumn
                     break;
             }
         }
-        if (shape is not null)
+        if (benchmarkCase.Parameters.Items.Any(p => p.Name == "ShardBytes"))
         {
-            bytes *= shape.DataShards;
+            bytes *= dataShards;
         }
         return (bytes / meanNs.Value).ToString("F2");
     }
