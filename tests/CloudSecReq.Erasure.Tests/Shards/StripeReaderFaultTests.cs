@@ -116,6 +116,21 @@ public sealed class StripeReaderFaultTests
         Assert.Equal(1, Assert.Single(result.Faults).ShardIndex);
     }
 
+    [Fact]
+    public async Task ReadAsync_ForwardOnlyStreamsWithBitrot_ReturnsObjectAndRange()
+    {
+        _files[2][64 + 4 * (Block + 4) + 3] ^= 1;
+        Stream?[] Forward() => _files.Select(f => (Stream?)new ForwardOnlyStream(f)).ToArray();
+        (byte[] output, StripeReadResult result) = await ReadAsync(Forward());
+        Assert.Equal(_data, output);
+        Assert.Equal((2, 4L), (Assert.Single(result.Faults).ShardIndex, Assert.Single(result.Faults).Stripe));
+
+        var range = new MemoryStream();
+        long offset = 2L * 4 * Block + 5;
+        await new StripeReader(_codec).ReadAsync(Forward(), range, offset, 3L * 4 * Block, CancellationToken.None);
+        Assert.Equal(_data.AsSpan((int)offset, 3 * 4 * Block).ToArray(), range.ToArray());
+    }
+
     private async Task<(byte[] Output, StripeReadResult Result)> ReadAsync(Stream?[] streams)
     {
         var output = new MemoryStream();
