@@ -33,6 +33,21 @@ public sealed class KmsDataKeys
         return Task.FromResult(plaintext);
     }
 
+    /// The ARN of the tenant's key behind a reserved alias such as <c>alias/aws/s3</c>, creating the key on first use.
+    public Task<string> EnsureManagedKeyAsync(KmsCaller caller, string aliasName, string description, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_keys.Arn(_keys.EnsureManagedKey(caller, aliasName, description)));
+    }
+
+    /// The ARN of a key named by UUID, ARN, alias name or alias ARN, as <paramref name="caller"/> may use it for
+    /// GenerateDataKey. Throws NotFound, Disabled, KMSInvalidState or AccessDenied like GenerateDataKey would.
+    public Task<string> ResolveKeyArnAsync(KmsCaller caller, string keyId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_keys.Arn(_keys.Resolve(caller, keyId, "kms:GenerateDataKey")));
+    }
+
     /// The key ARN a CiphertextBlob names (no HSM call, no authorisation), or null if it is not a blob of ours.
     public string? KeyArnOf(KmsCaller caller, ReadOnlySpan<byte> ciphertextBlob) =>
         CiphertextBlob.TryParse(ciphertextBlob, out var keyId, out _)

@@ -16,6 +16,11 @@ internal sealed record GatewayConfig
     public string Region { get; init; } = "us-east-1";
     /// <summary>Shortest waiting period ScheduleKeyDeletion accepts (AWS: 7 days; tests lower it).</summary>
     public int MinimumKeyDeletionWindowDays { get; init; } = 7;
+    /// <summary>
+    /// How long an unwrapped bucket key (and a data key unwrapped through the KMS) stays cached. A key
+    /// state change purges this gateway's cache at once; other gateway instances notice within this time.
+    /// </summary>
+    public int BucketKeyCacheSeconds { get; init; } = 300;
     public List<VolumeConfig> Volumes { get; init; } = [];
 
     public static GatewayConfig LoadOrCreate(string dataDirectory)

@@ -92,6 +92,10 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton<MultipartHandlers>();
         services.AddSingleton<TaggingHandlers>();
         services.AddSingleton(data.Kms);
+        var bucketKeys = new ServerSideEncryption.BucketKeyCache(data.Kms, clock, TimeSpan.FromSeconds(data.Config.BucketKeyCacheSeconds));
+        data.Kms.KeyStateChanged += (_, e) => bucketKeys.Purge(e.KeyArn);
+        services.AddSingleton(bucketKeys);
+        services.AddSingleton<ServerSideEncryption.SseKeys>();
         services.AddSingleton<KmsHost.KmsEndpoint>();
         services.AddSingleton<S3Dispatcher>();
         var app = builder.Build();

@@ -26,6 +26,8 @@ internal interface IMetadataStore : IAsyncDisposable
     Task<BucketCreateResult> CreateBucketAsync(Bucket bucket, CancellationToken ct);
     Task<Bucket?> GetBucketAsync(string name, CancellationToken ct);
     Task<IReadOnlyList<Bucket>> ListBucketsAsync(string tenantId, CancellationToken ct);
+    /// <summary>Sets (or with null removes) a bucket's default encryption; false when the bucket does not exist.</summary>
+    Task<bool> SetBucketEncryptionAsync(string name, BucketEncryption? encryption, CancellationToken ct);
     /// <summary>Deletes an empty bucket, aborting its multipart uploads. Returns false when it still holds objects.</summary>
     Task<bool> DeleteBucketAsync(string name, CancellationToken ct);
 
@@ -38,6 +40,8 @@ internal interface IMetadataStore : IAsyncDisposable
     Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct);
     /// <summary>Objects whose keys start with <paramref name="prefix"/> and sort after <paramref name="startAfter"/>, in UTF-8 binary order.</summary>
     Task<ListPage<ObjectRecord>> ListObjectsAsync(string bucket, string prefix, string? startAfter, int limit, CancellationToken ct);
+    /// <summary>The objects encrypted under a KMS key (by key ARN): what deleting the key would shred.</summary>
+    Task<IReadOnlyList<(string Bucket, string Key)>> ListObjectsByKmsKeyAsync(string keyArn, int limit, CancellationToken ct);
     Task<bool> BucketHasObjectsAsync(string bucket, CancellationToken ct);
 
     Task CreateUploadAsync(MultipartUpload upload, CancellationToken ct);

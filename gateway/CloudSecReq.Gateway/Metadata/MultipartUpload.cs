@@ -14,4 +14,6 @@ internal sealed record MultipartUpload
     public IReadOnlyList<KeyValuePair<string, string>> Tags { get; init; } = [];
     public string? ChecksumAlgorithm { get; init; }
     public string StorageClass { get; init; } = "STANDARD";
+    /// <summary>Chosen at creation; every part is sealed under this upload's data key.</summary>
+    public ObjectEncryption? Encryption { get; init; }
 }

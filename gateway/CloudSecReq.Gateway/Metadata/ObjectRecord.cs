@@ -19,4 +19,6 @@ internal sealed record ObjectRecord
     public int PartsCount { get; init; }
     /// <summary>Part sizes for multipart objects, so that <c>partNumber</c> GETs can find their bytes.</summary>
     public IReadOnlyList<long> PartSizes { get; init; } = [];
+    /// <summary>How the object is encrypted; null only for objects of the benchmark build without encryption.</summary>
+    public ObjectEncryption? Encryption { get; init; }
 }

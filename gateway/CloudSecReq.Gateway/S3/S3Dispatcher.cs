@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
+using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.KmsHost;
 using CloudSecReq.Kms.Api;
 using CloudSecReq.Gateway.S3.Handlers;
@@ -62,11 +63,20 @@ internal sealed class S3Dispatcher(
         {
             await WriteErrorAsync(http, e, requestId);
         }
-        catch (KmsException e) when (e.Code == KmsErrorCode.KeyUnavailable)
+        catch (KmsException e)
         {
-            // The HSM cannot be reached: fail closed, and tell the client to retry.
-            log.LogWarning("{RequestId} {Operation} refused: the HSM is unavailable", requestId, operation);
-            await WriteErrorAsync(http, new S3Exception(S3ErrorCode.ServiceUnavailable, "The key management service is unavailable; retry later."), requestId);
+            // Key errors as AWS shows them (KMS.DisabledException ...); an unreachable HSM fails closed with 503.
+            if (e.IsRetryable)
+            {
+                log.LogWarning("{RequestId} {Operation} refused: the HSM is unavailable", requestId, operation);
+            }
+            await WriteErrorAsync(http, S3Exception.FromKms(e), requestId);
+        }
+        catch (SegmentIntegrityException e)
+        {
+            // Stored ciphertext failed authentication: never returned. Erasure coding (issue #6) will repair it.
+            log.LogError("{RequestId} {Operation} integrity failure in bucket {Bucket}: {Reason}", requestId, operation, bucket, e.Message);
+            await WriteErrorAsync(http, new S3Exception(S3ErrorCode.InternalError, "The object failed its integrity check and was not returned."), requestId);
         }
         catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is ConnectionResetException or BadHttpRequestException)
         {
@@ -94,6 +104,9 @@ internal sealed class S3Dispatcher(
         S3Operation.DeleteBucket => buckets.DeleteBucketAsync(r),
         S3Operation.GetBucketLocation => buckets.GetBucketLocationAsync(r),
         S3Operation.GetBucketVersioning => buckets.GetBucketVersioningAsync(r),
+        S3Operation.PutBucketEncryption => buckets.PutBucketEncryptionAsync(r),
+        S3Operation.GetBucketEncryption => buckets.GetBucketEncryptionAsync(r),
+        S3Operation.DeleteBucketEncryption => buckets.DeleteBucketEncryptionAsync(r),
         S3Operation.ListObjects => lists.ListObjectsAsync(r),
         S3Operation.ListObjectsV2 => lists.ListObjectsV2Async(r),
         S3Operation.ListObjectVersions => lists.ListObjectVersionsAsync(r),

@@ -17,12 +17,12 @@ internal static class S3ErrorWriter
         if (context.Request.Method == "HEAD" || error.Status == 304)
         {
             // HEAD responses and 304 carry no body; the code travels in a header for debugging.
-            response.Headers["x-amz-error-code"] = error.Code.ToString();
+            response.Headers["x-amz-error-code"] = error.CodeName;
             return;
         }
         var bytes = S3Xml.Serialize("Error", w =>
         {
-            w.WriteElementString("Code", error.Code.ToString());
+            w.WriteElementString("Code", error.CodeName);
             w.WriteElementString("Message", error.Message);
             foreach (var (name, value) in error.Details)
             {

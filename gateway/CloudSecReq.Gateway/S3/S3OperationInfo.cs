@@ -6,5 +6,6 @@ internal static class S3OperationInfo
     public static bool IsWrite(S3Operation op) => op is S3Operation.CreateBucket or S3Operation.DeleteBucket or S3Operation.DeleteObjects
         or S3Operation.PutObject or S3Operation.CopyObject or S3Operation.DeleteObject or S3Operation.CreateMultipartUpload
         or S3Operation.UploadPart or S3Operation.UploadPartCopy or S3Operation.CompleteMultipartUpload or S3Operation.AbortMultipartUpload
-        or S3Operation.PutObjectTagging or S3Operation.DeleteObjectTagging;
+        or S3Operation.PutObjectTagging or S3Operation.DeleteObjectTagging
+        or S3Operation.PutBucketEncryption or S3Operation.DeleteBucketEncryption;
 }

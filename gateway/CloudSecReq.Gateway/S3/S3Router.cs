@@ -78,12 +78,15 @@ internal sealed class S3Router(IReadOnlyList<string> domains)
         {
             return method switch
             {
+                "PUT" when Has("encryption") => S3Operation.PutBucketEncryption,
                 "PUT" => Plain(query) ? S3Operation.CreateBucket : S3Operation.Unsupported,
                 "HEAD" => S3Operation.HeadBucket,
+                "DELETE" when Has("encryption") => S3Operation.DeleteBucketEncryption,
                 "DELETE" => Plain(query) ? S3Operation.DeleteBucket : S3Operation.Unsupported,
                 "POST" => Has("delete") ? S3Operation.DeleteObjects : S3Operation.Unsupported,
                 "GET" when Has("location") => S3Operation.GetBucketLocation,
                 "GET" when Has("versioning") => S3Operation.GetBucketVersioning,
+                "GET" when Has("encryption") => S3Operation.GetBucketEncryption,
                 "GET" when Has("uploads") => S3Operation.ListMultipartUploads,
                 "GET" when Has("versions") => S3Operation.ListObjectVersions,
                 "GET" when !Plain(query) => S3Operation.Unsupported,

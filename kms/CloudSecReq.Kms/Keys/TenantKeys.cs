@@ -18,6 +18,7 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
     public const int DefaultRotationPeriodDays = 365;
     private const int MaxTags = 50;
     private readonly Lock _mutate = new();
+    private readonly Lock _managed = new();
 
     public event EventHandler<KmsKeyStateChangedEventArgs>? KeyStateChanged;
 
@@ -84,6 +85,28 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
     public TenantKeyRecord Describe(KmsCaller caller, string keyRef) => Resolve(caller, keyRef, "kms:DescribeKey");
 
     public List<TenantKeyRecord> ListKeys(KmsCaller caller) => store.ListKeys(caller.TenantId);
+
+    /// <summary>
+    /// The tenant's key behind a reserved alias (e.g. alias/aws/s3, the key of SSE-S3 and of SSE-KMS without a key id),
+    /// created on first use. Tenants cannot create alias/aws/ names themselves; they can see, use and (as root) delete
+    /// the key, which crypto-shreds everything under it.
+    /// </summary>
+    public TenantKeyRecord EnsureManagedKey(KmsCaller caller, string aliasName, string description)
+    {
+        lock (_managed)
+        {
+            if (store.GetAlias(caller.TenantId, aliasName) is { } alias && Get(alias.KeyId) is { } existing)
+            {
+                return existing;
+            }
+
+            var key = CreateKey(caller with { IsTenantRoot = true }, description, KeyOrigin.AwsKms, null, new Dictionary<string, string>());
+            var now = Now;
+            store.DeleteAlias(caller.TenantId, aliasName);
+            store.InsertAlias(new AliasRecord(caller.TenantId, aliasName, key.KeyId, now, now));
+            return key;
+        }
+    }
 
     // ---- aliases ----
 

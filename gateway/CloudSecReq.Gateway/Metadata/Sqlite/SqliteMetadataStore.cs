@@ -29,6 +29,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         await using var connection = await store.OpenConnectionAsync(ct);
         await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
         await ExecAsync(connection, null, Schema, ct);
+        await MigrateAsync(connection, ct);
         return store;
     }
 
@@ -36,14 +37,33 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         CREATE TABLE IF NOT EXISTS tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS users(tenant_id TEXT NOT NULL, name TEXT NOT NULL, is_root INTEGER NOT NULL, policy TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(tenant_id, name));
         CREATE TABLE IF NOT EXISTS access_keys(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_name TEXT NOT NULL, secret BLOB NOT NULL, active INTEGER NOT NULL, created_at INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, region TEXT NOT NULL, created_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, region TEXT NOT NULL, created_at INTEGER NOT NULL, encryption TEXT);
         CREATE INDEX IF NOT EXISTS buckets_by_tenant ON buckets(tenant_id, name);
-        CREATE TABLE IF NOT EXISTS objects(bucket TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS objects(bucket TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL, kms_key_arn TEXT, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
         CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, props TEXT NOT NULL, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS garbage(volume_id TEXT NOT NULL, blob_id TEXT NOT NULL, length INTEGER NOT NULL, PRIMARY KEY(volume_id, blob_id)) WITHOUT ROWID;
         """;
+
+    /// <summary>Adds columns that later versions introduced to databases made by earlier ones.</summary>
+    private static async Task MigrateAsync(SqliteConnection c, CancellationToken ct)
+    {
+        async Task<bool> HasColumnAsync(string table, string column)
+        {
+            await using var cmd = Command(c, null, $"SELECT 1 FROM pragma_table_info('{table}') WHERE name=$c", ("$c", column));
+            return await cmd.ExecuteScalarAsync(ct) is not null;
+        }
+        if (!await HasColumnAsync("buckets", "encryption"))
+        {
+            await ExecAsync(c, null, "ALTER TABLE buckets ADD COLUMN encryption TEXT", ct);
+        }
+        if (!await HasColumnAsync("objects", "kms_key_arn"))
+        {
+            await ExecAsync(c, null, "ALTER TABLE objects ADD COLUMN kms_key_arn TEXT", ct);
+        }
+        await ExecAsync(c, null, "CREATE INDEX IF NOT EXISTS objects_by_kms_key ON objects(kms_key_arn, bucket, key) WHERE kms_key_arn IS NOT NULL", ct);
+    }
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
     {
@@ -175,18 +195,25 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         {
             return owner == bucket.TenantId ? BucketCreateResult.AlreadyOwnedByYou : BucketCreateResult.AlreadyExists;
         }
-        await ExecAsync(c, tx, "INSERT INTO buckets(name, tenant_id, region, created_at) VALUES($n, $t, $r, $c)", ct,
-            ("$n", bucket.Name), ("$t", bucket.TenantId), ("$r", bucket.Region), ("$c", Ms(bucket.CreatedAt)));
+        await ExecAsync(c, tx, "INSERT INTO buckets(name, tenant_id, region, created_at, encryption) VALUES($n, $t, $r, $c, $e)", ct,
+            ("$n", bucket.Name), ("$t", bucket.TenantId), ("$r", bucket.Region), ("$c", Ms(bucket.CreatedAt)),
+            ("$e", bucket.Encryption is null ? null : Json(bucket.Encryption)));
         return BucketCreateResult.Created;
     }, ct);
 
-    private static Bucket ReadBucket(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)));
+    private static Bucket ReadBucket(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)))
+    {
+        Encryption = r.IsDBNull(4) ? null : FromJson<BucketEncryption>(r.GetString(4)),
+    };
 
     public async Task<Bucket?> GetBucketAsync(string name, CancellationToken ct) =>
-        (await QueryAsync("SELECT name, tenant_id, region, created_at FROM buckets WHERE name=$n", ReadBucket, ct, ("$n", name))).FirstOrDefault();
+        (await QueryAsync("SELECT name, tenant_id, region, created_at, encryption FROM buckets WHERE name=$n", ReadBucket, ct, ("$n", name))).FirstOrDefault();
 
     public async Task<IReadOnlyList<Bucket>> ListBucketsAsync(string tenantId, CancellationToken ct) =>
-        await QueryAsync("SELECT name, tenant_id, region, created_at FROM buckets WHERE tenant_id=$t ORDER BY name", ReadBucket, ct, ("$t", tenantId));
+        await QueryAsync("SELECT name, tenant_id, region, created_at, encryption FROM buckets WHERE tenant_id=$t ORDER BY name", ReadBucket, ct, ("$t", tenantId));
+
+    public Task<bool> SetBucketEncryptionAsync(string name, BucketEncryption? encryption, CancellationToken ct) => WriteAsync(async (c, tx) =>
+        await ExecAsync(c, tx, "UPDATE buckets SET encryption=$e WHERE name=$n", ct, ("$n", name), ("$e", encryption is null ? null : Json(encryption))) == 1, ct);
 
     public Task<bool> DeleteBucketAsync(string name, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
@@ -230,10 +257,10 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         var old = await ReadObjectAsync(c, tx, record.Bucket, record.Key, ct);
         if (old is not null)
         {
-            await AddGarbageAsync(c, tx, old.Segments.Except(record.Segments), ct);
+            await AddGarbageAsync(c, tx, old.Segments.Where(o => !record.Segments.Any(n => n.SameBlob(o))), ct);
         }
-        await ExecAsync(c, tx, "INSERT OR REPLACE INTO objects(bucket, key, props) VALUES($b, $k, $p)", ct,
-            ("$b", record.Bucket), ("$k", record.Key), ("$p", Json(record)));
+        await ExecAsync(c, tx, "INSERT OR REPLACE INTO objects(bucket, key, props, kms_key_arn) VALUES($b, $k, $p, $a)", ct,
+            ("$b", record.Bucket), ("$k", record.Key), ("$p", Json(record)), ("$a", record.Encryption?.KeyArn));
     }
 
     private static async Task<ObjectRecord?> ReadObjectAsync(SqliteConnection c, SqliteTransaction tx, string bucket, string key, CancellationToken ct)
@@ -305,6 +332,10 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         }
         return new ListPage<ObjectRecord>(rows, truncated);
     }
+
+    public async Task<IReadOnlyList<(string Bucket, string Key)>> ListObjectsByKmsKeyAsync(string keyArn, int limit, CancellationToken ct) =>
+        await QueryAsync("SELECT bucket, key FROM objects WHERE kms_key_arn=$a ORDER BY bucket, key LIMIT $l", r => (r.GetString(0), r.GetString(1)), ct,
+            ("$a", keyArn), ("$l", limit));
 
     public async Task<bool> BucketHasObjectsAsync(string bucket, CancellationToken ct) =>
         (await QueryAsync("SELECT 1 FROM objects WHERE bucket=$b LIMIT 1", r => true, ct, ("$b", bucket))).Count > 0;
@@ -421,7 +452,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
                 segments.Add(FromJson<UploadPart>(reader.GetString(0)).Segment);
             }
         }
-        await AddGarbageAsync(c, tx, keep is null ? segments : segments.Except(keep), ct);
+        await AddGarbageAsync(c, tx, keep is null ? segments : segments.Where(s => !keep.Any(k => k.SameBlob(s))), ct);
         await ExecAsync(c, tx, "DELETE FROM parts WHERE upload_id=$u", ct, ("$u", uploadId));
         await ExecAsync(c, tx, "DELETE FROM uploads WHERE upload_id=$u", ct, ("$u", uploadId));
     }

@@ -93,4 +93,50 @@ internal sealed class BucketHandlers(S3Services s)
     public Task GetBucketVersioningAsync(S3Request req) =>
         // Versioning is not offered yet: every bucket is unversioned (an empty configuration).
         S3Xml.WriteAsync(req.Response, "VersioningConfiguration", _ => { });
+
+    public async Task PutBucketEncryptionAsync(S3Request req)
+    {
+        var doc = S3Xml.Parse(await BodyIngest.ReadSmallAsync(req, 64 * 1024, req.Aborted));
+        var rule = doc.Name.LocalName == "ServerSideEncryptionConfiguration" ? doc.Children("Rule").FirstOrDefault() : null;
+        var apply = rule?.Children("ApplyServerSideEncryptionByDefault").FirstOrDefault();
+        var algorithm = apply?.ChildValue("SSEAlgorithm");
+        if (rule is null || apply is null || algorithm is null)
+        {
+            throw new S3Exception(S3ErrorCode.MalformedXML);
+        }
+        if (algorithm is not (ObjectEncryption.SseS3 or ObjectEncryption.SseKms))
+        {
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "The SSE algorithm must be AES256 or aws:kms.").With("ArgumentName", "SSEAlgorithm");
+        }
+        var keyId = apply.ChildValue("KMSMasterKeyID");
+        if (keyId is not null && algorithm != ObjectEncryption.SseKms)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms").With("ArgumentName", "ApplyServerSideEncryptionByDefault");
+        }
+        var bucketKey = string.Equals(rule.ChildValue("BucketKeyEnabled"), "true", StringComparison.OrdinalIgnoreCase);
+        await s.Store.SetBucketEncryptionAsync(req.BucketName, new BucketEncryption(algorithm, keyId, bucketKey), req.Aborted);
+        req.Response.StatusCode = 200;
+    }
+
+    public Task GetBucketEncryptionAsync(S3Request req)
+    {
+        // Every bucket encrypts: without a configuration the default is SSE-S3, as AWS shows it.
+        var e = req.Bucket!.Encryption ?? BucketEncryption.Default;
+        return S3Xml.WriteAsync(req.Response, "ServerSideEncryptionConfiguration", w =>
+        {
+            w.WriteStartElement("Rule");
+            w.WriteStartElement("ApplyServerSideEncryptionByDefault");
+            w.WriteElementString("SSEAlgorithm", e.Algorithm);
+            w.Element("KMSMasterKeyID", e.KmsKeyId);
+            w.WriteEndElement();
+            w.WriteElementString("BucketKeyEnabled", e.BucketKeyEnabled ? "true" : "false");
+            w.WriteEndElement();
+        });
+    }
+
+    public async Task DeleteBucketEncryptionAsync(S3Request req)
+    {
+        await s.Store.SetBucketEncryptionAsync(req.BucketName, null, req.Aborted);
+        req.Response.StatusCode = 204;
+    }
 }

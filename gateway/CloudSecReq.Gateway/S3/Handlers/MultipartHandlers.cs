@@ -4,11 +4,12 @@ using System.Xml;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3.Xml;
+using CloudSecReq.Gateway.ServerSideEncryption;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts.</summary>
-internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
+internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, SseKeys keys)
 {
     public async Task CreateMultipartUploadAsync(S3Request req)
     {
@@ -21,6 +22,9 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
             }
             algorithm = ChecksumNames.WireName(a);
         }
+        using var sse = SseRequest.FromHeaders(req.Request.Headers);
+        var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, req.Aborted);
+        dataKey?.Dispose(); // each part unwraps it again from the upload's record
         var upload = new MultipartUpload
         {
             UploadId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
@@ -34,8 +38,10 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
             Tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")),
             ChecksumAlgorithm = algorithm,
             StorageClass = req.Header("x-amz-storage-class") ?? "STANDARD",
+            Encryption = encryption,
         };
         await s.Store.CreateUploadAsync(upload, req.Aborted);
+        SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
         if (algorithm is not null)
         {
             req.Response.Headers["x-amz-checksum-algorithm"] = algorithm;
@@ -74,19 +80,24 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
         var partNumber = PartNumber(req);
         var upload = await UploadAsync(req);
         ChecksumAlgorithm? algorithm = upload.ChecksumAlgorithm is { } name && ChecksumNames.TryParse(name, out var a) ? a : null;
+        using var customer = CustomerKey.FromHeaders(req.Request.Headers);
         IngestResult ingest;
         DataSegment segment;
-        await using (var writer = s.Blobs.Create())
+        using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
         {
-            ingest = await BodyIngest.CopyToAsync(req, writer.Stream, S3Services.MaxSinglePutBytes, algorithm, ct);
-            segment = await writer.CommitAsync(ct);
+            (segment, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, dataKey, partNumber,
+                sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, algorithm, ct), ct);
         }
-        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ingest.ETag, s.Clock.GetUtcNow(), ingest.Checksum, segment);
+        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ObjectHandlers.ETag(upload.Encryption, ingest.Md5), s.Clock.GetUtcNow(), ingest.Checksum, segment);
         await StorePartAsync(part, ct);
         req.Response.Headers.ETag = part.ETag;
         ObjectHandlers.WriteChecksumHeader(req.Response, part.Checksum);
+        SseHeaders.Write(req.Response, upload.Encryption, customer);
         req.Response.StatusCode = 200;
     }
+
+    private async Task<PinnedKey?> UploadDataKeyAsync(S3Request req, MultipartUpload upload, CustomerKey? customer) =>
+        upload.Encryption is null ? null : await keys.OpenAsync(req.Principal, upload.Bucket, upload.Key, upload.Encryption, customer, req.Aborted);
 
     private async Task StorePartAsync(UploadPart part, CancellationToken ct)
     {
@@ -114,6 +125,12 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
         var partNumber = PartNumber(req);
         var upload = await UploadAsync(req);
         var source = await authorizer.CopySourceAsync(req, ct);
+        using var sourceCustomer = CustomerKey.FromHeaders(req.Request.Headers, "x-amz-copy-source-server-side-encryption-customer-");
+        if (source.Encryption is { } sourceEncryption)
+        {
+            SseKeys.CheckCustomerKey(sourceEncryption, sourceCustomer);
+        }
+        using var customer = CustomerKey.FromHeaders(req.Request.Headers);
         Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
         var range = new ByteRange(0, source.Size);
         if (req.Header("x-amz-copy-source-range") is { } rangeText)
@@ -125,8 +142,15 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
         {
             throw new S3Exception(S3ErrorCode.EntityTooLarge);
         }
-        var (segment, md5) = await objects.CopyBytesAsync(source, range, ct);
-        var part = new UploadPart(upload.UploadId, partNumber, range.Length, "\"" + Convert.ToHexStringLower(md5) + "\"", s.Clock.GetUtcNow(), null, segment);
+        DataSegment segment;
+        byte[] md5;
+        using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
+        using (var sourceKey = source.Encryption is null ? null : await keys.OpenAsync(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer, ct))
+        {
+            (segment, md5) = await objects.CopyBytesAsync(source, sourceKey, range, dataKey, partNumber, ct);
+        }
+        var part = new UploadPart(upload.UploadId, partNumber, range.Length, ObjectHandlers.ETag(upload.Encryption, md5), s.Clock.GetUtcNow(), null, segment);
+        SseHeaders.Write(req.Response, upload.Encryption, customer);
         await StorePartAsync(part, ct);
         await S3Xml.WriteAsync(req.Response, "CopyPartResult", w =>
         {
@@ -228,12 +252,14 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects)
             StorageClass = upload.StorageClass,
             PartsCount = parts.Count,
             PartSizes = parts.Select(p => p.Size).ToList(),
+            Encryption = upload.Encryption,
         };
         if (!await s.Store.CompleteUploadAsync(upload.UploadId, record, ct))
         {
             throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId);
         }
         await s.Garbage.CollectAsync(ct);
+        SseHeaders.Write(req.Response, record.Encryption);
         var location = $"{req.Request.Scheme}://{req.Request.Host}/{upload.Bucket}/{Uri.EscapeDataString(upload.Key)}";
         await S3Xml.WriteAsync(req.Response, "CompleteMultipartUploadResult", w =>
         {

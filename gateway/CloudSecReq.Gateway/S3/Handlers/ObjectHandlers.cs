@@ -3,13 +3,13 @@ using System.Security.Cryptography;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3.Xml;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.ServerSideEncryption;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>PutObject, GetObject, HeadObject, CopyObject, DeleteObject, DeleteObjects.</summary>
-internal sealed class ObjectHandlers(S3Services s)
+internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
 {
     public async Task PutObjectAsync(S3Request req)
     {
@@ -25,19 +25,21 @@ internal sealed class ObjectHandlers(S3Services s)
         {
             throw new S3Exception(S3ErrorCode.PreconditionFailed).With("Condition", "If-None-Match");
         }
-        IngestResult ingest;
+        using var sse = SseRequest.FromHeaders(req.Request.Headers);
+        var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, ct);
         DataSegment segment;
-        await using (var writer = s.Blobs.Create())
+        IngestResult ingest;
+        using (dataKey)
         {
-            ingest = await BodyIngest.CopyToAsync(req, writer.Stream, S3Services.MaxSinglePutBytes, null, ct);
-            segment = await writer.CommitAsync(ct);
+            (segment, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, dataKey, 0,
+                sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, null, ct), ct);
         }
         var record = new ObjectRecord
         {
             Bucket = req.BucketName,
             Key = req.Key,
             Size = ingest.Size,
-            ETag = ingest.ETag,
+            ETag = ETag(encryption, ingest.Md5),
             LastModified = s.Clock.GetUtcNow(),
             Headers = headers,
             UserMetadata = meta,
@@ -45,12 +47,21 @@ internal sealed class ObjectHandlers(S3Services s)
             Checksum = ingest.Checksum,
             Segments = [segment],
             StorageClass = StorageClass(req),
+            Encryption = encryption,
         };
         await CommitAsync(record, ct);
         req.Response.Headers.ETag = record.ETag;
         WriteChecksumHeader(req.Response, record.Checksum);
+        SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
         req.Response.StatusCode = 200;
     }
+
+    /// <summary>
+    /// ETags as AWS gives them: the MD5 of the plaintext for SSE-S3 (sync tools rely on it), an opaque
+    /// value for SSE-KMS and SSE-C (an MD5 there would be a fingerprint of the content).
+    /// </summary>
+    internal static string ETag(ObjectEncryption? encryption, byte[] md5) =>
+        "\"" + Convert.ToHexStringLower(encryption is null || encryption.Mode == ObjectEncryption.SseS3 ? md5 : RandomNumberGenerator.GetBytes(16)) + "\"";
 
     /// <summary>Commits object metadata; if that fails the new blobs are removed so nothing is left behind.</summary>
     private async Task CommitAsync(ObjectRecord record, CancellationToken ct)
@@ -94,7 +105,15 @@ internal sealed class ObjectHandlers(S3Services s)
         }
         var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, ct)
             ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+        using var customer = CustomerKey.FromHeaders(req.Request.Headers);
+        if (record.Encryption is { } encryption)
+        {
+            SseKeys.CheckCustomerKey(encryption, customer);
+        }
         Preconditions.Check(req.Request, record);
+        // HEAD as well as GET needs the key to be usable: a disabled, pending-deletion or destroyed key
+        // answers its KMS error on both (the data key cache is purged when a key changes state).
+        using var dataKey = record.Encryption is null ? null : await keys.OpenAsync(req.Principal, req.BucketName, req.Key, record.Encryption, customer, ct);
 
         ByteRange? range;
         if (req.Query("partNumber") is { } partText)
@@ -108,6 +127,7 @@ internal sealed class ObjectHandlers(S3Services s)
         }
         var response = req.Response;
         WriteObjectHeaders(response, record, req.Header("x-amz-checksum-mode") == "ENABLED" && range is null);
+        SseHeaders.Write(response, record.Encryption, customer);
         if (withBody)
         {
             ApplyResponseOverrides(req);
@@ -126,7 +146,7 @@ internal sealed class ObjectHandlers(S3Services s)
         response.ContentLength = length;
         if (withBody && length > 0)
         {
-            await SegmentReader.CopyRangeAsync(s.Blobs, record.Segments, offset, length, response.Body, null, ct);
+            await ObjectBody.CopyAsync(s.Blobs, record, dataKey, offset, length, response.Body, null, ct);
         }
     }
 
@@ -271,7 +291,13 @@ internal sealed class ObjectHandlers(S3Services s)
     {
         var ct = req.Aborted;
         var source = await authorizer.CopySourceAsync(req, ct);
+        using var sourceCustomer = CustomerKey.FromHeaders(req.Request.Headers, "x-amz-copy-source-server-side-encryption-customer-");
+        if (source.Encryption is { } sourceEncryption)
+        {
+            SseKeys.CheckCustomerKey(sourceEncryption, sourceCustomer);
+        }
         Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
+        using var sse = SseRequest.FromHeaders(req.Request.Headers);
         var directive = req.Header("x-amz-metadata-directive") ?? "COPY";
         var tagDirective = req.Header("x-amz-tagging-directive") ?? "COPY";
         if (directive is not ("COPY" or "REPLACE") || tagDirective is not ("COPY" or "REPLACE"))
@@ -279,7 +305,7 @@ internal sealed class ObjectHandlers(S3Services s)
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Unknown metadata or tagging directive.").With("ArgumentName", "x-amz-metadata-directive");
         }
         var sameObject = source.Bucket == req.BucketName && source.Key == req.Key;
-        if (sameObject && directive == "COPY" && tagDirective == "COPY" && req.Header("x-amz-storage-class") is null)
+        if (sameObject && directive == "COPY" && tagDirective == "COPY" && req.Header("x-amz-storage-class") is null && sse.Algorithm is null && sse.CustomerKey is null)
         {
             throw new S3Exception(S3ErrorCode.InvalidRequest,
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
@@ -291,13 +317,21 @@ internal sealed class ObjectHandlers(S3Services s)
         var headers = directive == "REPLACE" ? ObjectRequestHeaders.ContentHeaders(req.Request) : source.Headers;
         var meta = directive == "REPLACE" ? ObjectRequestHeaders.UserMetadata(req.Request) : source.UserMetadata;
         var tags = tagDirective == "REPLACE" ? ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")) : source.Tags;
-        var (segment, md5) = await CopyBytesAsync(source, new ByteRange(0, source.Size), ct);
+        // Always re-encrypted: a fresh data key for the destination, whatever the source used.
+        var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, ct);
+        DataSegment segment;
+        byte[] md5;
+        using (dataKey)
+        using (var sourceKey = source.Encryption is null ? null : await keys.OpenAsync(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer, ct))
+        {
+            (segment, md5) = await CopyBytesAsync(source, sourceKey, new ByteRange(0, source.Size), dataKey, 0, ct);
+        }
         var record = new ObjectRecord
         {
             Bucket = req.BucketName,
             Key = req.Key,
             Size = source.Size,
-            ETag = "\"" + Convert.ToHexStringLower(md5) + "\"",
+            ETag = ETag(encryption, md5),
             LastModified = s.Clock.GetUtcNow(),
             Headers = headers,
             UserMetadata = meta,
@@ -305,8 +339,10 @@ internal sealed class ObjectHandlers(S3Services s)
             Checksum = source.Checksum is { Type: "FULL_OBJECT" } c ? c : null,
             Segments = [segment],
             StorageClass = req.Header("x-amz-storage-class") is not null ? StorageClass(req) : source.StorageClass,
+            Encryption = encryption,
         };
         await CommitAsync(record, ct);
+        SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
         await S3Xml.WriteAsync(req.Response, "CopyObjectResult", w =>
         {
             w.WriteElementString("LastModified", S3Xml.Time(record.LastModified));
@@ -314,13 +350,18 @@ internal sealed class ObjectHandlers(S3Services s)
         });
     }
 
-    /// <summary>Copies a range of an object's bytes into a new durable blob, hashing them with MD5.</summary>
-    internal async Task<(DataSegment Segment, byte[] Md5)> CopyBytesAsync(ObjectRecord source, ByteRange range, CancellationToken ct)
+    /// <summary>
+    /// Copies a range of an object's plaintext into a new durable segment sealed under
+    /// <paramref name="dataKey"/>, hashing the plaintext with MD5 on the way.
+    /// </summary>
+    internal async Task<(DataSegment Segment, byte[] Md5)> CopyBytesAsync(ObjectRecord source, PinnedKey? sourceKey, ByteRange range, PinnedKey? dataKey, int partNumber, CancellationToken ct)
     {
-        await using var writer = s.Blobs.Create();
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        await SegmentReader.CopyRangeAsync(s.Blobs, source.Segments, range.Start, range.Length, writer.Stream, md5, ct);
-        var segment = await writer.CommitAsync(ct);
+        var (segment, _) = await ObjectBody.WriteSegmentAsync(s.Blobs, dataKey, partNumber, async sink =>
+        {
+            await ObjectBody.CopyAsync(s.Blobs, source, sourceKey, range.Start, range.Length, sink, md5, ct);
+            return true;
+        }, ct);
         return (segment, md5.GetHashAndReset());
     }
 }

@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using CloudSecReq.Kms;
+using CloudSecReq.Kms.Api;
+
+namespace CloudSecReq.Gateway.ServerSideEncryption;
+
+/// <summary>
+/// Keeps the HSM off the hot path (the S3 Bucket Key idea): a bucket key is generated under the
+/// tenant key in the HSM once per bucket, KMS key and <see cref="Lifetime"/>, and wraps per-object
+/// data keys in software. Unwrapped keys (bucket keys, and data keys of objects without bucket keys)
+/// are cached by their wrapped form for reads. Entries live in pinned memory and are zeroed when
+/// they expire or when their KMS key changes state (<see cref="Purge"/>). Callers get copies that
+/// they dispose. Thread-safe.
+/// </summary>
+internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpan lifetime)
+{
+    private sealed class Entry(PinnedKey key, byte[] wrapped, string keyArn, DateTimeOffset expires)
+    {
+        public PinnedKey Key { get; } = key;
+        public byte[] Wrapped { get; } = wrapped;
+        public string KeyArn { get; } = keyArn;
+        public DateTimeOffset Expires { get; } = expires;
+        public bool Evicted { get; private set; }
+
+        /// <summary>A copy of the key, or null once the entry was evicted.</summary>
+        public PinnedKey? Lease()
+        {
+            lock (this)
+            {
+                return Evicted ? null : PinnedKey.Copy(Key.Bytes);
+            }
+        }
+
+        public void Evict()
+        {
+            lock (this)
+            {
+                Evicted = true;
+                Key.Dispose();
+            }
+        }
+    }
+
+    private readonly ConcurrentDictionary<(string Tenant, string Bucket, string KeyArn), Entry> _forWrite = new();
+    private readonly ConcurrentDictionary<(string Tenant, string WrappedHash), Entry> _forRead = new();
+    private readonly SemaphoreSlim _generating = new(1, 1);
+    private long _kmsCalls;
+
+    public TimeSpan Lifetime => lifetime;
+
+    /// <summary>How many times this cache called the KMS (each is one HSM operation).</summary>
+    public long KmsCalls => Interlocked.Read(ref _kmsCalls);
+
+    public static IReadOnlyDictionary<string, string> BucketContext(string bucket) =>
+        new Dictionary<string, string> { ["aws:s3:arn"] = "arn:aws:s3:::" + bucket };
+
+    /// <summary>The current bucket key for writing under <paramref name="keyArn"/>, generating one in the HSM when there is none (or it expired).</summary>
+    public async Task<(PinnedKey Key, byte[] Wrapped)> ForWriteAsync(KmsCaller caller, string bucket, string keyArn, CancellationToken ct)
+    {
+        var id = (caller.TenantId, bucket, keyArn);
+        if (TryLease(_forWrite, id) is { } hit)
+        {
+            return hit;
+        }
+        await _generating.WaitAsync(ct);
+        try
+        {
+            if (TryLease(_forWrite, id) is { } raced)
+            {
+                return raced;
+            }
+            Interlocked.Increment(ref _kmsCalls);
+            var dataKey = await kms.DataKeys.GenerateDataKeyAsync(caller, keyArn, BucketContext(bucket), 32, ct);
+            var expires = clock.GetUtcNow() + lifetime;
+            using var plaintext = PinnedKey.Take(dataKey.Plaintext);
+            // Each map owns its own copy, so that evicting from one never zeroes the other's.
+            Replace(_forWrite, id, new Entry(PinnedKey.Copy(plaintext.Bytes), dataKey.CiphertextBlob, keyArn, expires));
+            Replace(_forRead, (caller.TenantId, Hash(dataKey.CiphertextBlob)), new Entry(PinnedKey.Copy(plaintext.Bytes), dataKey.CiphertextBlob, keyArn, expires));
+            return (PinnedKey.Copy(plaintext.Bytes), dataKey.CiphertextBlob);
+        }
+        finally
+        {
+            _generating.Release();
+        }
+    }
+
+    /// <summary>Unwraps a KMS ciphertext blob (a bucket key or a data key) with its context, from the cache when possible.</summary>
+    public async Task<PinnedKey> UnwrapAsync(KmsCaller caller, byte[] wrapped, IReadOnlyDictionary<string, string> context, CancellationToken ct)
+    {
+        var id = (caller.TenantId, Hash(wrapped));
+        if (TryLease(_forRead, id) is { } hit)
+        {
+            return hit.Key;
+        }
+        Interlocked.Increment(ref _kmsCalls);
+        var plaintext = await kms.DataKeys.DecryptAsync(caller, wrapped, context, ct);
+        var keyArn = kms.DataKeys.KeyArnOf(caller, wrapped) ?? "";
+        using var key = PinnedKey.Take(plaintext);
+        Replace(_forRead, id, new Entry(PinnedKey.Copy(key.Bytes), wrapped, keyArn, clock.GetUtcNow() + lifetime));
+        return PinnedKey.Copy(key.Bytes);
+    }
+
+    /// <summary>Forgets (and zeroes) every key that depends on <paramref name="keyArn"/>: called when that KMS key changes state.</summary>
+    public void Purge(string keyArn)
+    {
+        foreach (var (k, e) in _forWrite)
+        {
+            if (e.KeyArn == keyArn && _forWrite.TryRemove(k, out _)) e.Evict();
+        }
+        foreach (var (k, e) in _forRead)
+        {
+            if (e.KeyArn == keyArn && _forRead.TryRemove(k, out _)) e.Evict();
+        }
+    }
+
+    /// <summary>Forgets every key (tests: caches cold).</summary>
+    public void PurgeAll()
+    {
+        foreach (var k in _forWrite.Keys) if (_forWrite.TryRemove(k, out var e)) e.Evict();
+        foreach (var k in _forRead.Keys) if (_forRead.TryRemove(k, out var e)) e.Evict();
+    }
+
+    private (PinnedKey Key, byte[] Wrapped)? TryLease<TKey>(ConcurrentDictionary<TKey, Entry> map, TKey id) where TKey : notnull
+    {
+        if (!map.TryGetValue(id, out var entry))
+        {
+            return null;
+        }
+        if (entry.Expires <= clock.GetUtcNow())
+        {
+            if (map.TryRemove(new KeyValuePair<TKey, Entry>(id, entry)))
+            {
+                entry.Evict();
+            }
+            return null;
+        }
+        return entry.Lease() is { } key ? (key, entry.Wrapped) : null;
+    }
+
+    private static void Replace<TKey>(ConcurrentDictionary<TKey, Entry> map, TKey id, Entry entry) where TKey : notnull
+    {
+        Entry? old = null;
+        map.AddOrUpdate(id, entry, (_, existing) =>
+        {
+            old = existing;
+            return entry;
+        });
+        old?.Evict();
+        if (map.Count > 10_000)
+        {
+            SweepExpired(map);
+        }
+    }
+
+    private static void SweepExpired<TKey>(ConcurrentDictionary<TKey, Entry> map) where TKey : notnull
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (k, e) in map)
+        {
+            if (e.Expires <= now && map.TryRemove(k, out _)) e.Evict();
+        }
+    }
+
+    private static string Hash(byte[] wrapped) => Convert.ToHexString(SHA256.HashData(wrapped));
+}
