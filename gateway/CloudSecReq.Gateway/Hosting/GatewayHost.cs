@@ -39,6 +39,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     public NewCredentials? CreatedDefaultTenant { get; }
     public string CaBundlePath => TlsCertificates.CaPath(Data.Path);
 
+    /// <summary>The bucket key cache (its KMS call count is what the HSM sees of the S3 path).</summary>
+    public ServerSideEncryption.BucketKeyCache BucketKeys => _app.Services.GetRequiredService<ServerSideEncryption.BucketKeyCache>();
+
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, CancellationToken ct)
     {
         if (options.PlainHttp && !IPAddress.IsLoopback(options.Listen.Address))
