@@ -42,6 +42,8 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>The bucket key cache (its KMS call count is what the HSM sees of the S3 path).</summary>
     public ServerSideEncryption.BucketKeyCache BucketKeys => _app.Services.GetRequiredService<ServerSideEncryption.BucketKeyCache>();
 
+    internal ServerSideEncryption.SseKeys SseKeys => _app.Services.GetRequiredService<ServerSideEncryption.SseKeys>();
+
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, CancellationToken ct)
     {
         if (options.PlainHttp && !IPAddress.IsLoopback(options.Listen.Address))

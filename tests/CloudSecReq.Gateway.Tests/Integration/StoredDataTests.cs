@@ -1,0 +1,202 @@
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.KeyManagementService.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.ServerSideEncryption;
+using CloudSecReq.Gateway.Tenants;
+
+namespace CloudSecReq.Gateway.Tests.Integration;
+
+/// <summary>
+/// What lies on disk: no plaintext, no data key and no SSE-C key anywhere under the data directory;
+/// and stored ciphertext that was tampered with is never returned.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class StoredDataTests(GatewayFixture gateway)
+{
+    private async Task<(AmazonS3Client S3, NewCredentials Tenant, string Bucket)> NewBucketAsync()
+    {
+        var tenant = await gateway.NewTenantAsync();
+        var s3 = gateway.S3Client(tenant);
+        var bucket = GatewayFixture.NewBucketName();
+        await s3.PutBucketAsync(bucket);
+        return (s3, tenant, bucket);
+    }
+
+    private async Task<Principal> RootOfAsync(NewCredentials tenant)
+    {
+        var store = gateway.Host.Data.Store;
+        var t = (await store.FindTenantByNameAsync(tenant.TenantName, default))!;
+        return new Principal(t, (await store.GetUserAsync(t.Id, TenantService.RootUserName, default))!, tenant.AccessKeyId);
+    }
+
+    [Fact]
+    public async Task DataDirectory_AfterUploadsOfEveryKind_HoldsNoPlaintextNoDataKeyNoCustomerKey()
+    {
+        var (s3, tenant, bucket) = await NewBucketAsync();
+        using var kms = gateway.KmsClient(tenant);
+        var kmsKey = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        var marker = "CSR-CANARY-" + Guid.NewGuid().ToString("N");
+        var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(marker + " plaintext that must never reach a disk. ", 3000)));
+        var customerKey = RandomNumberGenerator.GetBytes(32);
+        var sseC = (Key: Convert.ToBase64String(customerKey), Md5: Convert.ToBase64String(MD5.HashData(customerKey)));
+
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-s3", InputStream = new MemoryStream(body) });
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-kms", InputStream = new MemoryStream(body), ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = kmsKey.KeyId });
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-kms-bk", InputStream = new MemoryStream(body), ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = kmsKey.KeyId, BucketKeyEnabled = true });
+        await s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket, Key = "sse-c", InputStream = new MemoryStream(body),
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = sseC.Key, ServerSideEncryptionCustomerProvidedKeyMD5 = sseC.Md5,
+        });
+        await s3.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = "sse-s3", DestinationBucket = bucket, DestinationKey = "copied" });
+        var big = Enumerable.Repeat(body, 50).SelectMany(b => b).ToArray(); // ≈ 5.6 MiB
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "multipart");
+        var p1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "multipart", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(big) });
+        var p2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "multipart", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(body) });
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = "multipart", UploadId = init.UploadId, PartETags = [new PartETag(1, p1.ETag), new PartETag(2, p2.ETag)] });
+
+        // The keys that must not be on disk either: every object's data key and bucket key, unwrapped here.
+        var secrets = new List<(string What, byte[] Bytes)> { ("marker", Encoding.ASCII.GetBytes(marker)), ("SSE-C key", customerKey) };
+        var principal = await RootOfAsync(tenant);
+        using var customer = CustomerKeyFor(customerKey);
+        foreach (var objectKey in new[] { "sse-s3", "sse-kms", "sse-kms-bk", "sse-c", "copied", "multipart" })
+        {
+            var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, objectKey, default))!;
+            Assert.NotNull(record.Encryption);
+            using var dataKey = await gateway.Host.SseKeys.OpenAsync(principal, bucket, objectKey, record.Encryption!, objectKey == "sse-c" ? customer : null, default);
+            secrets.Add(($"data key of {objectKey}", dataKey.Bytes.ToArray()));
+        }
+
+        var hits = ScanForAll(gateway.DataDirectory, secrets);
+        Assert.True(hits.Count == 0, "found on disk: " + string.Join("; ", hits));
+        // The scan itself can find things: the plaintext is what GET returns.
+        using var get = await s3.GetObjectAsync(bucket, "multipart");
+        using var ms = new MemoryStream();
+        await get.ResponseStream.CopyToAsync(ms);
+        Assert.Equal(big.Concat(body), ms.ToArray());
+    }
+
+    private static CustomerKey CustomerKeyFor(byte[] key)
+    {
+        var headers = new Microsoft.AspNetCore.Http.HeaderDictionary
+        {
+            ["x-amz-server-side-encryption-customer-algorithm"] = "AES256",
+            ["x-amz-server-side-encryption-customer-key"] = Convert.ToBase64String(key),
+            ["x-amz-server-side-encryption-customer-key-MD5"] = Convert.ToBase64String(MD5.HashData(key)),
+        };
+        return CustomerKey.FromHeaders(headers)!;
+    }
+
+    /// <summary>Every file under <paramref name="root"/> (volumes, SQLite files and WAL, temp files, the HSM token) searched for each secret.</summary>
+    private static List<string> ScanForAll(string root, List<(string What, byte[] Bytes)> secrets)
+    {
+        var hits = new List<string>();
+        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(files, f => f.Contains("tokens"));
+        Assert.Contains(files, f => f.EndsWith("metadata.db-wal", StringComparison.Ordinal) || f.EndsWith("metadata.db", StringComparison.Ordinal));
+        var overlap = secrets.Max(s => s.Bytes.Length);
+        var buffer = new byte[1024 * 1024 + overlap];
+        foreach (var file in files)
+        {
+            using var f = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var carried = 0;
+            int n;
+            while ((n = f.Read(buffer, carried, buffer.Length - carried)) > 0)
+            {
+                var window = buffer.AsSpan(0, carried + n);
+                foreach (var (what, bytes) in secrets)
+                {
+                    if (window.IndexOf(bytes) >= 0)
+                    {
+                        hits.Add($"{what} in {Path.GetRelativePath(root, file)}");
+                    }
+                }
+                carried = Math.Min(overlap - 1, window.Length);
+                window[^carried..].CopyTo(buffer);
+            }
+        }
+        return hits.Distinct().ToList();
+    }
+
+    private async Task<string> BlobPathAsync(string bucket, string key, int segment = 0)
+    {
+        var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, key, default))!;
+        var s = record.Segments[segment];
+        return gateway.Host.Data.Volumes.Single(v => v.Id == s.VolumeId).BlobPath(s.BlobId);
+    }
+
+    private static async Task AssertGetFailsAsync(AmazonS3Client s3, string bucket, string key, byte[] original)
+    {
+        try
+        {
+            using var get = await s3.GetObjectAsync(bucket, key);
+            using var ms = new MemoryStream();
+            await get.ResponseStream.CopyToAsync(ms);
+            Assert.Fail($"GET of tampered {key} returned {ms.Length} bytes{(ms.ToArray().SequenceEqual(original) ? " (the original!)" : "")}");
+        }
+        catch (Exception e) when (e is AmazonS3Exception or IOException or HttpRequestException)
+        {
+            if (e is AmazonS3Exception s3e)
+            {
+                Assert.Equal("InternalError", s3e.ErrorCode);
+            }
+        }
+    }
+
+    private const int Package = 64 * 1024 + 16;
+
+    [Fact]
+    public async Task TamperedCiphertext_FlippedSwappedTruncatedOrExchanged_IsNeverReturned()
+    {
+        var (s3, _, bucket) = await NewBucketAsync();
+        var bodies = new Dictionary<string, byte[]>();
+        foreach (var key in new[] { "flip", "swap", "truncate", "ex1", "ex2", "small" })
+        {
+            bodies[key] = RandomNumberGenerator.GetBytes(key == "small" ? 1000 : 200_000);
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(bodies[key]) });
+        }
+
+        var flip = await BlobPathAsync(bucket, "flip");
+        var bytes = await File.ReadAllBytesAsync(flip);
+        bytes[Package + 100] ^= 0x01; // inside the second package
+        await File.WriteAllBytesAsync(flip, bytes);
+
+        var swap = await BlobPathAsync(bucket, "swap");
+        bytes = await File.ReadAllBytesAsync(swap);
+        var first = bytes[..Package];
+        bytes.AsSpan(Package, Package).CopyTo(bytes);
+        first.CopyTo(bytes, Package);
+        await File.WriteAllBytesAsync(swap, bytes);
+
+        var truncate = await BlobPathAsync(bucket, "truncate");
+        bytes = await File.ReadAllBytesAsync(truncate);
+        await File.WriteAllBytesAsync(truncate, bytes[..(3 * Package)]); // the short last package is gone
+
+        var ex1 = await BlobPathAsync(bucket, "ex1");
+        var ex2 = await BlobPathAsync(bucket, "ex2");
+        var ex1Bytes = await File.ReadAllBytesAsync(ex1);
+        await File.WriteAllBytesAsync(ex1, await File.ReadAllBytesAsync(ex2));
+        await File.WriteAllBytesAsync(ex2, ex1Bytes);
+
+        var small = await BlobPathAsync(bucket, "small");
+        bytes = await File.ReadAllBytesAsync(small);
+        bytes[10] ^= 0x80;
+        await File.WriteAllBytesAsync(small, bytes);
+
+        foreach (var key in new[] { "flip", "swap", "truncate", "ex1", "ex2" })
+        {
+            await AssertGetFailsAsync(s3, bucket, key, bodies[key]);
+        }
+        // A one-package object fails before any byte is sent: a clean S3 error, not a cut connection.
+        var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(bucket, "small"));
+        Assert.Equal("InternalError", e.ErrorCode);
+        // Untouched packages of a damaged object still read: the first package of "flip".
+        using var head = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "flip", ByteRange = new ByteRange(0, 999) });
+        using var ms = new MemoryStream();
+        await head.ResponseStream.CopyToAsync(ms);
+        Assert.Equal(bodies["flip"][..1000], ms.ToArray());
+    }
+}
