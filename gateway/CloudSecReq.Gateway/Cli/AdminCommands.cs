@@ -72,6 +72,34 @@ internal static class AdminCommands
         return new Command("user", "Manage the users of a tenant") { create, list, addKey };
     }
 
+    public static Command Key()
+    {
+        var tenant = new Option<string>("--tenant") { Description = "Tenant that owns the key", Required = true };
+        var keyId = new Argument<string>("key-id") { Description = "KMS key id, key ARN or alias (alias/aws/s3 is the SSE-S3 key)" };
+        var limit = new Option<int>("--limit") { Description = "Most objects to list", DefaultValueFactory = _ => 1000 };
+        var dependents = new Command("dependents", "List the buckets and objects encrypted under a KMS key: what deleting it would shred") { tenant, keyId, limit };
+        dependents.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            var t = await data.Store.FindTenantByNameAsync(parse.GetValue(tenant)!, ct) ?? throw new InvalidOperationException($"No tenant named '{parse.GetValue(tenant)}'.");
+            var caller = new Kms.Api.KmsCaller(t.Id, t.AccountId, $"arn:aws:iam::{t.AccountId}:root", true);
+            var arn = await data.Kms.DataKeys.ResolveKeyArnAsync(caller, parse.GetValue(keyId)!, ct);
+            var objects = await data.Store.ListObjectsByKmsKeyAsync(arn, parse.GetValue(limit), ct);
+            var defaults = (await data.Store.ListBucketsAsync(t.Id, ct)).Where(b => b.Encryption?.KmsKeyId is { } k && (k == arn || arn.EndsWith("/" + k, StringComparison.Ordinal))).ToList();
+            Console.WriteLine($"key: {arn}");
+            Console.WriteLine($"buckets whose default encryption uses it: {(defaults.Count == 0 ? "(none)" : string.Join(", ", defaults.Select(b => b.Name)))}");
+            Console.WriteLine($"objects encrypted under it: {objects.Count}{(objects.Count == parse.GetValue(limit) ? "+ (limit reached)" : "")}");
+            foreach (var group in objects.GroupBy(o => o.Bucket))
+            {
+                Console.WriteLine($"  {group.Key}: {group.Count()} object(s)");
+                foreach (var (_, key) in group.Take(20))
+                {
+                    Console.WriteLine($"    {key}");
+                }
+            }
+        }));
+        return new Command("key", "Inspect tenants' KMS keys") { dependents };
+    }
+
     public static Command Volume()
     {
         var list = new Command("list", "List volumes with their labels, capacity and use");

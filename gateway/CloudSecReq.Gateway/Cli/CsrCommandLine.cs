@@ -20,6 +20,7 @@ internal static class CsrCommandLine
         root.Subcommands.Add(ServeCommand.Build());
         root.Subcommands.Add(AdminCommands.Tenant());
         root.Subcommands.Add(AdminCommands.User());
+        root.Subcommands.Add(AdminCommands.Key());
         root.Subcommands.Add(AdminCommands.Volume());
         return root;
     }

@@ -81,8 +81,9 @@ internal sealed class S3Dispatcher(
         catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is ConnectionResetException or BadHttpRequestException)
         {
             // The client went away or sent a broken body mid-request: nothing was committed.
+            // Nobody is left to read an error document; aborting also spares Kestrel a failing drain of the body.
             log.LogInformation("{RequestId} {Operation} aborted by the client: {Reason}", requestId, operation, e.GetType().Name);
-            await WriteErrorAsync(http, new S3Exception(S3ErrorCode.IncompleteBody), requestId);
+            http.Abort();
         }
         catch (Exception e)
         {
