@@ -111,9 +111,10 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             SseKeys.CheckCustomerKey(encryption, customer);
         }
         Preconditions.Check(req.Request, record);
-        // HEAD as well as GET needs the key to be usable: a disabled, pending-deletion or destroyed key
-        // answers its KMS error on both (the data key cache is purged when a key changes state).
-        using var dataKey = record.Encryption is null ? null : await keys.OpenAsync(req.Principal, req.BucketName, req.Key, record.Encryption, customer, ct);
+        // Only GET needs the key, as in AWS: HEAD answers metadata even when the KMS key is disabled,
+        // pending deletion or destroyed, and the GET then says why (KMS.DisabledException ...); clients
+        // such as `aws s3 cp` HEAD first and can only report an error body that a GET carries.
+        using var dataKey = record.Encryption is null || !withBody ? null : await keys.OpenAsync(req.Principal, req.BucketName, req.Key, record.Encryption, customer, ct);
 
         ByteRange? range;
         if (req.Query("partNumber") is { } partText)
