@@ -312,25 +312,11 @@ internal sealed class SqliteMetadataStore : IMetadataStore
             sql.Append(" AND key > $after");
             args.Add(("$after", lower));
         }
-        if (prefix.Length > 0)
-        {
-            sql.Append(" AND key >= $prefix");
-            args.Add(("$prefix", prefix));
-            if (KeyOrder.PrefixUpperBound(prefix) is { } upper)
-            {
-                sql.Append(" AND key < $upper");
-                args.Add(("$upper", upper));
-            }
-        }
+        AppendPrefixRange(sql, args, prefix);
         sql.Append(" ORDER BY key LIMIT $limit");
         args.Add(("$limit", limit + 1));
         var rows = await QueryAsync(sql.ToString(), r => FromJson<ObjectRecord>(r.GetString(0)), ct, args.ToArray());
-        var truncated = rows.Count > limit;
-        if (truncated)
-        {
-            rows.RemoveAt(rows.Count - 1);
-        }
-        return new ListPage<ObjectRecord>(rows, truncated);
+        return Page(rows, limit);
     }
 
     public async Task<IReadOnlyList<(string Bucket, string Key)>> ListObjectsByKmsKeyAsync(string keyArn, int limit, CancellationToken ct) =>
@@ -339,6 +325,33 @@ internal sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<bool> BucketHasObjectsAsync(string bucket, CancellationToken ct) =>
         (await QueryAsync("SELECT 1 FROM objects WHERE bucket=$b LIMIT 1", r => true, ct, ("$b", bucket))).Count > 0;
+
+    /// <summary>Keys that start with <paramref name="prefix"/>, as an index range scan.</summary>
+    private static void AppendPrefixRange(StringBuilder sql, List<(string, object?)> args, string prefix)
+    {
+        if (prefix.Length == 0)
+        {
+            return;
+        }
+        sql.Append(" AND key >= $prefix");
+        args.Add(("$prefix", prefix));
+        if (KeyOrder.PrefixUpperBound(prefix) is { } upper)
+        {
+            sql.Append(" AND key < $upper");
+            args.Add(("$upper", upper));
+        }
+    }
+
+    /// <summary>A page from a query that asked for one row more than <paramref name="limit"/> to learn whether more follow.</summary>
+    private static ListPage<T> Page<T>(List<T> rows, int limit)
+    {
+        var truncated = rows.Count > limit;
+        if (truncated)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        return new ListPage<T>(rows, truncated);
+    }
 
     // ---- multipart ----
 
@@ -375,12 +388,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
     {
         var rows = await QueryAsync("SELECT props FROM parts WHERE upload_id=$u AND part_number > $m ORDER BY part_number LIMIT $l",
             r => FromJson<UploadPart>(r.GetString(0)), ct, ("$u", uploadId), ("$m", partNumberMarker), ("$l", limit + 1));
-        var truncated = rows.Count > limit;
-        if (truncated)
-        {
-            rows.RemoveAt(rows.Count - 1);
-        }
-        return new ListPage<UploadPart>(rows, truncated);
+        return Page(rows, limit);
     }
 
     public async Task<ListPage<MultipartUpload>> ListUploadsAsync(string bucket, string prefix, string? keyMarker, string? uploadIdMarker, int limit, CancellationToken ct)
@@ -393,25 +401,11 @@ internal sealed class SqliteMetadataStore : IMetadataStore
             args.Add(("$km", keyMarker));
             args.Add(("$um", uploadIdMarker));
         }
-        if (prefix.Length > 0)
-        {
-            sql.Append(" AND key >= $prefix");
-            args.Add(("$prefix", prefix));
-            if (KeyOrder.PrefixUpperBound(prefix) is { } upper)
-            {
-                sql.Append(" AND key < $upper");
-                args.Add(("$upper", upper));
-            }
-        }
+        AppendPrefixRange(sql, args, prefix);
         sql.Append(" ORDER BY key, upload_id LIMIT $limit");
         args.Add(("$limit", limit + 1));
         var rows = await QueryAsync(sql.ToString(), r => FromJson<MultipartUpload>(r.GetString(0)), ct, args.ToArray());
-        var truncated = rows.Count > limit;
-        if (truncated)
-        {
-            rows.RemoveAt(rows.Count - 1);
-        }
-        return new ListPage<MultipartUpload>(rows, truncated);
+        return Page(rows, limit);
     }
 
     public Task<bool> CompleteUploadAsync(string uploadId, ObjectRecord record, CancellationToken ct) => WriteAsync(async (c, tx) =>
