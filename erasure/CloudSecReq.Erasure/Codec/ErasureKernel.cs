@@ -21,4 +21,7 @@ public enum ErasureKernel
 
     /// Arm64 AdvSimd table lookups on 128-bit vectors.
     AdvSimd,
+
+    /// AVX-512BW split-nibble table shuffles on 512-bit vectors (AVX-512 CPUs without GFNI).
+    Avx512,
 }

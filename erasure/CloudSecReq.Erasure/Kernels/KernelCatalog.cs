@@ -9,7 +9,7 @@ internal static class KernelCatalog
     // Fastest first.
     private static readonly ErasureKernel[] s_preference =
     [
-        ErasureKernel.Gfni512, ErasureKernel.Gfni256, ErasureKernel.Avx2,
+        ErasureKernel.Gfni512, ErasureKernel.Gfni256, ErasureKernel.Avx512, ErasureKernel.Avx2,
         ErasureKernel.AdvSimd, ErasureKernel.Ssse3, ErasureKernel.Scalar,
     ];
 
@@ -22,6 +22,7 @@ internal static class KernelCatalog
         // Gfni.V512 implies AVX-512; also honour the runtime's view of 512-bit vectors.
         ErasureKernel.Gfni512 => Gfni512Ops.IsSupported && Vector512.IsHardwareAccelerated,
         ErasureKernel.AdvSimd => AdvSimdNibbleOps.IsSupported,
+        ErasureKernel.Avx512 => Avx512NibbleOps.IsSupported && Vector512.IsHardwareAccelerated,
         _ => false,
     };
 
@@ -38,6 +39,7 @@ internal static class KernelCatalog
         new(() => new VectorKernel<Gfni256Ops, Vector256<byte>>(ErasureKernel.Gfni256)),
         new(() => new VectorKernel<Gfni512Ops, Vector512<byte>>(ErasureKernel.Gfni512)),
         new(() => new VectorKernel<AdvSimdNibbleOps, Vector128<byte>>(ErasureKernel.AdvSimd)),
+        new(() => new VectorKernel<Avx512NibbleOps, Vector512<byte>>(ErasureKernel.Avx512)),
     ];
 
     public static GfKernel Get(ErasureKernel kind)

@@ -54,7 +54,11 @@ public sealed class KernelSelectionTests(ITestOutputHelper output)
             Assert.False(Gfni.IsSupported, "DOTNET_EnableGFNI=0 did not turn GFNI off.");
             Assert.DoesNotContain(ErasureKernel.Gfni512, ReedSolomonCodec.SupportedKernels);
             Assert.DoesNotContain(ErasureKernel.Gfni256, ReedSolomonCodec.SupportedKernels);
-            if (Avx2.IsSupported)
+            if (Avx512BW.IsSupported && Vector512.IsHardwareAccelerated)
+            {
+                Assert.Equal(ErasureKernel.Avx512, ReedSolomonCodec.BestKernel);
+            }
+            else if (Avx2.IsSupported)
             {
                 Assert.Equal(ErasureKernel.Avx2, ReedSolomonCodec.BestKernel);
             }
@@ -69,6 +73,7 @@ public sealed class KernelSelectionTests(ITestOutputHelper output)
             ErasureKernel expected =
                 Gfni.V512.IsSupported && Vector512.IsHardwareAccelerated ? ErasureKernel.Gfni512
                 : Gfni.V256.IsSupported ? ErasureKernel.Gfni256
+                : Avx512BW.IsSupported && Vector512.IsHardwareAccelerated ? ErasureKernel.Avx512
                 : Avx2.IsSupported ? ErasureKernel.Avx2
                 : System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported ? ErasureKernel.AdvSimd
                 : Ssse3.IsSupported ? ErasureKernel.Ssse3
