@@ -18,6 +18,7 @@ internal static class Crc32CFold
     public static bool IsSupported =>
         Pclmulqdq.V512.IsSupported && Avx512F.IsSupported && Pclmulqdq.IsSupported && Sse42.X64.IsSupported;
 
+    private static readonly Vector512<ulong> s_fold4096 = Broadcast(4096);
     private static readonly Vector512<ulong> s_fold2048 = Broadcast(2048);
     private static readonly Vector512<ulong> s_fold1536 = Broadcast(1536);
     private static readonly Vector512<ulong> s_fold1024 = Broadcast(1024);
@@ -41,6 +42,35 @@ internal static class Crc32CFold
             Vector512<ulong> x3 = Vector512.Load((ulong*)(p + 192));
             p += 256;
             remaining -= 256;
+            if (remaining >= 256)
+            {
+                // Eight lanes of 64 bytes, folded 4096 bits at a time: twice the products in flight.
+                Vector512<ulong> y0 = Vector512.Load((ulong*)p);
+                Vector512<ulong> y1 = Vector512.Load((ulong*)(p + 64));
+                Vector512<ulong> y2 = Vector512.Load((ulong*)(p + 128));
+                Vector512<ulong> y3 = Vector512.Load((ulong*)(p + 192));
+                p += 256;
+                remaining -= 256;
+                Vector512<ulong> k8 = s_fold4096;
+                while (remaining >= 512)
+                {
+                    x0 = Fold(x0, k8, Vector512.Load((ulong*)p));
+                    x1 = Fold(x1, k8, Vector512.Load((ulong*)(p + 64)));
+                    x2 = Fold(x2, k8, Vector512.Load((ulong*)(p + 128)));
+                    x3 = Fold(x3, k8, Vector512.Load((ulong*)(p + 192)));
+                    y0 = Fold(y0, k8, Vector512.Load((ulong*)(p + 256)));
+                    y1 = Fold(y1, k8, Vector512.Load((ulong*)(p + 320)));
+                    y2 = Fold(y2, k8, Vector512.Load((ulong*)(p + 384)));
+                    y3 = Fold(y3, k8, Vector512.Load((ulong*)(p + 448)));
+                    p += 512;
+                    remaining -= 512;
+                }
+                Vector512<ulong> k4 = s_fold2048;
+                x0 = Fold(x0, k4, y0);
+                x1 = Fold(x1, k4, y1);
+                x2 = Fold(x2, k4, y2);
+                x3 = Fold(x3, k4, y3);
+            }
             Vector512<ulong> k = s_fold2048;
             while (remaining >= 256)
             {
