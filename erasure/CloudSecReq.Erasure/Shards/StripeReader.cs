@@ -93,26 +93,17 @@ public sealed class StripeReader
             Array.Clear(present);
             Array.Clear(tried);
 
-            int good = 0;
-            bool missingNeeded = false;
+            // The data blocks the range needs, read in parallel; when one is bad, more shards
+            // (data first, then parity) until k good blocks can rebuild it.
+            var needed = new List<int>(lastNeeded - firstNeeded + 1);
             for (int i = firstNeeded; i <= lastNeeded; i++)
             {
-                tried[i] = true;
-                present[i] = await ReadBlockAsync(cursors[i], header, s, blockBytes, stripe, faults, cancellationToken).ConfigureAwait(false);
-                good += present[i] ? 1 : 0;
-                missingNeeded |= !present[i];
+                needed.Add(i);
             }
-            if (missingNeeded)
+            int good = await GatherAsync(cursors, needed, 0, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
+            if (good < needed.Count)
             {
-                for (int i = 0; i < n && good < k; i++)
-                {
-                    if (!tried[i])
-                    {
-                        tried[i] = true;
-                        present[i] = await ReadBlockAsync(cursors[i], header, s, blockBytes, stripe, faults, cancellationToken).ConfigureAwait(false);
-                        good += present[i] ? 1 : 0;
-                    }
-                }
+                good += await GatherAsync(cursors, [], k - good, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
                 if (good < k)
                 {
                     throw Loss($"Stripe {s} has only {good} usable blocks of the {k} needed.", faults, s);
@@ -177,17 +168,15 @@ public sealed class StripeReader
         await destination.WriteAsync(headerBytes, cancellationToken).ConfigureAwait(false);
 
         var present = new bool[n];
+        var tried = new bool[n];
         using var stripe = new StripeBuffer(n, header.BlockSizeBytes);
         for (long s = 0; s < header.StripeCount; s++)
         {
             int blockBytes = header.BlockBytes(s);
             Array.Clear(present);
-            int good = 0;
-            for (int i = 0; i < n && good < k; i++)
-            {
-                present[i] = await ReadBlockAsync(cursors[i], header, s, blockBytes, stripe, faults, cancellationToken).ConfigureAwait(false);
-                good += present[i] ? 1 : 0;
-            }
+            Array.Clear(tried);
+            tried[shardIndex] = true;
+            int good = await GatherAsync(cursors, [], k, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
             if (good < k)
             {
                 throw Loss($"Stripe {s} has only {good} usable blocks of the {k} needed.", faults, s);
@@ -198,6 +187,52 @@ public sealed class StripeReader
             await destination.WriteAsync(region, cancellationToken).ConfigureAwait(false);
         }
         return new StripeReadResult(header.FileLengthBytes, faults);
+    }
+
+    // Reads the blocks of `batch` in parallel (one stream each), then, while fewer than
+    // `topUp` more of them are good, the next untried shards in index order. Returns how many
+    // good blocks it read; marks them in `present` and every shard it asked in `tried`.
+    private async Task<int> GatherAsync(
+        ShardCursor[] cursors, List<int> batch, int topUp, ShardHeader layout, long stripe, int blockBytes,
+        StripeBuffer buffer, bool[] tried, bool[] present, List<ShardFault> faults, CancellationToken cancellationToken)
+    {
+        int good = 0;
+        bool first = true;
+        while (true)
+        {
+            if (!first || batch.Count == 0)
+            {
+                batch = [];
+                for (int i = 0; i < cursors.Length && batch.Count < topUp - good; i++)
+                {
+                    if (!tried[i])
+                    {
+                        batch.Add(i);
+                    }
+                }
+            }
+            first = false;
+            if (batch.Count == 0)
+            {
+                return good;
+            }
+            var reads = new Task<bool>[batch.Count];
+            for (int r = 0; r < batch.Count; r++)
+            {
+                tried[batch[r]] = true;
+                reads[r] = ReadBlockAsync(cursors[batch[r]], layout, stripe, blockBytes, buffer, faults, cancellationToken);
+            }
+            await Task.WhenAll(reads).ConfigureAwait(false);
+            for (int r = 0; r < batch.Count; r++)
+            {
+                present[batch[r]] = reads[r].Result;
+                good += reads[r].Result ? 1 : 0;
+            }
+            if (good >= topUp)
+            {
+                return good;
+            }
+        }
     }
 
     // Reads and checks a shard's header once. Returns it when valid and consistent with the
@@ -252,7 +287,7 @@ public sealed class StripeReader
         if (cursor.Stream.CanSeek && cursor.Stream.Length < header.FileLengthBytes)
         {
             // Still usable for the blocks it has in full; reported once so it gets healed.
-            faults.Add(new ShardFault(cursor.Index, ShardFaultKind.Truncated, null,
+            Record(faults, new ShardFault(cursor.Index, ShardFaultKind.Truncated, null,
                 $"Shard {cursor.Index} is {cursor.Stream.Length} bytes, {header.FileLengthBytes} expected."));
         }
         cursor.Header = header;
@@ -301,7 +336,7 @@ public sealed class StripeReader
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(block[blockBytes..]);
         if (stored != ShardHeader.BlockChecksum(block[..blockBytes], stripe))
         {
-            faults.Add(new ShardFault(cursor.Index, ShardFaultKind.ChecksumMismatch, stripe,
+            Record(faults, new ShardFault(cursor.Index, ShardFaultKind.ChecksumMismatch, stripe,
                 $"Shard {cursor.Index}: the block of stripe {stripe} fails its CRC-32C."));
             return false;
         }
@@ -333,7 +368,16 @@ public sealed class StripeReader
     private static void Fail(ShardCursor cursor, ShardFaultKind kind, long? stripe, string detail, List<ShardFault> faults)
     {
         cursor.Dead = true;
-        faults.Add(new ShardFault(cursor.Index, kind, stripe, detail));
+        Record(faults, new ShardFault(cursor.Index, kind, stripe, detail));
+    }
+
+    // Blocks of one stripe are read in parallel, so faults may be recorded concurrently.
+    private static void Record(List<ShardFault> faults, ShardFault fault)
+    {
+        lock (faults)
+        {
+            faults.Add(fault);
+        }
     }
 
     private static ShardLossException Loss(string summary, List<ShardFault> faults, long? stripe)

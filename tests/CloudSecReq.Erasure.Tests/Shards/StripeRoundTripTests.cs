@@ -70,4 +70,58 @@ public sealed class StripeRoundTripTests
         // 3 stripes: 2 full (1000-byte blocks) and one of 1999 bytes -> 500-byte blocks.
         Assert.All(files, f => Assert.Equal(64 + 2 * 1004 + 504, f.Length));
     }
+
+    [Fact]
+    public async Task WriteThenRead_AsyncFileStreams_RebuildsLostAndCorruptShards()
+    {
+        string directory = Directory.CreateTempSubdirectory("erasure-").FullName;
+        try
+        {
+            var codec = new ReedSolomonCodec(8, 4);
+            byte[] data = new byte[3 * 8 * 65_536 + 777];
+            new Random(12).NextBytes(data);
+            string[] paths = Enumerable.Range(0, 12).Select(i => Path.Combine(directory, $"shard-{i}")).ToArray();
+            FileStream[] writes = paths.Select(p => new FileStream(p, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true)).ToArray();
+            await new StripeWriter(codec, 65_536).WriteAsync(new MemoryStream(data), data.Length, writes, CancellationToken.None);
+            foreach (FileStream write in writes)
+            {
+                await write.DisposeAsync();
+            }
+
+            // Shard 3 gone, shards 0 and 9 with bitrot in stripe 1, shard 5 truncated.
+            File.Delete(paths[3]);
+            foreach (int shard in new[] { 0, 9 })
+            {
+                byte[] bytes = await File.ReadAllBytesAsync(paths[shard]);
+                bytes[64 + 65_540 + 1000] ^= 0xFF;
+                await File.WriteAllBytesAsync(paths[shard], bytes);
+            }
+            using (var truncate = new FileStream(paths[5], FileMode.Open))
+            {
+                truncate.SetLength(64 + 2 * 65_540 + 5);
+            }
+
+            Stream?[] reads = paths.Select(p => File.Exists(p)
+                ? (Stream?)new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true)
+                : null).ToArray();
+            try
+            {
+                var output = new MemoryStream();
+                StripeReadResult result = await new StripeReader(codec).ReadAsync(reads, output, CancellationToken.None);
+                Assert.Equal(data, output.ToArray());
+                Assert.Equal([0, 3, 5, 9], result.Faults.Select(f => f.ShardIndex).Distinct().Order());
+            }
+            finally
+            {
+                foreach (Stream? read in reads)
+                {
+                    read?.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
