@@ -94,15 +94,15 @@ public sealed unsafe class ReedSolomonCodec
     }
 
     /// <summary>Computes the parity shards of a stripe laid out contiguously.</summary>
-    /// <param name="stripe">(k + m) * <paramref name="shardLength"/> bytes: shard i at i * shardLength.</param>
-    public void Encode(Span<byte> stripe, int shardLength)
+    /// <param name="stripe">(k + m) * <paramref name="shardLengthBytes"/> bytes: shard i at i * shardLengthBytes.</param>
+    public void Encode(Span<byte> stripe, int shardLengthBytes)
     {
-        CheckStripe(stripe.Length, shardLength);
+        CheckStripe(stripe.Length, shardLengthBytes);
         fixed (byte* start = stripe)
         {
             byte** pointers = stackalloc byte*[TotalShards];
-            Lay(start, shardLength, pointers);
-            EncodeCore(pointers, shardLength);
+            Lay(start, shardLengthBytes, pointers);
+            EncodeCore(pointers, shardLengthBytes);
         }
     }
 
@@ -119,14 +119,14 @@ public sealed unsafe class ReedSolomonCodec
     }
 
     /// <summary>Checks a contiguous stripe (see <see cref="Encode(Span{byte}, int)"/>).</summary>
-    public bool Verify(ReadOnlySpan<byte> stripe, int shardLength)
+    public bool Verify(ReadOnlySpan<byte> stripe, int shardLengthBytes)
     {
-        CheckStripe(stripe.Length, shardLength);
+        CheckStripe(stripe.Length, shardLengthBytes);
         fixed (byte* start = stripe)
         {
             byte** pointers = stackalloc byte*[TotalShards];
-            Lay(start, shardLength, pointers);
-            return VerifyCore(pointers, shardLength);
+            Lay(start, shardLengthBytes, pointers);
+            return VerifyCore(pointers, shardLengthBytes);
         }
     }
 
@@ -146,15 +146,15 @@ public sealed unsafe class ReedSolomonCodec
     }
 
     /// <summary>Rebuilds missing shards of a contiguous stripe (see <see cref="Encode(Span{byte}, int)"/>).</summary>
-    public void Reconstruct(Span<byte> stripe, int shardLength, ReadOnlySpan<bool> present, bool dataOnly = false)
+    public void Reconstruct(Span<byte> stripe, int shardLengthBytes, ReadOnlySpan<bool> present, bool dataOnly = false)
     {
-        CheckStripe(stripe.Length, shardLength);
+        CheckStripe(stripe.Length, shardLengthBytes);
         CheckPresent(present);
         fixed (byte* start = stripe)
         {
             byte** pointers = stackalloc byte*[TotalShards];
-            Lay(start, shardLength, pointers);
-            ReconstructCore(pointers, shardLength, present, dataOnly);
+            Lay(start, shardLengthBytes, pointers);
+            ReconstructCore(pointers, shardLengthBytes, present, dataOnly);
         }
     }
 
@@ -352,11 +352,11 @@ public sealed unsafe class ReedSolomonCodec
         return _plans.GetOrAdd(mask, plan);
     }
 
-    private void Lay(byte* start, int shardLength, byte** pointers)
+    private void Lay(byte* start, int shardLengthBytes, byte** pointers)
     {
         for (int i = 0; i < TotalShards; i++)
         {
-            pointers[i] = start + (nint)i * shardLength;
+            pointers[i] = start + (nint)i * shardLengthBytes;
         }
     }
 
@@ -377,12 +377,12 @@ public sealed unsafe class ReedSolomonCodec
         return length;
     }
 
-    private void CheckStripe(int stripeLength, int shardLength)
+    private void CheckStripe(int stripeLength, int shardLengthBytes)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(shardLength);
-        if ((long)shardLength * TotalShards != stripeLength)
+        ArgumentOutOfRangeException.ThrowIfNegative(shardLengthBytes);
+        if ((long)shardLengthBytes * TotalShards != stripeLength)
         {
-            throw new ArgumentException($"A stripe of {TotalShards} shards of {shardLength} bytes is {(long)shardLength * TotalShards} bytes, not {stripeLength}.", nameof(stripeLength));
+            throw new ArgumentException($"A stripe of {TotalShards} shards of {shardLengthBytes} bytes is {(long)shardLengthBytes * TotalShards} bytes, not {stripeLength}.", nameof(stripeLength));
         }
     }
 
