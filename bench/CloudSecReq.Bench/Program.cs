@@ -29,7 +29,8 @@ await using var target = await BenchTarget.OpenAsync(options, ct);
 using var s3 = target.CreateClient(options.NoChecksum);
 var bucket = options.Bucket ?? "bench-" + Guid.NewGuid().ToString("N")[..12];
 var createdBucket = false;
-if (!(await s3.ListBucketsAsync(ct)).Buckets?.Any(b => b.BucketName == bucket) ?? true)
+var existing = (await s3.ListBucketsAsync(ct)).Buckets ?? [];
+if (!existing.Any(b => b.BucketName == bucket))
 {
     await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket }, ct);
     createdBucket = true;
