@@ -4,6 +4,12 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using CloudSecReq.Bench;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 BenchOptions options;
 try
 {
