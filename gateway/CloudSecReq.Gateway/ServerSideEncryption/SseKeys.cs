@@ -27,7 +27,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
     /// <summary>
     /// Encryption for a new object (or multipart upload) and its data key, which the caller disposes.
     /// Both are null only in the benchmark build with encryption compiled out
-    /// (<c>-p:CsrBenchPlaintext=true</c>), which exists to measure what encryption costs.
+    /// (<c>-c BenchPlaintext</c>), which exists to measure what encryption costs.
     /// </summary>
     public async Task<(ObjectEncryption? Encryption, PinnedKey? DataKey)> NewAsync(Principal principal, Bucket bucket, string objectKey, SseRequest request, CancellationToken ct)
     {
