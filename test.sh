@@ -4,12 +4,18 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh test
 dotnet build CloudSecReq.sln -c Release -nologo -v q
-dotnet test CloudSecReq.sln -c Release --no-build -nologo -v q
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test CloudSecReq.sln -c Release --no-build -nologo -v q | tee -a "$log"
 # The erasure kernels are chosen at run time from the CPU's features: run the codec's tests again
 # with each hardware path switched off, so that every kernel (down to the scalar one) is exercised.
 # .NET 10 reads DOTNET_EnableAVX512 (DOTNET_EnableAVX512F is ignored: Avx512F.IsSupported stays true);
 # KernelSelectionTests fail if a knob does not switch its feature off.
 for flag in DOTNET_EnableAVX512 DOTNET_EnableGFNI DOTNET_EnableHWIntrinsic; do
   echo "== erasure tests with $flag=0"
-  env "$flag=0" dotnet test tests/CloudSecReq.Erasure.Tests -c Release --no-build -nologo -v q
+  env "$flag=0" dotnet test tests/CloudSecReq.Erasure.Tests -c Release --no-build -nologo -v q | tee -a "$log"
 done
+# One closing line over all runs (set -e has already stopped us on any failure).
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
+echo "${passed:-0} passed, ${failed:-0} failed"
