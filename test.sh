@@ -16,6 +16,5 @@ for flag in DOTNET_EnableAVX512 DOTNET_EnableGFNI DOTNET_EnableHWIntrinsic; do
   env "$flag=0" dotnet test tests/CloudSecReq.Erasure.Tests -c Release --no-build -nologo -v q | tee -a "$log"
 done
 # One closing line over all runs (set -e has already stopped us on any failure).
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | grep -oE '[0-9]+' | paste -sd+ | bc)
-echo "${passed:-0} passed, ${failed:-0} failed"
+awk '/Passed!|Failed!/ { for (i = 1; i <= NF; i++) { if ($i == "Passed:") p += $(i + 1); if ($i == "Failed:") f += $(i + 1) } }
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
