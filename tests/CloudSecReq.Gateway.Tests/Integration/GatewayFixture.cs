@@ -29,13 +29,26 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         // Tests complete key deletions at once instead of after AWS's 7-day minimum.
         GatewayConfig.LoadOrCreate(DataDirectory).With(c => c with { MinimumKeyDeletionWindowDays = 0 }).Save(DataDirectory);
-        _host = await GatewayHost.StartAsync(new GatewayOptions
-        {
-            DataDirectory = DataDirectory,
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            CreateDefaultTenant = false,
-            QuietConsole = true,
-        }, CancellationToken.None);
+        _host = await StartAsync();
+    }
+
+    private Task<GatewayHost> StartAsync() => GatewayHost.StartAsync(new GatewayOptions
+    {
+        DataDirectory = DataDirectory,
+        Listen = new IPEndPoint(IPAddress.Loopback, 0),
+        CreateDefaultTenant = false,
+        QuietConsole = true,
+    }, CancellationToken.None);
+
+    /// <summary>
+    /// Stops the gateway and starts it again on the same data directory (a new port: make new
+    /// clients). Tests of a collection run one at a time, so this is safe inside a test.
+    /// </summary>
+    internal async Task RestartAsync()
+    {
+        await Host.DisposeAsync();
+        _host = null;
+        _host = await StartAsync();
     }
 
     public async Task DisposeAsync()

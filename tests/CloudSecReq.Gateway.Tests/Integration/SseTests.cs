@@ -172,7 +172,11 @@ public sealed class SseTests(GatewayFixture gateway)
     [Fact]
     public async Task KeyStates_DisablePendingDeletionDestroy_GetFailsAsAwsDoesHeadShowsMetadata()
     {
-        var (s3, kms, bucket) = await NewBucketAsync();
+        var tenant = await gateway.NewTenantAsync();
+        using var s3 = gateway.S3Client(tenant);
+        using var kms = gateway.KmsClient(tenant);
+        var bucket = GatewayFixture.NewBucketName();
+        await s3.PutBucketAsync(bucket);
         var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
         foreach (var objectKey in new[] { "a", "b" })
         {
@@ -209,16 +213,18 @@ public sealed class SseTests(GatewayFixture gateway)
         Assert.Equal("KMS.KMSInvalidStateException", pending.ErrorCode);
 
         await gateway.Host.Data.Kms.RunDueWorkAsync();
-        gateway.Host.BucketKeys.PurgeAll(); // caches cold, as after a restart
+        // Destroyed for good: also after a restart, with every cache cold.
+        await gateway.RestartAsync();
+        using var after = gateway.S3Client(tenant);
         foreach (var objectKey in new[] { "a", "b" })
         {
-            var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(bucket, objectKey));
+            var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => after.GetObjectAsync(bucket, objectKey));
             Assert.StartsWith("KMS.", gone.ErrorCode);
-            Assert.Equal(8, (await s3.GetObjectMetadataAsync(bucket, objectKey)).ContentLength);
+            Assert.Equal(8, (await after.GetObjectMetadataAsync(bucket, objectKey)).ContentLength);
         }
         // The names stay listed until the tenant deletes them.
-        Assert.Equal(["a", "b"], (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects.Select(o => o.Key));
-        await s3.DeleteObjectAsync(bucket, "a");
+        Assert.Equal(["a", "b"], (await after.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects.Select(o => o.Key));
+        await after.DeleteObjectAsync(bucket, "a");
     }
 
     [Fact]
