@@ -102,17 +102,38 @@ internal static class AdminCommands
 
     public static Command Volume()
     {
-        var list = new Command("list", "List volumes with their labels, capacity and use");
+        var list = new Command("list", "List volumes with their labels, capacity, use and state (ok, or fenced and why)");
         list.SetAction((parse, ct) => RunAsync(parse, ct, data =>
         {
-            Console.WriteLine($"{"ID",-8} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"FREE GiB",10} {"TOTAL GiB",10}  PATH");
+            Console.WriteLine($"{"ID",-8} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"FREE GiB",10} {"TOTAL GiB",10}  {"PATH",-40} STATE");
             foreach (var v in data.Volumes)
             {
-                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {v.FreeBytes / (1024.0 * 1024 * 1024),10:F1} {v.TotalBytes / (1024.0 * 1024 * 1024),10:F1}  {v.Config.Path}");
+                var state = v.FencedReason is { } reason ? $"fenced: {reason}" : "ok";
+                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {v.FreeBytes / (1024.0 * 1024 * 1024),10:F1} {v.TotalBytes / (1024.0 * 1024 * 1024),10:F1}  {v.Config.Path,-40} {state}");
             }
             return Task.CompletedTask;
         }));
-        return new Command("volume", "Inspect storage volumes") { list };
+        var id = new Argument<string>("id") { Description = "Volume id (as in csr.json)" };
+        var readmit = new Command("readmit", "Re-admit a fenced volume after checking its disk: rewrite its identity file with a fresh MAC (the gateway uses it from its next start)") { id };
+        readmit.SetAction((parse, ct) => RunAsync(parse, ct, data =>
+        {
+            var volumeId = parse.GetValue(id)!;
+            var before = data.Volumes.FirstOrDefault(v => v.Id == volumeId)
+                ?? throw new ArgumentException($"No volume '{volumeId}' is configured in {GatewayConfig.FileName}.");
+            if (!before.IsFenced)
+            {
+                Console.WriteLine($"volume {volumeId} is not fenced; nothing to do");
+                return Task.CompletedTask;
+            }
+            var after = data.ReadmitVolume(volumeId);
+            if (after.IsFenced)
+            {
+                throw new InvalidOperationException($"volume {volumeId} is still fenced: {after.FencedReason}");
+            }
+            Console.WriteLine($"volume {volumeId} re-admitted (was fenced: {before.FencedReason}); restart the gateway to use it");
+            return Task.CompletedTask;
+        }));
+        return new Command("volume", "Inspect storage volumes; re-admit fenced ones") { list, readmit };
     }
 
     private static void PrintCredentials(NewCredentials c)

@@ -1,5 +1,6 @@
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Metadata.Sqlite;
+using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
 using CloudSecReq.Gateway.Tenants;
 using CloudSecReq.Kms;
@@ -10,11 +11,19 @@ namespace CloudSecReq.Gateway.Hosting;
 /// A gateway's data directory opened for use: configuration, metadata, tenant service and volumes.
 /// Both <c>csr serve</c> and the admin subcommands open it this way.
 /// Layout: csr.json, meta/metadata.db, hsm/ (the SoftHSM2 token and its PIN file, 0600), kms.db,
-/// tls/, volumes/.
+/// keys/volume-identity.key (0600), tls/, volumes/.
+/// The volume identity key (32 random bytes) MACs every volume's identity file; it is stored sealed
+/// by the HSM's platform key (<c>Secrets.Protect</c>, AES-GCM inside the HSM, bound to
+/// "volume-identity-key") and unsealed once at open, so the MAC needs the HSM without one HSM call
+/// per volume, and a copied data directory without the HSM cannot forge identities.
 /// </summary>
 internal sealed class DataDirectory : IAsyncDisposable
 {
-    private DataDirectory(string path, GatewayConfig config, IMetadataStore store, KmsService kms, TenantService tenants, IReadOnlyList<Volume> volumes)
+    private const string VolumeIdentityKeyPurpose = "volume-identity-key";
+    private readonly byte[] _volumeIdentityKey;
+    private readonly TimeProvider _clock;
+
+    private DataDirectory(string path, GatewayConfig config, IMetadataStore store, KmsService kms, TenantService tenants, IReadOnlyList<Volume> volumes, StorageClassCatalog storageClasses, byte[] volumeIdentityKey, TimeProvider clock)
     {
         Kms = kms;
         Path = path;
@@ -22,6 +31,9 @@ internal sealed class DataDirectory : IAsyncDisposable
         Store = store;
         Tenants = tenants;
         Volumes = volumes;
+        StorageClasses = storageClasses;
+        _volumeIdentityKey = volumeIdentityKey;
+        _clock = clock;
     }
 
     public string Path { get; }
@@ -30,7 +42,12 @@ internal sealed class DataDirectory : IAsyncDisposable
     /// <summary>The key management service: the HSM session pool, tenant keys and the platform keys.</summary>
     public KmsService Kms { get; }
     public TenantService Tenants { get; }
+    /// <summary>Every configured volume, fenced ones included (<see cref="Volume.IsFenced"/>): filter before reading or writing.</summary>
     public IReadOnlyList<Volume> Volumes { get; }
+    /// <summary>The configured storage classes (validated at open).</summary>
+    public StorageClassCatalog StorageClasses { get; }
+
+    public string VolumeIdentityKeyPath => VolumeIdentityKeyPathOf(Path);
 
     public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, "tenant-default.env");
 
@@ -54,12 +71,88 @@ internal sealed class DataDirectory : IAsyncDisposable
             await store.DisposeAsync();
             throw;
         }
-        var volumes = config.ResolvedVolumes(path).Select(v => Volume.Open(v, clock)).ToList();
-        return new DataDirectory(path, config, store, kms, new TenantService(store, new HsmSecretProtector(kms.Secrets), clock), volumes);
+        byte[] identityKey;
+        bool keyCreated;
+        List<Volume> volumes;
+        StorageClassCatalog storageClasses;
+        try
+        {
+            storageClasses = config.CreateStorageClassCatalog();
+            (identityKey, keyCreated) = LoadOrCreateVolumeIdentityKey(path, kms);
+            volumes = config.ResolvedVolumes(path).Select(v => Volume.Open(v, identityKey, clock, signUnsignedIdentity: keyCreated)).ToList();
+        }
+        catch
+        {
+            kms.Dispose();
+            await store.DisposeAsync();
+            throw;
+        }
+        foreach (var fenced in volumes.Where(v => v.IsFenced))
+        {
+            // Reported on every start and admin command until re-admitted; the rest keep serving.
+            Console.Error.WriteLine($"csr: volume {fenced.Id} at {fenced.Config.Path} is FENCED: {fenced.FencedReason}. It is neither read nor written; check the disk, then run `csr volume readmit {fenced.Id}`.");
+        }
+        return new DataDirectory(path, config, store, kms, new TenantService(store, new HsmSecretProtector(kms.Secrets), clock), volumes, storageClasses, identityKey, clock);
+    }
+
+    /// <summary>
+    /// Re-admits a fenced volume (see <see cref="Volume.Readmit"/>): its identity is rewritten with a
+    /// fresh MAC. A running gateway uses it from its next start. Returns the re-opened volume.
+    /// </summary>
+    /// <exception cref="ArgumentException">No volume has that id.</exception>
+    public Volume ReadmitVolume(string volumeId)
+    {
+        var volume = Volumes.FirstOrDefault(v => v.Id == volumeId)
+            ?? throw new ArgumentException($"No volume '{volumeId}' is configured in {GatewayConfig.FileName}.");
+        return Volume.Readmit(volume.Config, _volumeIdentityKey, _clock);
+    }
+
+    internal static string VolumeIdentityKeyPathOf(string dataDirectory) => System.IO.Path.Combine(dataDirectory, "keys", "volume-identity.key");
+
+    // The key file holds only the sealed key. Created once; a second process racing to create it
+    // loses the rename and reads the winner's key. The returned flag is true only for the creator.
+    private static (byte[] Key, bool Created) LoadOrCreateVolumeIdentityKey(string dataDirectory, KmsService kms)
+    {
+        var path = VolumeIdentityKeyPathOf(dataDirectory);
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(VolumeIdentity.KeyBytes);
+            var temporary = path + "." + Guid.NewGuid().ToString("N") + ".new";
+            using (var file = new FileStream(temporary, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                file.Write(kms.Secrets.Protect(key, VolumeIdentityKeyPurpose));
+                file.Flush(flushToDisk: true);
+            }
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+                Fsync.Directory(System.IO.Path.GetDirectoryName(path)!);
+                return (key, true);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(temporary);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+            }
+        }
+        var unsealed = kms.Secrets.Unprotect(File.ReadAllBytes(path), VolumeIdentityKeyPurpose);
+        if (unsealed.Length != VolumeIdentity.KeyBytes)
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(unsealed);
+            throw new InvalidOperationException($"{path} does not hold a volume identity key.");
+        }
+        return (unsealed, false);
     }
 
     public async ValueTask DisposeAsync()
     {
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(_volumeIdentityKey);
         Kms.Dispose();
         await Store.DisposeAsync();
     }

@@ -1,10 +1,11 @@
 using System.Text.Json;
+using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
 
 namespace CloudSecReq.Gateway.Hosting;
 
 /// <summary>
-/// The persistent configuration in <c>DATA/csr.json</c>: region and volumes with their labels.
+/// The persistent configuration in <c>DATA/csr.json</c>: region, volumes with their labels, storage classes.
 /// Written with defaults on first start (six volumes under DATA/volumes over three racks) and
 /// edited by operators afterwards.
 /// </summary>
@@ -22,6 +23,17 @@ internal sealed record GatewayConfig
     /// </summary>
     public int BucketKeyCacheSeconds { get; init; } = 300;
     public List<VolumeConfig> Volumes { get; init; } = [];
+    /// <summary>Service levels and their layouts (k data + m parity shards, minimum racks, sites); see docs/operations.md.</summary>
+    public List<StorageClass> StorageClasses { get; init; } = StorageClass.Defaults();
+    /// <summary>The class a write gets when it names none.</summary>
+    public string DefaultStorageClass { get; init; } = StorageClass.Standard;
+    /// <summary>Tenant name → the only classes that tenant may use; tenants not listed may use every class.</summary>
+    public Dictionary<string, List<string>> TenantStorageClasses { get; init; } = [];
+    /// <summary>
+    /// When the healthy racks cannot keep the placement rule (no rack holds more than m shards), write
+    /// anyway with a plan flagged degraded (healed first) instead of refusing. Off by default.
+    /// </summary>
+    public bool AllowDegradedWrites { get; init; }
 
     public static GatewayConfig LoadOrCreate(string dataDirectory)
     {
@@ -46,6 +58,9 @@ internal sealed record GatewayConfig
 
     public void Save(string dataDirectory) =>
         File.WriteAllText(Path.Combine(dataDirectory, FileName), JsonSerializer.Serialize(this, s_json));
+
+    /// <summary>The storage classes as a catalog. Throws <see cref="InvalidOperationException"/> when they are misconfigured.</summary>
+    public StorageClassCatalog CreateStorageClassCatalog() => new(StorageClasses, DefaultStorageClass, TenantStorageClasses);
 
     /// <summary>Volume paths may be relative to the data directory.</summary>
     public IEnumerable<VolumeConfig> ResolvedVolumes(string dataDirectory) =>

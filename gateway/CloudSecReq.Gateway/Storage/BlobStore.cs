@@ -10,12 +10,13 @@ internal sealed class BlobStore
 {
     private readonly Dictionary<string, Volume> _volumes;
 
+    /// <param name="volumes">The configured volumes; fenced ones are left out, so they are neither read nor written.</param>
     public BlobStore(IEnumerable<Volume> volumes)
     {
-        _volumes = volumes.ToDictionary(v => v.Id);
+        _volumes = volumes.Where(v => !v.IsFenced).ToDictionary(v => v.Id);
         if (_volumes.Count == 0)
         {
-            throw new ArgumentException("At least one volume is needed.");
+            throw new ArgumentException("At least one volume that is not fenced is needed (see `csr volume list`).");
         }
     }
 

@@ -1,46 +1,64 @@
-using System.Text.Json;
-
 namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
 /// One volume: a directory holding blobs under <c>blobs/xx/</c>, temporary files under <c>tmp/</c>
-/// and its identity file. Opening checks the identity: a volume whose identity file names another
-/// volume is refused (fenced), so that a swapped disk is never written to by mistake.
+/// and its identity file. Opening checks the identity
+/// (<see cref="VolumeIdentity.Check"/>): a volume whose identity is missing (while it holds blobs),
+/// unsigned, tampered with, or names another volume or other labels is fenced (<see cref="FencedReason"/>):
+/// opened, listed and reported, but never read or written (<see cref="BlobStore"/> leaves it out)
+/// until an operator re-admits it (<see cref="Readmit"/>), so that a swapped disk is never used by mistake.
 /// </summary>
 internal sealed class Volume
 {
-    public const string IdentityFileName = ".csr-volume";
+    public const string IdentityFileName = VolumeIdentity.FileName;
 
-    private Volume(VolumeConfig config) => Config = config;
+    private Volume(VolumeConfig config, string? fencedReason)
+    {
+        Config = config;
+        FencedReason = fencedReason;
+    }
 
     public VolumeConfig Config { get; }
     public string Id => Config.Id;
     public string TempDirectory => System.IO.Path.Combine(Config.Path, "tmp");
     public string BlobDirectory => System.IO.Path.Combine(Config.Path, "blobs");
 
-    /// <summary>Opens a volume, creating its layout and identity file on first use.</summary>
-    public static Volume Open(VolumeConfig config, TimeProvider clock)
+    /// <summary>Why the volume is fenced (not to be read or written), or null when it is in use.</summary>
+    public string? FencedReason { get; }
+
+    public bool IsFenced => FencedReason is not null;
+
+    /// <summary>
+    /// Opens a volume, creating its layout and signed identity file on first use. An identity that
+    /// does not check out fences the volume (see <see cref="FencedReason"/>) rather than throwing; a
+    /// fenced volume is not modified.
+    /// </summary>
+    /// <param name="identityKey">The volume identity key (<see cref="VolumeIdentity.KeyBytes"/> bytes) that MACs identity files.</param>
+    /// <param name="signUnsignedIdentity">Sign an unsigned identity that names this volume: only on the start that created the identity key (upgrade).</param>
+    /// <exception cref="IOException">The volume's directory or identity cannot be written.</exception>
+    public static Volume Open(VolumeConfig config, ReadOnlySpan<byte> identityKey, TimeProvider clock, bool signUnsignedIdentity = false)
     {
         Directory.CreateDirectory(config.Path);
-        var identityPath = System.IO.Path.Combine(config.Path, IdentityFileName);
-        if (File.Exists(identityPath))
+        var fencedReason = VolumeIdentity.Check(config, identityKey, clock.GetUtcNow(), signUnsignedIdentity);
+        var volume = new Volume(config, fencedReason);
+        if (fencedReason is null)
         {
-            var identity = JsonSerializer.Deserialize<VolumeIdentity>(File.ReadAllText(identityPath));
-            if (identity is null || identity.VolumeId != config.Id)
-            {
-                throw new InvalidOperationException(
-                    $"Volume {config.Id} at {config.Path} carries the identity of '{identity?.VolumeId}': the disk was swapped or re-formatted. It is fenced until an operator resolves it.");
-            }
+            Directory.CreateDirectory(volume.TempDirectory);
+            Directory.CreateDirectory(volume.BlobDirectory);
         }
-        else
-        {
-            var identity = new VolumeIdentity(config.Id, config.Site, config.Rack, config.Node, clock.GetUtcNow());
-            File.WriteAllText(identityPath, JsonSerializer.Serialize(identity));
-        }
-        var volume = new Volume(config);
-        Directory.CreateDirectory(volume.TempDirectory);
-        Directory.CreateDirectory(volume.BlobDirectory);
         return volume;
+    }
+
+    /// <summary>
+    /// Re-admits a fenced volume after an operator has checked the disk: writes a new identity for
+    /// <paramref name="config"/>'s id and labels with a fresh MAC, then opens it. The blobs on it
+    /// are kept as they are.
+    /// </summary>
+    /// <exception cref="IOException">The identity cannot be written.</exception>
+    public static Volume Readmit(VolumeConfig config, ReadOnlySpan<byte> identityKey, TimeProvider clock)
+    {
+        VolumeIdentity.Write(config.Path, VolumeIdentity.Create(config, clock.GetUtcNow(), identityKey));
+        return Open(config, identityKey, clock);
     }
 
     public string BlobPath(string blobId) => System.IO.Path.Combine(BlobDirectory, blobId[..2], blobId);
