@@ -22,6 +22,11 @@ internal sealed record GatewayConfig
     /// state change purges this gateway's cache at once; other gateway instances notice within this time.
     /// </summary>
     public int BucketKeyCacheSeconds { get; init; } = 300;
+    /// <summary>
+    /// Pace of the background overwrite of released space (deleted or replaced blobs, failed writes)
+    /// before it is unlinked, so that it does not starve foreground requests; 0 for unlimited.
+    /// </summary>
+    public long OverwriteBytesPerSecond { get; init; } = GarbageCollector.DefaultOverwriteBytesPerSecond;
     public List<VolumeConfig> Volumes { get; init; } = [];
     /// <summary>Service levels and their layouts (k data + m parity shards, minimum racks, sites); see docs/operations.md.</summary>
     public List<StorageClass> StorageClasses { get; init; } = StorageClass.Defaults();

@@ -85,7 +85,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(data.Store);
         services.AddSingleton(data.Tenants);
         services.AddSingleton(new BlobStore(data.Volumes));
-        services.AddSingleton<GarbageCollector>();
+        services.AddSingleton(sp => new GarbageCollector(data.Store, sp.GetRequiredService<BlobStore>(), data.Config.OverwriteBytesPerSecond, sp.GetRequiredService<ILogger<GarbageCollector>>()));
         services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), clock, data.Config.Region));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));

@@ -4,19 +4,24 @@ namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
 /// A blob being written: bytes go to a temporary file on one volume; <see cref="CommitAsync"/>
-/// flushes it to disk and moves it into place. Disposing an uncommitted writer deletes the
-/// temporary file, so a failed or interrupted write leaves nothing behind. Not thread-safe.
+/// flushes it to disk and moves it into place. Disposing an uncommitted writer hands the temporary
+/// file to the background overwrite (<see cref="BlobStore.ReleaseFile"/>), so a failed or
+/// interrupted write leaves nothing behind, not even in the freed blocks; a crash before that is
+/// covered by the start-up sweep of <c>tmp/</c>. Not thread-safe.
 /// </summary>
 internal sealed class BlobWriter : IAsyncDisposable
 {
     private readonly Volume _volume;
+    private readonly BlobStore _store;
     private readonly string _tempPath;
     private readonly FileStream _file;
     private bool _committed;
+    private bool _disposed;
 
-    public BlobWriter(Volume volume)
+    public BlobWriter(Volume volume, BlobStore store)
     {
         _volume = volume;
+        _store = store;
         BlobId = Guid.NewGuid().ToString("N");
         _tempPath = Path.Combine(volume.TempDirectory, BlobId);
         _file = new FileStream(_tempPath, new FileStreamOptions
@@ -52,17 +57,17 @@ internal sealed class BlobWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         await _file.DisposeAsync();
         if (!_committed)
         {
-            try
-            {
-                File.Delete(_tempPath);
-            }
-            catch (IOException)
-            {
-                // Left for the start-up sweep of tmp/.
-            }
+            // Not overwritten here: the request that failed should not wait for it (a part may be
+            // gigabytes), and the overwrite is paced in the background.
+            _store.ReleaseFile(_tempPath);
         }
     }
 }

@@ -1,46 +1,306 @@
+using System.Diagnostics;
+using System.Threading.Channels;
 using CloudSecReq.Gateway.Metadata;
 using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
-/// Deletes blobs that the metadata no longer references. The metadata records them as garbage in
-/// the same transaction that drops the reference, so a crash between the commit and the delete
-/// only delays the delete to the next run (at start and after every delete or overwrite).
+/// Overwrites and then unlinks released space in the background (P2 6.2.2.6.1 b, e, f): blobs the
+/// metadata no longer references, and the files <see cref="BlobStore"/> queues (failed writes,
+/// blobs whose metadata commit failed).
+/// <para>
+/// Durably queued: the metadata records released blobs as garbage in the same transaction that
+/// drops their reference, and a blob leaves the garbage table only after its overwrite and unlink
+/// completed, so a crash in between redoes it at the next run (a blob already gone counts as done).
+/// Released files live under a volume's <c>tmp/</c>, which is overwritten at start.
+/// </para>
+/// <para>
+/// Bounded: one background loop, woken by <see cref="CollectAsync"/> (which the request path calls
+/// after every delete or overwrite and which returns at once) and every few minutes, writes at most
+/// <c>OverwriteBytesPerSecond</c> (csr.json). A blob still being read, or on a volume not in use
+/// (fenced, or gone from csr.json), stays queued for a later pass.
+/// </para>
+/// Thread-safe. Disposing stops the loop; whatever it had not finished stays queued.
 /// </summary>
-internal sealed class GarbageCollector(IMetadataStore store, BlobStore blobs, ILogger<GarbageCollector> log)
+internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
 {
-    private readonly SemaphoreSlim _running = new(1, 1);
+    public const long DefaultOverwriteBytesPerSecond = 200L * 1024 * 1024;
+    private const int BatchSize = 256;
+    // Forget finished blobs at least this often, so that a crash redoes little (each forget is one
+    // fsync'd metadata transaction, so not after every blob either).
+    private const int ForgetEveryBlobs = 64;
+    private static readonly TimeSpan s_forgetEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_retryInUse = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_retryAfterFailure = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_sweepEvery = TimeSpan.FromMinutes(5);
 
-    public async Task CollectAsync(CancellationToken ct)
+    private readonly IMetadataStore _store;
+    private readonly BlobStore _blobs;
+    private readonly ILogger<GarbageCollector> _log;
+    private readonly OverwriteThrottle _throttle;
+    private readonly SemaphoreSlim _pass = new(1, 1);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _loopLock = new();
+    private Task? _loop;
+    private bool _disposed;
+
+    public GarbageCollector(IMetadataStore store, BlobStore blobs, ILogger<GarbageCollector> log)
+        : this(store, blobs, DefaultOverwriteBytesPerSecond, log)
     {
-        if (!await _running.WaitAsync(0, ct))
+    }
+
+    /// <param name="overwriteBytesPerSecond">Pace of the background overwrite; 0 or less for unlimited.</param>
+    public GarbageCollector(IMetadataStore store, BlobStore blobs, long overwriteBytesPerSecond, ILogger<GarbageCollector> log)
+    {
+        _store = store;
+        _blobs = blobs;
+        _log = log;
+        _throttle = new OverwriteThrottle(overwriteBytesPerSecond);
+        _blobs.FileReleased += OnFileReleased;
+    }
+
+    /// <summary>
+    /// Wakes the background loop (starting it on first use) and returns at once: the request that
+    /// released space does not wait for it to be overwritten. <paramref name="ct"/> is not used by
+    /// the loop, which runs until the collector is disposed.
+    /// </summary>
+    public Task CollectAsync(CancellationToken ct)
+    {
+        Nudge();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// One pass in the caller's task: overwrites and unlinks every queued released file and every
+    /// blob in the garbage table, forgetting each blob only once it is gone. Waits for a pass of the
+    /// background loop under way. Throws on metadata failure or cancellation; what was not finished
+    /// stays queued.
+    /// </summary>
+    public async Task<CollectionResult> CollectNowAsync(CancellationToken ct)
+    {
+        await _pass.WaitAsync(ct);
+        try
         {
-            return; // a run is under way and will see the new garbage
+            var files = await OverwriteReleasedFilesAsync(ct);
+            var blobs = await OverwriteGarbageAsync(ct);
+            return new CollectionResult(files.Overwritten + blobs.Overwritten, files.InUse + blobs.InUse, files.Failed + blobs.Failed, blobs.Unreachable);
         }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    private async Task<CollectionResult> OverwriteReleasedFilesAsync(CancellationToken ct)
+    {
+        int overwritten = 0, inUse = 0, failed = 0;
+        var again = new List<string>();
+        try
+        {
+            while (_blobs.TryTakeReleasedFile(out var path))
+            {
+                try
+                {
+                    switch (await FileOverwriter.OverwriteAndDeleteAsync(path, _throttle, ct))
+                    {
+                        case OverwriteOutcome.Overwritten:
+                            overwritten++;
+                            break;
+                        case OverwriteOutcome.InUse:
+                            inUse++;
+                            again.Add(path);
+                            break;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _log.LogWarning(e, "Overwriting released file {Path} failed; it stays queued.", path);
+                    failed++;
+                    again.Add(path);
+                }
+                catch
+                {
+                    again.Add(path);
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var path in again)
+            {
+                _blobs.RequeueReleasedFile(path);
+            }
+        }
+        return new CollectionResult(overwritten, inUse, failed);
+    }
+
+    private async Task<CollectionResult> OverwriteGarbageAsync(CancellationToken ct)
+    {
+        int overwritten = 0, failed = 0, unreachableBlobs = 0;
+        var unreachable = new HashSet<string>();
+        var waiting = new HashSet<(string VolumeId, string BlobId)>();
+        var done = new List<DataSegment>();
+        var sinceForget = Stopwatch.StartNew();
         try
         {
             while (true)
             {
-                var batch = await store.ListGarbageAsync(256, ct);
+                // The garbage table has no cursor: ask for enough rows to see past the ones left waiting.
+                var batch = (await _store.ListGarbageAsync(BatchSize + waiting.Count, ct))
+                    .Where(s => !waiting.Contains((s.VolumeId, s.BlobId)))
+                    .ToList();
                 if (batch.Count == 0)
                 {
-                    return;
+                    break;
                 }
                 foreach (var segment in batch)
                 {
-                    blobs.Delete(segment);
+                    if (!_blobs.HasVolume(segment.VolumeId))
+                    {
+                        // Fenced or removed from csr.json: kept queued, so that a re-admitted volume
+                        // still gets its released blobs overwritten.
+                        unreachable.Add(segment.VolumeId);
+                        unreachableBlobs++;
+                        waiting.Add((segment.VolumeId, segment.BlobId));
+                        continue;
+                    }
+                    try
+                    {
+                        switch (await _blobs.OverwriteAndDeleteAsync(segment, _throttle, ct))
+                        {
+                            case OverwriteOutcome.Overwritten:
+                                overwritten++;
+                                done.Add(segment);
+                                break;
+                            case OverwriteOutcome.AlreadyGone:
+                                done.Add(segment);
+                                break;
+                            case OverwriteOutcome.InUse:
+                                waiting.Add((segment.VolumeId, segment.BlobId));
+                                break;
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        _log.LogWarning(e, "Overwriting released blob {BlobId} on volume {VolumeId} failed; it stays queued.", segment.BlobId, segment.VolumeId);
+                        failed++;
+                        waiting.Add((segment.VolumeId, segment.BlobId));
+                    }
+                    if (done.Count >= ForgetEveryBlobs || (done.Count > 0 && sinceForget.Elapsed >= s_forgetEvery))
+                    {
+                        await _store.ForgetGarbageAsync(done, ct);
+                        done.Clear();
+                        sinceForget.Restart();
+                    }
                 }
-                await store.ForgetGarbageAsync(batch, ct);
+                if (done.Count > 0)
+                {
+                    await _store.ForgetGarbageAsync(done, ct);
+                    done.Clear();
+                    sinceForget.Restart();
+                }
             }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.LogWarning(e, "Deleting unreferenced blobs failed; they are kept for the next run.");
         }
         finally
         {
-            _running.Release();
+            if (done.Count > 0)
+            {
+                // Interrupted (cancellation): what is gone need not be redone, but redoing it is harmless.
+                try
+                {
+                    await _store.ForgetGarbageAsync(done, CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    _log.LogDebug(e, "Forgetting finished blobs after an interruption failed; the next run skips them as already gone.");
+                }
+            }
+        }
+        if (unreachable.Count > 0)
+        {
+            _log.LogWarning("{Count} released blobs are on volumes not in use ({Volumes}): they stay queued until the volume is back.", unreachableBlobs, string.Join(", ", unreachable));
+        }
+        return new CollectionResult(overwritten, waiting.Count - failed - unreachableBlobs, failed, unreachableBlobs);
+    }
+
+    private void OnFileReleased(object? sender, EventArgs e) => Nudge();
+
+    private void Nudge()
+    {
+        lock (_loopLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _loop ??= Task.Run(RunAsync);
+        }
+        _wake.Writer.TryWrite(true);
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            TimeSpan next;
+            try
+            {
+                var result = await CollectNowAsync(ct);
+                next = result.Failed > 0 ? s_retryAfterFailure : result.InUse > 0 ? s_retryInUse : s_sweepEvery;
+                if (result.Unreachable > 0)
+                {
+                    // Each pass lists past the blobs left waiting: at most one such pass per interval,
+                    // however many deletes wake the loop.
+                    await Task.Delay(s_retryInUse, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Overwriting released space failed; retrying in {Seconds} s.", s_retryAfterFailure.TotalSeconds);
+                next = s_retryAfterFailure;
+            }
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(next);
+            try
+            {
+                await _wake.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // timer or stop; the loop condition tells which
+            }
         }
     }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task? loop;
+        lock (_loopLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            loop = _loop;
+        }
+        _blobs.FileReleased -= OnFileReleased;
+        await _stop.CancelAsync();
+        if (loop is not null)
+        {
+            await loop;
+        }
+        _stop.Dispose();
+        _pass.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

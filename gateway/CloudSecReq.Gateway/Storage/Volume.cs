@@ -2,7 +2,8 @@ namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
 /// One volume: a directory holding blobs under <c>blobs/xx/</c>, temporary files under <c>tmp/</c>
-/// and its identity file. Opening checks the identity
+/// (writes in progress, and released files waiting to be overwritten) and its identity file.
+/// Opening checks the identity
 /// (<see cref="VolumeIdentity.Check"/>): a volume whose identity is missing (while it holds blobs),
 /// unsigned, tampered with, or names another volume or other labels is fenced (<see cref="FencedReason"/>):
 /// opened, listed and reported, but never read or written (<see cref="BlobStore"/> leaves it out)
@@ -68,14 +69,20 @@ internal sealed class Volume
 
     public long TotalBytes => new DriveInfo(Config.Path).TotalSize;
 
-    /// <summary>Deletes temporary files left by interrupted writes. Returns how many it removed.</summary>
+    /// <summary>
+    /// Overwrites and deletes the files in <c>tmp/</c>: writes interrupted by a crash, and released
+    /// blobs whose background overwrite had not run yet (<see cref="BlobStore.Delete"/>). Meant for
+    /// start-up, before any write runs; unthrottled. Returns how many it removed.
+    /// </summary>
     public int CleanTemporaryFiles()
     {
         var n = 0;
         foreach (var f in Directory.EnumerateFiles(TempDirectory))
         {
-            File.Delete(f);
-            n++;
+            if (FileOverwriter.OverwriteAndDelete(f) == OverwriteOutcome.Overwritten)
+            {
+                n++;
+            }
         }
         return n;
     }
