@@ -9,7 +9,7 @@ namespace CloudSecReq.Erasure.Checksums;
 /// whose latency is about three times its throughput, so long inputs run as three independent
 /// streams that are then combined (multiplying by x^(8n) mod P, as zlib's crc32_combine does).
 /// Where VPCLMULQDQ exists, <see cref="Crc32CFold"/> handles all but the last bytes instead.
-internal static class Crc32C
+public static class Crc32C
 {
     private const uint ReflectedPolynomial = 0x82F63B78;
     private const int MinimumLaneBytes = 256;
