@@ -25,6 +25,11 @@ internal sealed record BenchOptions
           --keep                      leave objects and bucket in place
           --verify                    compare every GET body with what was written
           --no-checksum               only send/validate flexible checksums where S3 requires them (SDK default: CRC32)
+          --sse none|s3|kms|kms-no-bucket-key|c
+                                      SSE headers on each PUT (default none: the gateway's floor, SSE-S3). kms modes
+                                      create a KMS key through the gateway's KMS API; c sends one random SSE-C key
+                                      on every PUT and GET. With --self-host the results show the KMS (HSM) calls
+                                      the gateway's bucket key cache made per 1000 PUTs
           --gateway-pid PID           also report VmHWM/VmRSS of an external gateway process
         """;
 
@@ -47,6 +52,7 @@ internal sealed record BenchOptions
     public bool Verify { get; init; }
     public bool NoChecksum { get; init; }
     public int? GatewayPid { get; init; }
+    public SseMode Sse { get; init; } = SseMode.None;
 
     /// <summary>The (size, concurrency) pairs to run, in order.</summary>
     public IEnumerable<(long SizeBytes, int Concurrency)> Runs()
@@ -86,6 +92,7 @@ internal sealed record BenchOptions
                 "--keep" => o with { Keep = true },
                 "--verify" => o with { Verify = true },
                 "--no-checksum" => o with { NoChecksum = true },
+                "--sse" => o with { Sse = ParseSse(Value()) },
                 "--gateway-pid" => o with { GatewayPid = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
@@ -115,6 +122,16 @@ internal sealed record BenchOptions
         "putget" => BenchOp.PutGet,
         "mixed" => BenchOp.Mixed,
         _ => throw new ArgumentException($"--op must be put, get, putget or mixed, not '{text}'."),
+    };
+
+    private static SseMode ParseSse(string text) => text switch
+    {
+        "none" => SseMode.None,
+        "s3" => SseMode.S3,
+        "kms" => SseMode.Kms,
+        "kms-no-bucket-key" => SseMode.KmsNoBucketKey,
+        "c" => SseMode.C,
+        _ => throw new ArgumentException($"--sse must be none, s3, kms, kms-no-bucket-key or c, not '{text}'."),
     };
 
     /// <summary>500ms, 15s, 2m, or plain seconds.</summary>

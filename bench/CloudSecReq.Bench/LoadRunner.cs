@@ -8,9 +8,11 @@ namespace CloudSecReq.Bench;
 /// <summary>
 /// Drives one (size, concurrency) run against a bucket: N workers share one client, each runs one
 /// request at a time until the phase's duration has passed or its count is used up. Latency is
-/// measured around the whole request, including sending or reading the body.
+/// measured around the whole request, including sending or reading the body. Each request carries
+/// the SSE headers of <paramref name="sse"/>. When <paramref name="kmsCalls"/> is given (self-host: the
+/// gateway's KMS call counter) it is read before and after each timed phase.
 /// </summary>
-internal sealed class LoadRunner(IAmazonS3 s3, string bucket, BenchOptions options)
+internal sealed class LoadRunner(IAmazonS3 s3, string bucket, BenchOptions options, SseSettings sse, Func<long>? kmsCalls)
 {
     private const int ReadBufferBytes = 1 << 20;
     private int _runNumber;
@@ -54,33 +56,44 @@ internal sealed class LoadRunner(IAmazonS3 s3, string bucket, BenchOptions optio
         GC.Collect();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var ops = new List<OpStats>();
+        var kms = new List<KmsCallCount>();
+        async Task<TimeSpan> CountedAsync(string phase, Func<Task<TimeSpan>> run, Func<long> operations)
+        {
+            var before = kmsCalls?.Invoke();
+            var elapsed = await run();
+            if (before is { } b)
+            {
+                kms.Add(new KmsCallCount(phase, kmsCalls!() - b, operations()));
+            }
+            return elapsed;
+        }
         await using (var sampler = new MemorySampler(options.GatewayPid))
         {
             switch (options.Op)
             {
                 case BenchOp.Put:
-                    put.Elapsed = await PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct);
+                    put.Elapsed = await CountedAsync("PUT", () => PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct), () => put.Count + put.Errors);
                     ops.Add(put);
                     break;
                 case BenchOp.PutGet:
-                    put.Elapsed = await PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct);
-                    get.Elapsed = await GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct);
+                    put.Elapsed = await CountedAsync("PUT", () => PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct), () => put.Count + put.Errors);
+                    get.Elapsed = await CountedAsync("GET", () => GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct), () => get.Count + get.Errors);
                     ops.Add(put);
                     ops.Add(get);
                     break;
                 case BenchOp.Get:
-                    get.Elapsed = await GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct);
+                    get.Elapsed = await CountedAsync("GET", () => GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct), () => get.Count + get.Errors);
                     ops.Add(get);
                     break;
                 case BenchOp.Mixed:
-                    var elapsed = await PhaseAsync(concurrency, options.Duration, options.Count, async (w, seq) =>
+                    var elapsed = await CountedAsync("PUT+GET", () => PhaseAsync(concurrency, options.Duration, options.Count, async (w, seq) =>
                     {
                         var key = $"{prefix}/{seq:D8}";
                         if (await PutAsync(key, seq, payload, put, ct))
                         {
                             await GetAsync(key, seq, payload, buffers[w], get, ct);
                         }
-                    }, ct);
+                    }, ct), () => put.Count + put.Errors + get.Count + get.Errors);
                     put.Elapsed = get.Elapsed = elapsed;
                     ops.Add(put);
                     ops.Add(get);
@@ -101,7 +114,8 @@ internal sealed class LoadRunner(IAmazonS3 s3, string bucket, BenchOptions optio
                 AllocatedBytes: allocated,
                 PayloadHeldBytes: payload.HeldBytes + (long)concurrency * ReadBufferBytes,
                 GatewayMaxRssBytes: options.GatewayPid is null ? null : sampler.MaxOtherRssBytes,
-                GatewayPeakRssBytes: options.GatewayPid is { } pid ? MemorySampler.ProcStatusBytes(pid, "VmHWM") : null);
+                GatewayPeakRssBytes: options.GatewayPid is { } pid ? MemorySampler.ProcStatusBytes(pid, "VmHWM") : null,
+                KmsCalls: kms);
         }
     }
 
@@ -147,7 +161,9 @@ internal sealed class LoadRunner(IAmazonS3 s3, string bucket, BenchOptions optio
         try
         {
             await using var body = payload.Open(seq);
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = body, AutoCloseStream = false }, ct);
+            var request = new PutObjectRequest { BucketName = bucket, Key = key, InputStream = body, AutoCloseStream = false };
+            sse.Apply(request);
+            await s3.PutObjectAsync(request, ct);
             stats.Record(start, payload.SizeBytes);
             return true;
         }
@@ -163,7 +179,9 @@ internal sealed class LoadRunner(IAmazonS3 s3, string bucket, BenchOptions optio
         var start = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, ct);
+            var request = new GetObjectRequest { BucketName = bucket, Key = key };
+            sse.Apply(request);
+            using var response = await s3.GetObjectAsync(request, ct);
             long position = 0;
             int n;
             while ((n = await response.ResponseStream.ReadAsync(buffer, ct)) > 0)

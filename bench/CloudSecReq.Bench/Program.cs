@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -42,14 +43,18 @@ if (!existing.Any(b => b.BucketName == bucket))
     createdBucket = true;
 }
 
+var sse = await SseSettings.CreateAsync(options.Sse, target, ct);
 var limit = options.Count is { } count ? $"count {count}" : $"duration {options.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
 Console.WriteLine($"# CloudSecReq bench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
 Console.WriteLine($"endpoint {target.Endpoint} ({(target.Host is null ? "external" : "self-hosted in this process")}), op {options.Op.ToString().ToLowerInvariant()}, {limit}, " +
     $"warmup {options.Warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s, checksums {(options.NoChecksum ? "when required" : "SDK default")}, verify {options.Verify.ToString().ToLowerInvariant()}");
+Console.WriteLine($"sse {SseSettings.Name(sse.Mode)}{(sse.KmsKeyArn is { } arn ? " (" + arn + ")" : "")}" + (target.Host is null ? "" :
+    $", gateway build {typeof(CloudSecReq.Gateway.Hosting.GatewayHost).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration}" +
+    $", bucket key cache lifetime {target.Host.BucketKeys.Lifetime.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s"));
 Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, server GC {System.Runtime.GCSettings.IsServerGC.ToString().ToLowerInvariant()}");
 Console.WriteLine();
 
-var runner = new LoadRunner(s3, bucket, options);
+var runner = new LoadRunner(s3, bucket, options, sse, target.Host is { } host ? () => host.BucketKeys.KmsCalls : null);
 var results = new List<RunResult>();
 foreach (var (sizeBytes, concurrency) in options.Runs())
 {
@@ -68,6 +73,16 @@ foreach (var (sizeBytes, concurrency) in options.Runs())
         {
             Console.Error.WriteLine($"  {n} x {message}");
         }
+    }
+    foreach (var k in result.KmsCalls.Where(k => k.Phase == "PUT" && k.Operations > 0))
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"KMS/HSM calls per 1000 PUTs {ByteSize.Format(sizeBytes)} x{concurrency}: {k.Calls * 1000.0 / k.Operations:F1} ({k.Calls} calls in {k.Operations} PUTs, bucket key cache counter)"));
+    }
+    if (target.Host is not null && sse.Mode == SseMode.KmsNoBucketKey)
+    {
+        // SseKeys.NewAsync calls GenerateDataKey directly when there is no bucket key, past the cache's counter.
+        Console.WriteLine("  (not counted above: the one GenerateDataKey per PUT that SSE-KMS without a bucket key makes outside the bucket key cache)");
     }
 }
 
@@ -89,6 +104,21 @@ Console.WriteLine(Report.MemoryHeader);
 foreach (var r in results)
 {
     Console.WriteLine(Report.MemoryRow(r));
+}
+if (target.Host is not null)
+{
+    Console.WriteLine();
+    Console.WriteLine("KMS calls of the gateway's bucket key cache (BucketKeyCache.KmsCalls; each is one HSM operation) during the timed phases" +
+        (sse.Mode == SseMode.KmsNoBucketKey ? " (plus, not counted here, one GenerateDataKey per PUT: SSE-KMS without a bucket key calls the KMS directly)" : "") + ":");
+    Console.WriteLine();
+    Console.WriteLine(Report.KmsCallsHeader);
+    foreach (var r in results)
+    {
+        foreach (var row in Report.KmsCallsRows(r, sse.Mode))
+        {
+            Console.WriteLine(row);
+        }
+    }
 }
 if (options.GatewayPid is not null)
 {

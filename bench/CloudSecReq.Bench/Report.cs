@@ -17,6 +17,14 @@ internal static class Report
         "| size | conc | gateway VmHWM | gateway max RSS in run |\n" +
         "|-----:|-----:|--------------:|-----------------------:|";
 
+    public const string KmsCallsHeader =
+        "| size | conc | sse | phase | requests | KMS/HSM calls | per 1000 requests |\n" +
+        "|-----:|-----:|-----|-------|---------:|--------------:|------------------:|";
+
+    public static IEnumerable<string> KmsCallsRows(RunResult r, SseMode sse) => r.KmsCalls.Select(k => string.Create(CultureInfo.InvariantCulture,
+        $"| {ByteSize.Format(r.SizeBytes)} | {r.Concurrency} | {SseSettings.Name(sse)} | {k.Phase} | {k.Operations} | {k.Calls} | " +
+        $"{(k.Operations > 0 ? (k.Calls * 1000.0 / k.Operations).ToString("F1", CultureInfo.InvariantCulture) : "-")} |"));
+
     public static IEnumerable<string> OpsRows(RunResult r) => r.Ops.Select(op => string.Create(CultureInfo.InvariantCulture,
         $"| {op.Name} | {ByteSize.Format(r.SizeBytes)} | {r.Concurrency} | {op.Count} | {op.OpsPerSecond:F1} | {op.MegabytesPerSecond:F1} | " +
         $"{Ms(op.LatencyMilliseconds(0.50))} | {Ms(op.LatencyMilliseconds(0.90))} | {Ms(op.LatencyMilliseconds(0.99))} | {Ms(op.LatencyMilliseconds(1.0))} | {op.Errors} |"));

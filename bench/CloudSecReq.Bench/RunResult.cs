@@ -12,4 +12,12 @@ internal sealed record RunResult(
     long AllocatedBytes,
     long PayloadHeldBytes,
     long? GatewayMaxRssBytes,
-    long? GatewayPeakRssBytes);
+    long? GatewayPeakRssBytes,
+    IReadOnlyList<KmsCallCount> KmsCalls);
+
+/// <summary>
+/// KMS calls that the self-hosted gateway's bucket key cache made (<c>BucketKeyCache.KmsCalls</c>,
+/// one HSM operation each) during one timed phase (<paramref name="Phase"/>: PUT, GET, or PUT+GET for
+/// mixed), over <paramref name="Operations"/> requests. The warmup before the run is not included.
+/// </summary>
+internal sealed record KmsCallCount(string Phase, long Calls, long Operations);
