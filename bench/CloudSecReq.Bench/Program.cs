@@ -79,11 +79,6 @@ foreach (var (sizeBytes, concurrency) in options.Runs())
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"KMS/HSM calls per 1000 PUTs {ByteSize.Format(sizeBytes)} x{concurrency}: {k.Calls * 1000.0 / k.Operations:F1} ({k.Calls} calls in {k.Operations} PUTs, bucket key cache counter)"));
     }
-    if (target.Host is not null && sse.Mode == SseMode.KmsNoBucketKey)
-    {
-        // SseKeys.NewAsync calls GenerateDataKey directly when there is no bucket key, past the cache's counter.
-        Console.WriteLine("  (not counted above: the one GenerateDataKey per PUT that SSE-KMS without a bucket key makes outside the bucket key cache)");
-    }
 }
 
 Console.WriteLine();
@@ -109,7 +104,7 @@ if (target.Host is not null)
 {
     Console.WriteLine();
     Console.WriteLine("KMS calls of the gateway's bucket key cache (BucketKeyCache.KmsCalls; each is one HSM operation) during the timed phases" +
-        (sse.Mode == SseMode.KmsNoBucketKey ? " (plus, not counted here, one GenerateDataKey per PUT: SSE-KMS without a bucket key calls the KMS directly)" : "") + ":");
+        ":");
     Console.WriteLine();
     Console.WriteLine(Report.KmsCallsHeader);
     foreach (var r in results)

@@ -49,8 +49,11 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
 
     public TimeSpan Lifetime => lifetime;
 
-    /// <summary>How many times this cache called the KMS (each is one HSM operation).</summary>
+    /// <summary>How many times the S3 path called the KMS (each is one HSM operation).</summary>
     public long KmsCalls => Interlocked.Read(ref _kmsCalls);
+
+    /// <summary>Counts a KMS call the S3 path made around the cache (SSE-KMS without a bucket key).</summary>
+    public void CountKmsCall() => Interlocked.Increment(ref _kmsCalls);
 
     public static IReadOnlyDictionary<string, string> BucketContext(string bucket) =>
         new Dictionary<string, string> { ["aws:s3:arn"] = "arn:aws:s3:::" + bucket };

@@ -32,6 +32,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
     public async Task<(ObjectEncryption? Encryption, PinnedKey? DataKey)> NewAsync(Principal principal, Bucket bucket, string objectKey, SseRequest request, CancellationToken ct)
     {
 #if CSR_BENCH_PLAINTEXT
+        _ = (kms, bucketKeys, principal, bucket, objectKey, request);
         await Task.CompletedTask;
         return (null, null);
 #else
@@ -73,6 +74,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
                 return (encryption with { WrappedBucketKey = wrappedBucketKey, WrappedDataKey = Seal(bucketKey, dataKey, Aad(bucket.Name, objectKey, mode)) }, dataKey);
             }
         }
+        bucketKeys.CountKmsCall(); // without a bucket key, every object costs one HSM operation
         var generated = await kms.DataKeys.GenerateDataKeyAsync(caller, keyArn, ObjectContext(bucket.Name, objectKey, request.Context), 32, ct);
         return (encryption with { WrappedDataKey = generated.CiphertextBlob }, PinnedKey.Take(generated.Plaintext));
 #endif

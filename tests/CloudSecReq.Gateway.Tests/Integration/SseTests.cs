@@ -237,4 +237,21 @@ public sealed class SseTests(GatewayFixture gateway)
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"o{i}", ContentBody = "small" }, ct));
         Assert.True(gateway.Host.BucketKeys.KmsCalls - before <= 2, $"{gateway.Host.BucketKeys.KmsCalls - before} KMS calls for 1000 PUTs");
     }
+
+    [Fact]
+    public async Task SseKmsWithoutBucketKey_EveryPutCallsTheHsmOnce()
+    {
+        var (s3, kms, bucket) = await NewBucketAsync();
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        var before = gateway.Host.BucketKeys.KmsCalls;
+        for (var i = 0; i < 5; i++)
+        {
+            await s3.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = bucket, Key = $"n{i}", ContentBody = "x", ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+                ServerSideEncryptionKeyManagementServiceKeyId = key.KeyId, BucketKeyEnabled = false,
+            });
+        }
+        Assert.Equal(5, gateway.Host.BucketKeys.KmsCalls - before);
+    }
 }
