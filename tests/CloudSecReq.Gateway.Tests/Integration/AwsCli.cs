@@ -3,8 +3,10 @@ using System.Text.Json;
 namespace CloudSecReq.Gateway.Tests.Integration;
 
 /// <summary>
-/// Runs the real <c>aws</c> command (aws-cli v1, honouring AWS_ENDPOINT_URL and AWS_CA_BUNDLE from
-/// <see cref="GatewayFixture.ClientEnvironment"/>) with retries off, so that a failure shows at once.
+/// Runs the real <c>aws</c> command against the gateway (AWS_CA_BUNDLE and credentials from
+/// <see cref="GatewayFixture.ClientEnvironment"/>; <c>--endpoint-url</c> passed explicitly, since
+/// aws-cli releases before 1.29 / 2.13, such as Debian's 2.9, ignore AWS_ENDPOINT_URL) with retries
+/// off, so that a failure shows at once.
 /// </summary>
 internal static class AwsCli
 {
@@ -15,8 +17,12 @@ internal static class AwsCli
             ["AWS_MAX_ATTEMPTS"] = "1",
             ["AWS_RETRY_MODE"] = "standard",
         };
-        return ExternalProcess.RunAsync("aws", args, withRetriesOff, timeout: TimeSpan.FromMinutes(5));
+        return ExternalProcess.RunAsync("aws", WithEndpoint(env, args), withRetriesOff, timeout: TimeSpan.FromMinutes(5));
     }
+
+    /// <summary>The arguments with <c>--endpoint-url</c> from the environment added.</summary>
+    public static string[] WithEndpoint(IReadOnlyDictionary<string, string> env, IEnumerable<string> args) =>
+        env.TryGetValue("AWS_ENDPOINT_URL", out var endpoint) && !args.Contains("--endpoint-url") ? [.. args, "--endpoint-url", endpoint] : [.. args];
 
     /// <summary>Runs and asserts success; returns stdout.</summary>
     public static async Task<string> OkAsync(IReadOnlyDictionary<string, string> env, params string[] args)

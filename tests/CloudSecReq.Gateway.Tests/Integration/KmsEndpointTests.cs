@@ -86,7 +86,7 @@ public sealed class KmsEndpointTests(GatewayFixture gateway)
         {
             async Task<JsonElement> Aws(params string[] args)
             {
-                var r = await ExternalProcess.RunAsync("aws", [.. args, "--output", "json"], env, dir);
+                var r = await ExternalProcess.RunAsync("aws", AwsCli.WithEndpoint(env, [.. args, "--output", "json"]), env, dir);
                 Assert.True(r.ExitCode == 0, r.ToString());
                 return r.Stdout.Trim().Length == 0 ? default : JsonDocument.Parse(r.Stdout).RootElement.Clone();
             }
@@ -111,7 +111,7 @@ public sealed class KmsEndpointTests(GatewayFixture gateway)
             File.WriteAllBytes(Path.Combine(dir, "ct.bin"), Convert.FromBase64String(blob));
 
             await Aws("kms", "delete-imported-key-material", "--key-id", keyId);
-            var shredded = await ExternalProcess.RunAsync("aws", ["kms", "decrypt", "--ciphertext-blob", "fileb://ct.bin", "--encryption-context", "app=byok"], env, dir);
+            var shredded = await ExternalProcess.RunAsync("aws", AwsCli.WithEndpoint(env, ["kms", "decrypt", "--ciphertext-blob", "fileb://ct.bin", "--encryption-context", "app=byok"]), env, dir);
             Assert.NotEqual(0, shredded.ExitCode);
             Assert.Contains("KMSInvalidStateException", shredded.Stderr);
 
