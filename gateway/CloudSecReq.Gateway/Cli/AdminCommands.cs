@@ -100,6 +100,44 @@ internal static class AdminCommands
         return new Command("key", "Inspect tenants' KMS keys") { dependents };
     }
 
+    public static Command Object()
+    {
+        var bucket = new Argument<string>("bucket") { Description = "Bucket" };
+        var key = new Argument<string?>("key") { Description = "Object key; without it, the bucket's summary per site and rack", Arity = ArgumentArity.ZeroOrOne };
+        var locate = new Command("locate", "Show the sites, racks, nodes and volumes that hold an object (or a bucket)") { bucket, key };
+        locate.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            var locator = new Placement.ObjectLocator(data.Volumes);
+            var b = parse.GetValue(bucket)!;
+            if (await data.Store.GetBucketAsync(b, ct) is null)
+            {
+                throw new InvalidOperationException($"No bucket named '{b}'.");
+            }
+            if (parse.GetValue(key) is { } k)
+            {
+                var record = await data.Store.GetObjectAsync(b, k, ct) ?? throw new InvalidOperationException($"No object '{k}' in bucket '{b}'.");
+                Console.WriteLine($"{b}/{k}  {record.Size} bytes  {record.StorageClass}");
+                Console.WriteLine($"{"PART",5} {"BYTES",12}  {"SITE",-8} {"RACK",-8} {"NODE",-8} {"VOLUME",-8} STATE");
+                foreach (var segment in locator.Locate(record))
+                {
+                    foreach (var p in segment.Pieces)
+                    {
+                        Console.WriteLine($"{segment.PartNumber,5} {segment.Bytes,12}  {p.Site,-8} {p.Rack,-8} {p.Node,-8} {p.VolumeId,-8} {p.State}");
+                    }
+                }
+                return;
+            }
+            var (objects, racks) = await locator.SummarizeBucketAsync(data.Store, b, ct);
+            Console.WriteLine($"{b}: {objects} object(s)");
+            Console.WriteLine($"{"SITE",-8} {"RACK",-8} {"PIECES",8} {"STORED BYTES",14}");
+            foreach (var share in racks)
+            {
+                Console.WriteLine($"{share.Site,-8} {share.Rack,-8} {share.Pieces,8} {share.StoredBytes,14}");
+            }
+        }));
+        return new Command("object", "Inspect where objects are stored") { locate };
+    }
+
     public static Command Volume()
     {
         var list = new Command("list", "List volumes with their labels, capacity, use and state (ok, or fenced and why)");

@@ -21,6 +21,7 @@ internal static class CsrCommandLine
         root.Subcommands.Add(AdminCommands.Tenant());
         root.Subcommands.Add(AdminCommands.User());
         root.Subcommands.Add(AdminCommands.Key());
+        root.Subcommands.Add(AdminCommands.Object());
         root.Subcommands.Add(AdminCommands.Volume());
         return root;
     }

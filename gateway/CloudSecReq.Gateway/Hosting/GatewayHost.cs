@@ -96,6 +96,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton<ListHandlers>();
         services.AddSingleton<MultipartHandlers>();
         services.AddSingleton<TaggingHandlers>();
+        services.AddSingleton(new Placement.ObjectLocator(data.Volumes));
+        services.AddSingleton<LocationHandlers>();
         services.AddSingleton(data.Kms);
         var bucketKeys = new ServerSideEncryption.BucketKeyCache(data.Kms, clock, TimeSpan.FromSeconds(data.Config.BucketKeyCacheSeconds));
         data.Kms.KeyStateChanged += (_, e) => bucketKeys.Purge(e.KeyArn);

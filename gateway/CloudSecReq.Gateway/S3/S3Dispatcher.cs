@@ -24,6 +24,7 @@ internal sealed class S3Dispatcher(
     ListHandlers lists,
     MultipartHandlers multipart,
     TaggingHandlers tagging,
+    LocationHandlers locations,
     KmsEndpoint kms,
     ILogger<S3Dispatcher> log)
 {
@@ -127,6 +128,8 @@ internal sealed class S3Dispatcher(
         S3Operation.PutObjectTagging => tagging.PutObjectTaggingAsync(r),
         S3Operation.GetObjectTagging => tagging.GetObjectTaggingAsync(r),
         S3Operation.DeleteObjectTagging => tagging.DeleteObjectTaggingAsync(r),
+        S3Operation.GetObjectLocation => locations.GetObjectLocationAsync(r),
+        S3Operation.GetBucketDataLocation => locations.GetBucketDataLocationAsync(r),
         _ => throw new S3Exception(S3ErrorCode.NotImplemented),
     };
 

@@ -32,4 +32,7 @@ internal enum S3Operation
     PutObjectTagging,
     GetObjectTagging,
     DeleteObjectTagging,
+    /// <summary>CloudSecReq extension: GET /bucket/key?locate (and /bucket?locate), where the data is stored.</summary>
+    GetObjectLocation,
+    GetBucketDataLocation,
 }

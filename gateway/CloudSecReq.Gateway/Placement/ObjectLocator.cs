@@ -1,0 +1,54 @@
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Storage;
+
+namespace CloudSecReq.Gateway.Placement;
+
+/// <summary>
+/// Where a tenant's data is (P2 8.3.2 b): the site, rack, node and volume that hold each stored
+/// piece of an object, and per bucket how its bytes spread over sites and racks. Today every segment
+/// (a single PUT's body or a part) is one sealed blob; with erasure coding (issue #6) each segment
+/// lists its k + m shards. Thread-safe.
+/// </summary>
+internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
+{
+    private readonly Dictionary<string, Volume> _volumes = volumes.ToDictionary(v => v.Id);
+
+    public sealed record Piece(int Index, string VolumeId, string Site, string Rack, string Node, string State);
+    public sealed record SegmentPlace(int PartNumber, long Bytes, IReadOnlyList<Piece> Pieces);
+
+    public IReadOnlyList<SegmentPlace> Locate(ObjectRecord record) =>
+        record.Segments.Select(s => new SegmentPlace(s.PartNumber, s.ObjectBytes, [PieceOf(0, s.VolumeId)])).ToList();
+
+    public sealed record RackShare(string Site, string Rack, long Pieces, long StoredBytes);
+
+    /// <summary>How a bucket's stored bytes spread over sites and racks, read from the index a page at a time.</summary>
+    public async Task<(long Objects, IReadOnlyList<RackShare> Racks)> SummarizeBucketAsync(IMetadataStore store, string bucket, CancellationToken ct)
+    {
+        var tally = new Dictionary<(string Site, string Rack), (long Pieces, long Bytes)>();
+        long objects = 0;
+        string? after = null;
+        while (true)
+        {
+            var page = await store.ListObjectsAsync(bucket, "", after, 1000, ct);
+            foreach (var segment in page.Items.SelectMany(r => r.Segments))
+            {
+                var piece = PieceOf(0, segment.VolumeId);
+                var (n, bytes) = tally.GetValueOrDefault((piece.Site, piece.Rack));
+                tally[(piece.Site, piece.Rack)] = (n + 1, bytes + segment.Length);
+            }
+            objects += page.Items.Count;
+            if (!page.IsTruncated || page.Items.Count == 0)
+            {
+                break;
+            }
+            after = page.Items[^1].Key;
+        }
+        var racks = tally.OrderBy(t => t.Key.Site, StringComparer.Ordinal).ThenBy(t => t.Key.Rack, StringComparer.Ordinal)
+            .Select(t => new RackShare(t.Key.Site, t.Key.Rack, t.Value.Pieces, t.Value.Bytes)).ToList();
+        return (objects, racks);
+    }
+
+    private Piece PieceOf(int index, string volumeId) => _volumes.TryGetValue(volumeId, out var v)
+        ? new Piece(index, volumeId, v.Config.Site, v.Config.Rack, v.Config.Node, v.IsFenced ? "fenced: " + v.FencedReason : "ok")
+        : new Piece(index, volumeId, "?", "?", "?", "volume not configured");
+}
