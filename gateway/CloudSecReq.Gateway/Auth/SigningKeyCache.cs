@@ -41,13 +41,4 @@ internal sealed class SigningKeyCache(TenantService tenants, TimeProvider clock)
         _entries[id] = new Entry(r.Principal, signingKey, now + Lifetime);
         return (r.Principal, signingKey);
     }
-
-    /// <summary>Forgets every cached key of an access key id (after it is deactivated or deleted).</summary>
-    public void Forget(string accessKeyId)
-    {
-        foreach (var k in _entries.Keys.Where(k => k.Item1 == accessKeyId))
-        {
-            _entries.TryRemove(k, out _);
-        }
-    }
 }

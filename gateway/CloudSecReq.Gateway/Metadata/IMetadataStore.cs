@@ -42,7 +42,6 @@ internal interface IMetadataStore : IAsyncDisposable
     Task<ListPage<ObjectRecord>> ListObjectsAsync(string bucket, string prefix, string? startAfter, int limit, CancellationToken ct);
     /// <summary>The objects encrypted under a KMS key (by key ARN): what deleting the key would shred.</summary>
     Task<IReadOnlyList<(string Bucket, string Key)>> ListObjectsByKmsKeyAsync(string keyArn, int limit, CancellationToken ct);
-    Task<bool> BucketHasObjectsAsync(string bucket, CancellationToken ct);
 
     Task CreateUploadAsync(MultipartUpload upload, CancellationToken ct);
     Task<MultipartUpload?> GetUploadAsync(string bucket, string uploadId, CancellationToken ct);

@@ -33,25 +33,4 @@ internal static class KeyOrder
         }
         return null;
     }
-
-    /// <summary>Ordinal comparison of UTF-16 strings agrees with UTF-8 byte order except around surrogates; this does not.</summary>
-    public static int Compare(string a, string b)
-    {
-        var ea = a.EnumerateRunes();
-        var eb = b.EnumerateRunes();
-        while (true)
-        {
-            var ha = ea.MoveNext();
-            var hb = eb.MoveNext();
-            if (!ha || !hb)
-            {
-                return ha.CompareTo(hb);
-            }
-            var c = ea.Current.Value.CompareTo(eb.Current.Value);
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-    }
 }

@@ -3,7 +3,4 @@ using CloudSecReq.Gateway.Metadata;
 namespace CloudSecReq.Gateway.S3;
 
 /// <summary>What was learnt while a request body streamed through: its length, MD5 and additional checksum.</summary>
-internal sealed record IngestResult(long Size, byte[] Md5, ObjectChecksum? Checksum)
-{
-    public string ETag => "\"" + Convert.ToHexStringLower(Md5) + "\"";
-}
+internal sealed record IngestResult(long Size, byte[] Md5, ObjectChecksum? Checksum);

@@ -56,6 +56,4 @@ internal static class S3ErrorTable
     }.ToFrozenDictionary();
 
     internal static Entry Get(S3ErrorCode code) => s_entries[code];
-
-    internal static IEnumerable<S3ErrorCode> Codes => s_entries.Keys;
 }

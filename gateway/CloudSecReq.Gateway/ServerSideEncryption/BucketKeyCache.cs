@@ -117,13 +117,6 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         }
     }
 
-    /// <summary>Forgets every key (tests: caches cold).</summary>
-    public void PurgeAll()
-    {
-        foreach (var k in _forWrite.Keys) if (_forWrite.TryRemove(k, out var e)) e.Evict();
-        foreach (var k in _forRead.Keys) if (_forRead.TryRemove(k, out var e)) e.Evict();
-    }
-
     private (PinnedKey Key, byte[] Wrapped)? TryLease<TKey>(ConcurrentDictionary<TKey, Entry> map, TKey id) where TKey : notnull
     {
         if (!map.TryGetValue(id, out var entry))

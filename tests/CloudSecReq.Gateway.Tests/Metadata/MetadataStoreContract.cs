@@ -1,3 +1,4 @@
+using System.Text;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3;
 
@@ -49,7 +50,7 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         var keys = new[] { "a", "B", "a/b", "\uFF5E", "\U0001F600", "ab", "a-" };
         foreach (var k in keys) await Store.PutObjectAsync(Obj(b, k), default);
         var page = await Store.ListObjectsAsync(b, "", null, 100, default);
-        var expected = keys.OrderBy(k => k, Comparer<string>.Create(KeyOrder.Compare)).ToList();
+        var expected = keys.OrderBy(k => Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
         Assert.Equal(expected, page.Items.Select(o => o.Key));
         Assert.Equal(["B", "a", "a-", "a/b", "ab", "\uFF5E", "\U0001F600"], expected);
     }

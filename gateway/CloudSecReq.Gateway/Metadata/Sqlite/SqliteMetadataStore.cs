@@ -323,9 +323,6 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         await QueryAsync("SELECT bucket, key FROM objects WHERE kms_key_arn=$a ORDER BY bucket, key LIMIT $l", r => (r.GetString(0), r.GetString(1)), ct,
             ("$a", keyArn), ("$l", limit));
 
-    public async Task<bool> BucketHasObjectsAsync(string bucket, CancellationToken ct) =>
-        (await QueryAsync("SELECT 1 FROM objects WHERE bucket=$b LIMIT 1", r => true, ct, ("$b", bucket))).Count > 0;
-
     /// <summary>Keys that start with <paramref name="prefix"/>, as an index range scan.</summary>
     private static void AppendPrefixRange(StringBuilder sql, List<(string, object?)> args, string prefix)
     {
