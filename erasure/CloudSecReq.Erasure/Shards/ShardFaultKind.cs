@@ -20,4 +20,7 @@ public enum ShardFaultKind
 
     /// Reading the stream failed with an I/O error.
     ReadError,
+
+    /// The file holds bytes after its last block (found by <see cref="ShardVerifier"/>).
+    TrailingBytes,
 }

@@ -102,9 +102,13 @@ public readonly record struct ShardHeader(
     }
 
     /// The checksum stored after the block of stripe <paramref name="stripe"/>.
-    public static uint BlockChecksum(ReadOnlySpan<byte> block, long stripe)
+    public static uint BlockChecksum(ReadOnlySpan<byte> block, long stripe) =>
+        FinishBlockChecksum(Crc32C.Update(0xFFFFFFFF, block), stripe);
+
+    /// Completes a block checksum from the raw CRC-32C register after all block bytes (for blocks
+    /// checked piece by piece).
+    internal static uint FinishBlockChecksum(uint crc, long stripe)
     {
-        uint crc = Crc32C.Update(0xFFFFFFFF, block);
         Span<byte> index = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(index, stripe);
         return ~Crc32C.Update(crc, index);

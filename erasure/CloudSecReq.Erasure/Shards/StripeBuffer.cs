@@ -30,6 +30,34 @@ internal sealed unsafe class StripeBuffer : IDisposable
 
     public Span<byte> Span(int shard, int length) => _buffer.AsSpan(_alignOffset + shard * _stride, length);
 
+    /// Moves the first <paramref name="stripeBytes"/> object bytes of a stripe, buffered in the
+    /// full-stripe layout (data block i holds bytes [i × fullBlockBytes, …)), into the last-stripe
+    /// layout of docs/erasure-format.md: data block i holds bytes [i × blockBytes, …), zero-padded.
+    public void Respread(int dataShards, int fullBlockBytes, int stripeBytes, int blockBytes)
+    {
+        // In place, last block first: block i's bytes lie at or before where block i goes
+        // (i × blockBytes ≤ i × fullBlockBytes), and every earlier block's bytes lie before
+        // region i, so nothing is overwritten before it has been moved. Within a block, the
+        // piece from the highest region moves first, as it may overlap its own destination.
+        for (int i = dataShards - 1; i >= 0; i--)
+        {
+            int from = i * blockBytes;
+            int count = Math.Clamp(stripeBytes - from, 0, blockBytes);
+            Span<byte> target = Span(i, blockBytes);
+            int left = count;
+            while (left > 0)
+            {
+                int region = (from + left - 1) / fullBlockBytes;
+                int regionStart = region * fullBlockBytes;
+                int pieceStart = Math.Max(from, regionStart);
+                int pieceBytes = from + left - pieceStart;
+                Span(region, fullBlockBytes).Slice(pieceStart - regionStart, pieceBytes).CopyTo(target[(pieceStart - from)..]);
+                left -= pieceBytes;
+            }
+            target[count..].Clear();
+        }
+    }
+
     public void Encode(ReedSolomonCodec codec, int blockBytes)
     {
         byte** pointers = stackalloc byte*[ShardCount];

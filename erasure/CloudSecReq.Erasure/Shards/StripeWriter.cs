@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using CloudSecReq.Erasure.Codec;
 
 namespace CloudSecReq.Erasure.Shards;
@@ -26,54 +25,21 @@ public sealed class StripeWriter
 
     /// <summary>Reads exactly <paramref name="objectLengthBytes"/> from <paramref name="source"/> and
     /// writes one shard file to each of <paramref name="shards"/> (index i gets shard i).</summary>
-    /// <remarks>The shard streams are written sequentially from their current position and are not
-    /// flushed or disposed: the caller owns them and decides when they are durable.</remarks>
+    /// <remarks>The shard streams are written sequentially from their current position (they need
+    /// not be seekable) and are not flushed or disposed: the caller owns them and decides when they
+    /// are durable. For a length not known in advance, use <see cref="StripeWritingStream"/>.</remarks>
     /// <exception cref="EndOfStreamException">The source ended before objectLengthBytes.</exception>
     /// <exception cref="InvalidDataException">The source holds more than objectLengthBytes.</exception>
+    /// <exception cref="ArgumentException">Not k + m shard streams, or one is null or not writable.</exception>
     public async Task WriteAsync(Stream source, long objectLengthBytes, IReadOnlyList<Stream> shards, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(shards);
         ArgumentOutOfRangeException.ThrowIfNegative(objectLengthBytes);
-        if (shards.Count != _codec.TotalShards)
+        // With the length declared, the stream writes the final headers first and never seeks.
+        using (var stripes = new StripeWritingStream(_codec, BlockSizeBytes, shards, objectLengthBytes))
         {
-            throw new ArgumentException($"Expected {_codec.TotalShards} shard streams, got {shards.Count}.", nameof(shards));
-        }
-        int n = _codec.TotalShards;
-        int k = _codec.DataShards;
-        var layout = new ShardHeader(k, _codec.ParityShards, 0, BlockSizeBytes, objectLengthBytes);
-        var writes = new Task[n];
-
-        byte[] headers = new byte[n * ShardHeader.SizeBytes];
-        for (int i = 0; i < n; i++)
-        {
-            (layout with { ShardIndex = i }).Write(headers.AsSpan(i * ShardHeader.SizeBytes));
-            writes[i] = shards[i].WriteAsync(headers.AsMemory(i * ShardHeader.SizeBytes, ShardHeader.SizeBytes), cancellationToken).AsTask();
-        }
-        await Task.WhenAll(writes).ConfigureAwait(false);
-
-        using var stripe = new StripeBuffer(n, BlockSizeBytes);
-        for (long s = 0; s < layout.StripeCount; s++)
-        {
-            int blockBytes = layout.BlockBytes(s);
-            long stripeBytes = layout.StripeBytes(s);
-            for (int i = 0; i < k; i++)
-            {
-                int take = (int)Math.Clamp(stripeBytes - (long)i * blockBytes, 0, blockBytes);
-                await source.ReadExactlyAsync(stripe.Region(i, take), cancellationToken).ConfigureAwait(false);
-                stripe.Span(i, blockBytes)[take..].Clear();
-            }
-            stripe.Encode(_codec, blockBytes);
-            for (int i = 0; i < n; i++)
-            {
-                Span<byte> region = stripe.Span(i, blockBytes + 4);
-                BinaryPrimitives.WriteUInt32LittleEndian(region[blockBytes..], ShardHeader.BlockChecksum(region[..blockBytes], s));
-            }
-            for (int i = 0; i < n; i++)
-            {
-                writes[i] = shards[i].WriteAsync(stripe.Region(i, blockBytes + 4), cancellationToken).AsTask();
-            }
-            await Task.WhenAll(writes).ConfigureAwait(false);
+            await stripes.FillFromAsync(source, cancellationToken).ConfigureAwait(false);
+            await stripes.FinishAsync(cancellationToken).ConfigureAwait(false);
         }
 
         byte[] probe = new byte[1];
