@@ -107,6 +107,9 @@ internal sealed class DataDirectory : IAsyncDisposable
         return Volume.Readmit(volume.Config, _volumeIdentityKey, _clock);
     }
 
+    /// <summary>Re-checks one volume's identity and presence (see <see cref="Volume.Refresh"/>).</summary>
+    public void RefreshVolume(Volume volume) => volume.Refresh(_volumeIdentityKey, _clock);
+
     internal static string VolumeIdentityKeyPathOf(string dataDirectory) => System.IO.Path.Combine(dataDirectory, "keys", "volume-identity.key");
 
     // The key file holds only the sealed key. Created once; a second process racing to create it

@@ -39,6 +39,11 @@ internal sealed record GatewayConfig
     /// anyway with a plan flagged degraded (healed first) instead of refusing. Off by default.
     /// </summary>
     public bool AllowDegradedWrites { get; init; }
+    /// <summary>
+    /// Shards beyond the k data shards that must be durable before a write succeeds (at most m);
+    /// shards that could not be written are rebuilt by the healer.
+    /// </summary>
+    public int WriteQuorum { get; init; } = 1;
 
     public static GatewayConfig LoadOrCreate(string dataDirectory)
     {

@@ -84,9 +84,12 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(clock);
         services.AddSingleton(data.Store);
         services.AddSingleton(data.Tenants);
-        services.AddSingleton(new BlobStore(data.Volumes));
+        services.AddSingleton(new BlobStore(data.Volumes, new Placement.PlacementPlanner(data.Config.AllowDegradedWrites), data.Config.WriteQuorum));
         services.AddSingleton(sp => new GarbageCollector(data.Store, sp.GetRequiredService<BlobStore>(), data.Config.OverwriteBytesPerSecond, sp.GetRequiredService<ILogger<GarbageCollector>>()));
-        services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), clock, data.Config.Region));
+        services.AddSingleton(sp => new Healing.HealQueue(data.Store, clock, sp.GetRequiredService<ILogger<Healing.HealQueue>>()));
+        services.AddSingleton(sp => new VolumeMonitor(data.Volumes, data.RefreshVolume, VolumeMonitor.DefaultInterval, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeMonitor>()));
+        services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses,
+            sp.GetRequiredService<Healing.HealQueue>(), clock, data.Config.Region));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
         services.AddSingleton(new S3Router(options.Domains));
@@ -110,6 +113,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         app.Run(dispatcher.HandleAsync);
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CloudSecReq.Gateway");
+        app.Services.GetRequiredService<VolumeMonitor>().CheckNow();
         var cleaned = app.Services.GetRequiredService<BlobStore>().CleanTemporaryFiles();
         if (cleaned > 0)
         {

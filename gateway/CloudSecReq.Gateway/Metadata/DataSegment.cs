@@ -1,21 +1,38 @@
+using CloudSecReq.Erasure.Shards;
+
 namespace CloudSecReq.Gateway.Metadata;
 
 /// <summary>
-/// A run of an object's stored bytes: one blob on one volume (objects from multipart uploads have
-/// one per part). <see cref="Length"/> is the stored (sealed) length; <see cref="PlainLength"/> the
-/// object bytes it holds, sealed under a segment key derived from the object's data key with
-/// <see cref="Salt"/> and <see cref="PartNumber"/> (0 for a single PUT). A segment without a salt is
-/// stored in the clear (only the benchmark build without encryption writes those).
+/// A run of an object's stored bytes (a single PUT's body, or one part of a multipart upload),
+/// erasure-coded into k data + m parity shard files on k + m distinct volumes
+/// (docs/erasure-format.md). <see cref="Length"/> is the stored (sealed) length, the length the
+/// shards encode; <see cref="PlainLength"/> the object bytes it holds, sealed under a segment key
+/// derived from the object's data key with <see cref="Salt"/> and <see cref="PartNumber"/> (0 for a
+/// single PUT). A segment without a salt is stored in the clear (only the benchmark build without
+/// encryption writes those).
 /// </summary>
-internal sealed record DataSegment(string VolumeId, string BlobId, long Length)
+internal sealed record DataSegment
 {
+    /// <summary>Sealed bytes the shards encode.</summary>
+    public required long Length { get; init; }
     public long PlainLength { get; init; } = -1;
     public byte[]? Salt { get; init; }
     public int PartNumber { get; init; }
+    /// <summary>k: data shards.</summary>
+    public required int DataShards { get; init; }
+    /// <summary>m: parity shards.</summary>
+    public required int ParityShards { get; init; }
+    /// <summary>Bytes per shard block in full stripes.</summary>
+    public required int BlockBytes { get; init; }
+    /// <summary>Shard i is <c>Shards[i]</c>; k + m entries on distinct volumes.</summary>
+    public required IReadOnlyList<ShardBlob> Shards { get; init; }
 
     /// <summary>The object bytes in this segment.</summary>
     public long ObjectBytes => PlainLength >= 0 ? PlainLength : Length;
 
-    /// <summary>Identity of the stored blob, whatever else the record carries.</summary>
-    public bool SameBlob(DataSegment other) => VolumeId == other.VolumeId && BlobId == other.BlobId;
+    /// <summary>Bytes one shard file takes (header, blocks and their checksums).</summary>
+    public long ShardFileBytes => new ShardHeader(DataShards, ParityShards, 0, BlockBytes, Length).FileLengthBytes;
+
+    /// <summary>Whether both records describe the same stored files (shard blob ids are unique).</summary>
+    public bool SameBlobs(DataSegment other) => Shards.Count > 0 && other.Shards.Count > 0 && Shards[0] == other.Shards[0];
 }

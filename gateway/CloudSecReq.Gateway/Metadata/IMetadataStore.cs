@@ -58,7 +58,15 @@ internal interface IMetadataStore : IAsyncDisposable
     /// <summary>Removes the upload; its parts become garbage. False when it did not exist.</summary>
     Task<bool> AbortUploadAsync(string bucket, string uploadId, CancellationToken ct);
 
-    /// <summary>Segments no longer referenced, waiting for their blobs to be deleted.</summary>
-    Task<IReadOnlyList<DataSegment>> ListGarbageAsync(int limit, CancellationToken ct);
-    Task ForgetGarbageAsync(IReadOnlyList<DataSegment> segments, CancellationToken ct);
+    /// <summary>Shard files no longer referenced, waiting to be overwritten and deleted.</summary>
+    Task<IReadOnlyList<ShardBlob>> ListGarbageAsync(int limit, CancellationToken ct);
+    Task ForgetGarbageAsync(IReadOnlyList<ShardBlob> blobs, CancellationToken ct);
+
+    /// <summary>Queues an object whose shards need healing; an object already queued is queued once, with the newer reason and time.</summary>
+    Task QueueHealAsync(HealRequest request, CancellationToken ct);
+    /// <summary>The oldest queued heal requests.</summary>
+    Task<IReadOnlyList<HealRequest>> ListHealQueueAsync(int limit, CancellationToken ct);
+    Task<long> CountHealQueueAsync(CancellationToken ct);
+    /// <summary>Drops a handled request (not one queued again after it).</summary>
+    Task ForgetHealAsync(HealRequest request, CancellationToken ct);
 }

@@ -5,9 +5,8 @@ namespace CloudSecReq.Gateway.Placement;
 
 /// <summary>
 /// Where a tenant's data is (P2 8.3.2 b): the site, rack, node and volume that hold each stored
-/// piece of an object, and per bucket how its bytes spread over sites and racks. Today every segment
-/// (a single PUT's body or a part) is one sealed blob; with erasure coding (issue #6) each segment
-/// lists its k + m shards. Thread-safe.
+/// shard of an object (per segment: a single PUT's body or a part, k + m shards each), and per bucket
+/// how its stored bytes spread over sites and racks. Thread-safe.
 /// </summary>
 internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
 {
@@ -17,7 +16,7 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
     public sealed record SegmentPlace(int PartNumber, long Bytes, IReadOnlyList<Piece> Pieces);
 
     public IReadOnlyList<SegmentPlace> Locate(ObjectRecord record) =>
-        record.Segments.Select(s => new SegmentPlace(s.PartNumber, s.ObjectBytes, [PieceOf(0, s.VolumeId)])).ToList();
+        record.Segments.Select(s => new SegmentPlace(s.PartNumber, s.ObjectBytes, s.Shards.Select((shard, i) => PieceOf(i, shard.VolumeId)).ToList())).ToList();
 
     public sealed record RackShare(string Site, string Rack, long Pieces, long StoredBytes);
 
@@ -32,9 +31,13 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
             var page = await store.ListObjectsAsync(bucket, "", after, 1000, ct);
             foreach (var segment in page.Items.SelectMany(r => r.Segments))
             {
-                var piece = PieceOf(0, segment.VolumeId);
-                var (n, bytes) = tally.GetValueOrDefault((piece.Site, piece.Rack));
-                tally[(piece.Site, piece.Rack)] = (n + 1, bytes + segment.Length);
+                var shardBytes = segment.ShardFileBytes;
+                foreach (var shard in segment.Shards)
+                {
+                    var piece = PieceOf(0, shard.VolumeId);
+                    var (n, bytes) = tally.GetValueOrDefault((piece.Site, piece.Rack));
+                    tally[(piece.Site, piece.Rack)] = (n + 1, bytes + shardBytes);
+                }
             }
             objects += page.Items.Count;
             if (!page.IsTruncated || page.Items.Count == 0)
@@ -49,6 +52,6 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
     }
 
     private Piece PieceOf(int index, string volumeId) => _volumes.TryGetValue(volumeId, out var v)
-        ? new Piece(index, volumeId, v.Config.Site, v.Config.Rack, v.Config.Node, v.IsFenced ? "fenced: " + v.FencedReason : "ok")
+        ? new Piece(index, volumeId, v.Config.Site, v.Config.Rack, v.Config.Node, v.StateText)
         : new Piece(index, volumeId, "?", "?", "?", "volume not configured");
 }

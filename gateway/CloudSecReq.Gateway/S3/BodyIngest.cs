@@ -111,6 +111,10 @@ internal static class BodyIngest
         return new IngestResult(total, md5Digest, result);
     }
 
+    /// <summary>The body length the client declared (the decoded length of aws-chunked bodies), or null when it declared none.</summary>
+    public static long? DeclaredLength(S3Request req) =>
+        long.TryParse(req.Header("x-amz-decoded-content-length"), NumberStyles.None, CultureInfo.InvariantCulture, out var decoded) ? decoded : req.Request.ContentLength;
+
     /// <summary>Fills <paramref name="chunk"/> as far as the body goes (network reads come in small pieces).</summary>
     private static async ValueTask<int> ReadChunkAsync(Stream body, Memory<byte> chunk, CancellationToken ct)
     {

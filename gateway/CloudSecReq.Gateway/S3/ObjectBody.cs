@@ -1,6 +1,10 @@
+using System.IO.Pipelines;
 using System.Security.Cryptography;
+using CloudSecReq.Erasure.Codec;
+using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage;
 
@@ -8,50 +12,82 @@ namespace CloudSecReq.Gateway.S3;
 
 /// <summary>
 /// An object's bytes as stream stages. Writing: plaintext → <see cref="SealingStream"/> (64 KiB AES-GCM
-/// packages under a segment key) → a blob on a volume. Reading: only the packages a range touches are
-/// read, verified and decrypted; no unverified byte is ever written to the destination.
+/// packages under a segment key) → stripes erasure-coded into k + m shard files on the volumes the
+/// placement plan chose (<see cref="SegmentWriter"/>). Reading: only the stripes a range touches are
+/// read from the shards (rebuilt from the others when a shard is missing or fails its checksum),
+/// and only the packages the range touches are verified and decrypted; no unverified byte is ever
+/// written to the destination. Shard faults seen on the way are returned, for the heal queue.
 /// </summary>
 internal static class ObjectBody
 {
     /// <summary>
-    /// Writes one segment (a single PUT's body or a part): <paramref name="produce"/> writes the plaintext
-    /// into the stream it is given. With a data key the segment is sealed under a key derived from it, a
-    /// fresh random salt and <paramref name="partNumber"/> (0 for a single PUT); without one (only the
-    /// benchmark build without encryption) it is stored as is. Returns the committed segment.
+    /// Writes one segment (a single PUT's body or a part) in <paramref name="storageClass"/>'s layout:
+    /// <paramref name="produce"/> writes the plaintext into the stream it is given. With a data key the
+    /// segment is sealed under a key derived from it, a fresh random salt and <paramref name="partNumber"/>
+    /// (0 for a single PUT); without one (only the benchmark build without encryption) it is stored as is.
+    /// Throws <see cref="S3Exception"/> ServiceUnavailable (503) when the usable volumes cannot keep the
+    /// placement rule, or when too few shards became durable; nothing is left behind then.
     /// </summary>
-    public static async Task<(DataSegment Segment, T Result)> WriteSegmentAsync<T>(BlobStore blobs, PinnedKey? dataKey, int partNumber, Func<Stream, Task<T>> produce, CancellationToken ct)
+    /// <param name="expectedPlainBytes">The declared length when known: volumes without room for a shard of it are not chosen.</param>
+    public static async Task<(SegmentCommit Commit, T Result)> WriteSegmentAsync<T>(BlobStore blobs, StorageClass storageClass, long? expectedPlainBytes,
+        PinnedKey? dataKey, int partNumber, Func<Stream, Task<T>> produce, CancellationToken ct)
     {
-        await using var writer = blobs.Create();
-        if (dataKey is null)
+        var shardBytes = expectedPlainBytes is { } plain ? SealedFormat.SealedLength(plain) / storageClass.DataShards + 4096 : 0;
+        var placement = blobs.Plan(storageClass, shardBytes);
+        if (!placement.Succeeded)
         {
-            var plainResult = await produce(writer.Stream);
-            var plain = await writer.CommitAsync(ct);
-            return (plain with { PlainLength = plain.Length, PartNumber = partNumber }, plainResult);
+            throw PlacementRefused(placement.Failure);
         }
-        var salt = DataKeys.NewSalt();
+        await using var writer = blobs.CreateSegment(placement.Plan);
         T result;
         long plainLength;
-        using (var segmentKey = SegmentKey.Derive(dataKey.Bytes, salt, partNumber))
-        await using (var sealing = new SealingStream(writer.Stream, segmentKey))
+        byte[]? salt = null;
+        if (dataKey is null)
         {
+            result = await produce(writer.Stream);
+            plainLength = writer.Stream.Position;
+        }
+        else
+        {
+            salt = DataKeys.NewSalt();
+            using var segmentKey = SegmentKey.Derive(dataKey.Bytes, salt, partNumber);
+            await using var sealing = new SealingStream(writer.Stream, segmentKey);
             result = await produce(sealing);
             await sealing.FinishAsync(ct);
             plainLength = sealing.PlainLength;
         }
-        var segment = await writer.CommitAsync(ct);
-        return (segment with { PlainLength = plainLength, Salt = salt, PartNumber = partNumber }, result);
+        SegmentCommit commit;
+        try
+        {
+            commit = await writer.CommitAsync(ct);
+        }
+        catch (IOException e)
+        {
+            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "Too few shards of the object could be stored; please retry.", e);
+        }
+        return (commit with
+        {
+            Segment = commit.Segment with { PlainLength = plainLength, Salt = salt, PartNumber = partNumber },
+            Degraded = placement.Plan.Degraded,
+        }, result);
     }
 
-    /// <summary>Streams the object bytes [offset, offset+length) to <paramref name="destination"/>, also into <paramref name="hash"/> when given.</summary>
-    public static async Task CopyAsync(BlobStore blobs, ObjectRecord record, PinnedKey? dataKey, long offset, long length, Stream destination, IncrementalHash? hash, CancellationToken ct)
+    /// <summary>The documented refusal of a write the healthy topology cannot place safely (docs/s3-api.md).</summary>
+    public static S3Exception PlacementRefused(PlacementFailure failure) =>
+        new S3Exception(S3ErrorCode.ServiceUnavailable,
+            "The storage cannot place this object safely right now: " + failure.Message + " Retry later, or ask the operator.")
+            .With("PlacementRefusal", failure.Reason.ToString());
+
+    /// <summary>
+    /// Streams the object bytes [offset, offset+length) to <paramref name="destination"/>, also into
+    /// <paramref name="hash"/> when given. Returns the shard faults worked around (empty when every
+    /// shard read was clean): the caller queues the object for healing.
+    /// Throws <see cref="S3Exception"/> ServiceUnavailable when a stripe has fewer than k good shards.
+    /// </summary>
+    public static async Task<IReadOnlyList<ShardFault>> CopyAsync(BlobStore blobs, ObjectRecord record, PinnedKey? dataKey, long offset, long length, Stream destination, IncrementalHash? hash, CancellationToken ct)
     {
-        if (record.Encryption is null)
-        {
-            await SegmentReader.CopyRangeAsync(blobs, record.Segments, offset, length, destination, hash, ct);
-            return;
-        }
-        ArgumentNullException.ThrowIfNull(dataKey);
         var target = hash is null ? destination : new HashingWriteStream(destination, hash);
+        var faults = new List<ShardFault>();
         long segmentStart = 0;
         foreach (var segment in record.Segments)
         {
@@ -64,12 +100,123 @@ internal static class ObjectBody
             {
                 var within = offset - segmentStart;
                 var take = Math.Min(length, plainLength - within);
-                using var segmentKey = SegmentKey.Derive(dataKey.Bytes, segment.Salt ?? throw new SegmentIntegrityException(segment.PartNumber, 0, "the segment has no salt"), segment.PartNumber);
-                await SegmentOpener.CopyPlaintextAsync(storedOffset => blobs.OpenRead(segment, storedOffset), segmentKey, plainLength, within, take, target, ct);
+                if (record.Encryption is null)
+                {
+                    faults.AddRange(await ReadStoredAsync(blobs, segment, within, take, target, ct));
+                }
+                else
+                {
+                    ArgumentNullException.ThrowIfNull(dataKey);
+                    faults.AddRange(await OpenSealedAsync(blobs, segment, dataKey, within, take, target, ct));
+                }
                 offset += take;
                 length -= take;
             }
             segmentStart += plainLength;
+        }
+        return faults;
+    }
+
+    // The sealed bytes of the touched packages come from the shards through a pipe: the stripe reader
+    // pushes, the opener pulls and verifies.
+    private static async Task<IReadOnlyList<ShardFault>> OpenSealedAsync(BlobStore blobs, DataSegment segment, PinnedKey dataKey, long plainOffset, long count, Stream target, CancellationToken ct)
+    {
+        using var segmentKey = SegmentKey.Derive(dataKey.Bytes, segment.Salt ?? throw new SegmentIntegrityException(segment.PartNumber, 0, "the segment has no salt"), segment.PartNumber);
+        var plainLength = segment.ObjectBytes;
+        long firstPackage = plainOffset / SealedFormat.PackagePlainBytes;
+        long lastPackage = count == 0 ? 0 : (plainOffset + count - 1) / SealedFormat.PackagePlainBytes;
+        long storedStart = SealedFormat.PackageSealedOffset(firstPackage);
+        long storedEnd = Math.Min(segment.Length, SealedFormat.PackageSealedOffset(lastPackage) + SealedFormat.PackagePlainLength(plainLength, lastPackage) + SealedFormat.TagBytes);
+        if (count == 0 && plainLength != 0)
+        {
+            return [];
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pipe = new Pipe();
+        var reading = Task.Run(async () =>
+        {
+            await using var sink = pipe.Writer.AsStream();
+            try
+            {
+                var faults = await ReadStoredAsync(blobs, segment, storedStart, storedEnd - storedStart, sink, stop.Token);
+                await pipe.Writer.CompleteAsync();
+                return faults;
+            }
+            catch (Exception e)
+            {
+                await pipe.Writer.CompleteAsync(e);
+                throw;
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await SegmentOpener.CopyPlaintextAsync(_ => pipe.Reader.AsStream(), segmentKey, plainLength, plainOffset, count, target, ct);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            S3Exception? readFailure = null;
+            try
+            {
+                await reading;
+            }
+            catch (S3Exception e)
+            {
+                readFailure = e;
+            }
+            catch
+            {
+                // The opener's exception is the one to report.
+            }
+            if (readFailure is not null)
+            {
+                // The read's own failure (too few shards) says more than the opener's "ends inside the package".
+                throw readFailure;
+            }
+            throw;
+        }
+        return await reading;
+    }
+
+    /// <summary>Writes stored (sealed) bytes [offset, offset+count) of a segment, rebuilding what its shards lack.</summary>
+    internal static async Task<IReadOnlyList<ShardFault>> ReadStoredAsync(BlobStore blobs, DataSegment segment, long offset, long count, Stream destination, CancellationToken ct)
+    {
+        var shards = new Stream?[segment.Shards.Count];
+        try
+        {
+            for (var i = 0; i < shards.Length; i++)
+            {
+                shards[i] = blobs.TryOpenRead(segment.Shards[i]);
+            }
+            var reader = new StripeReader(Codecs.For(segment.DataShards, segment.ParityShards));
+            StripeReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(shards, destination, offset, count, ct);
+            }
+            catch (ShardLossException e)
+            {
+                throw new S3Exception(S3ErrorCode.ServiceUnavailable, "Too few shards of the object are readable right now; please retry later.", e);
+            }
+            var faults = result.Faults.ToList();
+            for (var i = 0; i < shards.Length; i++)
+            {
+                if (shards[i] is null && !faults.Any(f => f.ShardIndex == i))
+                {
+                    faults.Add(new ShardFault(i, ShardFaultKind.Missing, null, $"shard {segment.Shards[i].BlobId} on volume {segment.Shards[i].VolumeId} cannot be opened"));
+                }
+            }
+            return faults;
+        }
+        finally
+        {
+            foreach (var shard in shards)
+            {
+                if (shard is not null)
+                {
+                    await shard.DisposeAsync();
+                }
+            }
         }
     }
 }

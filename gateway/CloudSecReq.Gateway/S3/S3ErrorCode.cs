@@ -15,6 +15,7 @@ internal enum S3ErrorCode
     ExpiredToken,
     IncompleteBody,
     InternalError,
+    InvalidStorageClass,
     InvalidAccessKeyId,
     InvalidArgument,
     InvalidBucketName,

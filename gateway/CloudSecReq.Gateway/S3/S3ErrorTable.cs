@@ -20,6 +20,7 @@ internal static class S3ErrorTable
         [S3ErrorCode.EntityTooSmall] = new(400, "Your proposed upload is smaller than the minimum allowed object size."),
         [S3ErrorCode.ExpiredToken] = new(400, "The provided token has expired."),
         [S3ErrorCode.IncompleteBody] = new(400, "You did not provide the number of bytes specified by the Content-Length HTTP header."),
+        [S3ErrorCode.InvalidStorageClass] = new(400, "The storage class you specified is not valid"),
         [S3ErrorCode.InternalError] = new(500, "We encountered an internal error. Please try again."),
         [S3ErrorCode.InvalidAccessKeyId] = new(403, "The AWS Access Key Id you provided does not exist in our records."),
         [S3ErrorCode.InvalidArgument] = new(400, "Invalid Argument"),

@@ -12,6 +12,13 @@ internal sealed class S3Exception : Exception
         Code = code;
     }
 
+    /// <param name="inner">The cause, for the log under the request id; never sent to the client.</param>
+    public S3Exception(S3ErrorCode code, string message, Exception inner)
+        : base(message, inner)
+    {
+        Code = code;
+    }
+
     /// <summary>An error whose code is not in <see cref="S3ErrorCode"/>, such as <c>KMS.DisabledException</c>.</summary>
     private S3Exception(string codeName, int status, string message)
         : base(message)

@@ -1,10 +1,14 @@
+using CloudSecReq.Erasure.Shards;
+using CloudSecReq.Gateway.Healing;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.S3;
 
 /// <summary>What the S3 handlers work with. One per gateway; thread-safe.</summary>
-internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageCollector garbage, TimeProvider clock, string region)
+internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageCollector garbage, StorageClassCatalog storageClasses, HealQueue healing, TimeProvider clock, string region)
 {
     public const long MaxSinglePutBytes = 5L * 1024 * 1024 * 1024;
     public const long MinPartBytes = 5L * 1024 * 1024;
@@ -13,6 +17,34 @@ internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageC
     public IMetadataStore Store { get; } = store;
     public BlobStore Blobs { get; } = blobs;
     public GarbageCollector Garbage { get; } = garbage;
+    public StorageClassCatalog StorageClasses { get; } = storageClasses;
+    public HealQueue Healing { get; } = healing;
     public TimeProvider Clock { get; } = clock;
     public string Region { get; } = region;
+
+    /// <summary>
+    /// The class a write by <paramref name="principal"/> gets for <c>x-amz-storage-class</c>
+    /// <paramref name="requested"/> (null: the default). Throws InvalidStorageClass for a class not
+    /// configured, AccessDenied for one the operator does not allow this tenant.
+    /// </summary>
+    public StorageClass ResolveStorageClass(Principal principal, string? requested)
+    {
+        if (StorageClasses.TryResolve(requested, principal.Tenant.Name, out var storageClass, out var refusal))
+        {
+            return storageClass;
+        }
+        throw refusal == StorageClassRefusal.Unknown
+            ? new S3Exception(S3ErrorCode.InvalidStorageClass).With("StorageClassRequested", requested ?? "")
+            : new S3Exception(S3ErrorCode.AccessDenied, $"The storage class {requested} is not allowed for this account.");
+    }
+
+    /// <summary>The class of that name for an upload started earlier; the default when it is no longer configured.</summary>
+    public StorageClass StorageClassOf(string name) =>
+        StorageClasses.All.FirstOrDefault(c => c.Name == name) ?? StorageClasses.Default;
+
+    /// <summary>Queues <paramref name="record"/> for healing when a read worked around shard faults.</summary>
+    public Task ReportFaultsAsync(ObjectRecord record, IReadOnlyList<ShardFault> faults) =>
+        faults.Count == 0
+            ? Task.CompletedTask
+            : Healing.ReportAsync(record.Bucket, record.Key, string.Join("; ", faults.Take(4).Select(f => $"shard {f.ShardIndex}: {f.Kind}")));
 }

@@ -1,82 +1,104 @@
 using System.Collections.Concurrent;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Placement;
 
 namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
-/// Stores object bytes as blobs on the configured volumes. Chooses the volume with the most free
-/// space for each new blob. Released space is overwritten before it is unlinked
-/// (<see cref="FileOverwriter"/>): blobs the metadata dropped through <see cref="OverwriteAndDeleteAsync"/>
-/// (driven by <see cref="GarbageCollector"/>), files of failed writes and never-referenced blobs
-/// through a queue of released files that the collector drains in the background. Thread-safe.
+/// Stores object bytes as erasure-coded shard files on the configured volumes. A new segment's
+/// volumes come from the <see cref="PlacementPlanner"/> over the volumes usable right now
+/// (<see cref="Volume.IsUsable"/>), so the placement rule holds for every write. Released space is
+/// overwritten before it is unlinked (<see cref="FileOverwriter"/>): blobs the metadata dropped
+/// through <see cref="OverwriteAndDeleteAsync"/> (driven by <see cref="GarbageCollector"/>), files
+/// of failed writes and never-referenced blobs through a queue of released files that the collector
+/// drains in the background. Thread-safe.
 /// </summary>
 internal sealed class BlobStore
 {
+    /// <summary>Bytes per shard block in full stripes: a 4+2 stripe carries 1 MiB of sealed data.</summary>
+    public const int DefaultBlockBytes = 256 * 1024;
+
     private readonly Dictionary<string, Volume> _volumes;
     private readonly ConcurrentQueue<string> _releasedFiles = new();
 
-    /// <param name="volumes">The configured volumes; fenced ones are left out, so they are neither read nor written.</param>
-    public BlobStore(IEnumerable<Volume> volumes)
+    /// <param name="volumes">Every configured volume; fenced or missing ones are neither read nor written while they are.</param>
+    /// <param name="planner">Chooses the volumes of each new segment.</param>
+    /// <param name="writeQuorum">Shards beyond k that must be durable for a write to succeed (clamped to m).</param>
+    public BlobStore(IEnumerable<Volume> volumes, PlacementPlanner planner, int writeQuorum = 1)
     {
-        _volumes = volumes.Where(v => !v.IsFenced).ToDictionary(v => v.Id);
-        if (_volumes.Count == 0)
-        {
-            throw new ArgumentException("At least one volume that is not fenced is needed (see `csr volume list`).");
-        }
+        _volumes = volumes.ToDictionary(v => v.Id);
+        Planner = planner;
+        WriteQuorum = Math.Max(0, writeQuorum);
     }
 
     public IReadOnlyCollection<Volume> Volumes => _volumes.Values;
 
+    public PlacementPlanner Planner { get; }
+
+    public int WriteQuorum { get; }
+
     /// <summary>Raised (on the releasing thread) when a file was queued for overwriting.</summary>
     public event EventHandler? FileReleased;
 
-    public BlobWriter Create()
-    {
-        var volume = _volumes.Values.MaxBy(v => v.FreeBytes)!;
-        return new BlobWriter(volume, this);
-    }
+    /// <summary>Plans where a new segment of <paramref name="storageClass"/> goes, over the volumes usable now.</summary>
+    public PlacementResult Plan(StorageClass storageClass, long shardBytes) =>
+        Planner.Plan(_volumes.Values.Where(v => v.IsUsable).Select(PlacementVolume.Of), storageClass, shardBytes);
+
+    /// <summary>Starts writing a segment onto the volumes of <paramref name="plan"/>, shard i on volume i.</summary>
+    public SegmentWriter CreateSegment(PlacementPlan plan, int blockBytes = DefaultBlockBytes) =>
+        new(this, plan.StorageClass, plan.Volumes.Select(v => _volumes[v.Id]).ToList(), blockBytes);
+
+    internal BlobWriter CreateBlob(Volume volume, string blobId) => new(volume, this, blobId);
 
     /// <summary>
-    /// Opens a blob for reading from <paramref name="offset"/>. Throws <see cref="FileNotFoundException"/>
-    /// when it is gone. The open stream holds a shared lock that keeps the overwrite of a released
-    /// blob waiting until the stream is disposed.
+    /// Opens a shard file for reading, or returns null when it cannot be had (its volume is fenced,
+    /// missing or not configured, or the file is gone). The open stream holds a shared lock that
+    /// keeps the overwrite of a released blob waiting until the stream is disposed.
     /// </summary>
-    public Stream OpenRead(DataSegment segment, long offset)
+    public Stream? TryOpenRead(ShardBlob shard)
     {
-        var volume = _volumes.GetValueOrDefault(segment.VolumeId)
-            ?? throw new FileNotFoundException($"Volume {segment.VolumeId} is not configured.");
-        // FileShare.Read takes a shared flock on Unix; FileOverwriter asks for an exclusive one.
-        var stream = new FileStream(volume.BlobPath(segment.BlobId), new FileStreamOptions
+        if (!_volumes.TryGetValue(shard.VolumeId, out var volume) || volume.IsFenced)
         {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.Read | FileShare.Delete,
-            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-            BufferSize = 0,
-        });
-        if (offset > 0)
-        {
-            stream.Seek(offset, SeekOrigin.Begin);
+            return null;
         }
-        return stream;
+        try
+        {
+            // FileShare.Read takes a shared flock on Unix; FileOverwriter asks for an exclusive one.
+            return new FileStream(volume.BlobPath(shard.BlobId), new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.Read | FileShare.Delete,
+                Options = FileOptions.Asynchronous,
+                BufferSize = 0,
+            });
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
-    /// Releases a blob that no metadata references and never did (its metadata commit failed):
+    /// Releases a shard that no metadata references and never did (its metadata commit failed):
     /// moves it into its volume's <c>tmp/</c> and queues it for the background overwrite. Since
     /// <c>tmp/</c> is overwritten at start (<see cref="CleanTemporaryFiles"/>), a crash does not
-    /// skip it. A blob already gone is not an error.
+    /// skip it. A blob already gone, or on a volume not in use, is not an error.
     /// </summary>
-    public void Delete(DataSegment segment)
+    public void Delete(ShardBlob shard)
     {
-        if (!_volumes.TryGetValue(segment.VolumeId, out var volume))
+        if (!_volumes.TryGetValue(shard.VolumeId, out var volume) || volume.IsFenced)
         {
             return;
         }
-        var released = Path.Combine(volume.TempDirectory, segment.BlobId);
+        var released = Path.Combine(volume.TempDirectory, shard.BlobId);
         try
         {
-            File.Move(volume.BlobPath(segment.BlobId), released);
+            File.Move(volume.BlobPath(shard.BlobId), released);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -86,16 +108,28 @@ internal sealed class BlobStore
         ReleaseFile(released);
     }
 
-    /// <summary>True when blobs of <paramref name="volumeId"/> can be reached: configured and not fenced.</summary>
-    public bool HasVolume(string volumeId) => _volumes.ContainsKey(volumeId);
+    /// <summary>Releases every shard of a segment that was never referenced (see <see cref="Delete(ShardBlob)"/>).</summary>
+    public void Delete(DataSegment segment)
+    {
+        foreach (var shard in segment.Shards)
+        {
+            Delete(shard);
+        }
+    }
+
+    /// <summary>True when blobs of <paramref name="volumeId"/> can be reached: configured and usable.</summary>
+    public bool HasVolume(string volumeId) => _volumes.TryGetValue(volumeId, out var v) && v.IsUsable;
+
+    /// <summary>The volume of that id, or null when it is not configured.</summary>
+    public Volume? FindVolume(string volumeId) => _volumes.GetValueOrDefault(volumeId);
 
     /// <summary>
     /// Overwrites a blob that the metadata no longer references, then unlinks it (see
-    /// <see cref="FileOverwriter.OverwriteAndDeleteAsync"/>). The volume must be configured
+    /// <see cref="FileOverwriter.OverwriteAndDeleteAsync"/>). The volume must be usable
     /// (<see cref="HasVolume"/>). Throws <see cref="IOException"/> when the disk fails.
     /// </summary>
-    public Task<OverwriteOutcome> OverwriteAndDeleteAsync(DataSegment segment, OverwriteThrottle throttle, CancellationToken ct) =>
-        FileOverwriter.OverwriteAndDeleteAsync(_volumes[segment.VolumeId].BlobPath(segment.BlobId), throttle, ct);
+    public Task<OverwriteOutcome> OverwriteAndDeleteAsync(ShardBlob shard, OverwriteThrottle throttle, CancellationToken ct) =>
+        FileOverwriter.OverwriteAndDeleteAsync(_volumes[shard.VolumeId].BlobPath(shard.BlobId), throttle, ct);
 
     /// <summary>Queues a file under a volume's <c>tmp/</c> for the background overwrite.</summary>
     internal void ReleaseFile(string path)
@@ -110,6 +144,6 @@ internal sealed class BlobStore
     /// <summary>Takes the next queued released file, if any.</summary>
     public bool TryTakeReleasedFile(out string path) => _releasedFiles.TryDequeue(out path!);
 
-    /// <summary>Overwrites and deletes everything in the volumes' <c>tmp/</c>: start-up only, before any write.</summary>
-    public int CleanTemporaryFiles() => _volumes.Values.Sum(v => v.CleanTemporaryFiles());
+    /// <summary>Overwrites and deletes everything in the usable volumes' <c>tmp/</c>: start-up only, before any write.</summary>
+    public int CleanTemporaryFiles() => _volumes.Values.Where(v => v.IsUsable).Sum(v => v.CleanTemporaryFiles());
 }

@@ -18,16 +18,16 @@ internal sealed class BlobWriter : IAsyncDisposable
     private bool _committed;
     private bool _disposed;
 
-    public BlobWriter(Volume volume, BlobStore store)
+    public BlobWriter(Volume volume, BlobStore store, string blobId)
     {
         _volume = volume;
         _store = store;
-        BlobId = Guid.NewGuid().ToString("N");
+        BlobId = blobId;
         _tempPath = Path.Combine(volume.TempDirectory, BlobId);
         _file = new FileStream(_tempPath, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
+            Access = FileAccess.ReadWrite,
             Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
             BufferSize = 0,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
@@ -36,23 +36,26 @@ internal sealed class BlobWriter : IAsyncDisposable
 
     public string BlobId { get; }
 
-    /// <summary>The stream to write the blob's bytes to.</summary>
-    public Stream Stream => _file;
+    public Volume Volume => _volume;
+
+    public BlobStore Store => _store;
+
+    /// <summary>The stream to write the blob's bytes to (seekable).</summary>
+    public FileStream File => _file;
 
     /// <summary>Makes the blob durable and returns where it is. After this, disposing keeps it.</summary>
-    public async Task<DataSegment> CommitAsync(CancellationToken ct)
+    public async Task<ShardBlob> CommitAsync(CancellationToken ct)
     {
         await _file.FlushAsync(ct);
         _file.Flush(flushToDisk: true);
-        var length = _file.Length;
         await _file.DisposeAsync();
         var finalPath = _volume.BlobPath(BlobId);
         var dir = Path.GetDirectoryName(finalPath)!;
         Directory.CreateDirectory(dir);
-        File.Move(_tempPath, finalPath);
+        System.IO.File.Move(_tempPath, finalPath);
         Fsync.Directory(dir);
         _committed = true;
-        return new DataSegment(_volume.Id, BlobId, length);
+        return new ShardBlob(_volume.Id, BlobId);
     }
 
     public async ValueTask DisposeAsync()

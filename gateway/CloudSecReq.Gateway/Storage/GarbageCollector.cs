@@ -142,7 +142,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
         int overwritten = 0, failed = 0, unreachableBlobs = 0;
         var unreachable = new HashSet<string>();
         var waiting = new HashSet<(string VolumeId, string BlobId)>();
-        var done = new List<DataSegment>();
+        var done = new List<ShardBlob>();
         var sinceForget = Stopwatch.StartNew();
         try
         {
@@ -156,38 +156,38 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
                 {
                     break;
                 }
-                foreach (var segment in batch)
+                foreach (var blob in batch)
                 {
-                    if (!_blobs.HasVolume(segment.VolumeId))
+                    if (!_blobs.HasVolume(blob.VolumeId))
                     {
                         // Fenced or removed from csr.json: kept queued, so that a re-admitted volume
                         // still gets its released blobs overwritten.
-                        unreachable.Add(segment.VolumeId);
+                        unreachable.Add(blob.VolumeId);
                         unreachableBlobs++;
-                        waiting.Add((segment.VolumeId, segment.BlobId));
+                        waiting.Add((blob.VolumeId, blob.BlobId));
                         continue;
                     }
                     try
                     {
-                        switch (await _blobs.OverwriteAndDeleteAsync(segment, _throttle, ct))
+                        switch (await _blobs.OverwriteAndDeleteAsync(blob, _throttle, ct))
                         {
                             case OverwriteOutcome.Overwritten:
                                 overwritten++;
-                                done.Add(segment);
+                                done.Add(blob);
                                 break;
                             case OverwriteOutcome.AlreadyGone:
-                                done.Add(segment);
+                                done.Add(blob);
                                 break;
                             case OverwriteOutcome.InUse:
-                                waiting.Add((segment.VolumeId, segment.BlobId));
+                                waiting.Add((blob.VolumeId, blob.BlobId));
                                 break;
                         }
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        _log.LogWarning(e, "Overwriting released blob {BlobId} on volume {VolumeId} failed; it stays queued.", segment.BlobId, segment.VolumeId);
+                        _log.LogWarning(e, "Overwriting released blob {BlobId} on volume {VolumeId} failed; it stays queued.", blob.BlobId, blob.VolumeId);
                         failed++;
-                        waiting.Add((segment.VolumeId, segment.BlobId));
+                        waiting.Add((blob.VolumeId, blob.BlobId));
                     }
                     if (done.Count >= ForgetEveryBlobs || (done.Count > 0 && sinceForget.Elapsed >= s_forgetEvery))
                     {

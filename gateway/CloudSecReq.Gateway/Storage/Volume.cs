@@ -13,10 +13,13 @@ internal sealed class Volume
 {
     public const string IdentityFileName = VolumeIdentity.FileName;
 
+    private volatile string? _fencedReason;
+    private volatile string? _missingReason;
+
     private Volume(VolumeConfig config, string? fencedReason)
     {
         Config = config;
-        FencedReason = fencedReason;
+        _fencedReason = fencedReason;
     }
 
     public VolumeConfig Config { get; }
@@ -24,10 +27,53 @@ internal sealed class Volume
     public string TempDirectory => System.IO.Path.Combine(Config.Path, "tmp");
     public string BlobDirectory => System.IO.Path.Combine(Config.Path, "blobs");
 
-    /// <summary>Why the volume is fenced (not to be read or written), or null when it is in use.</summary>
-    public string? FencedReason { get; }
+    /// <summary>Why the volume is fenced (not to be read or written), or null when it is not.</summary>
+    public string? FencedReason => _fencedReason;
 
-    public bool IsFenced => FencedReason is not null;
+    public bool IsFenced => _fencedReason is not null;
+
+    /// <summary>Why the volume cannot be used right now though it is not fenced (its directory or identity is gone, a write failed), or null.</summary>
+    public string? MissingReason => _missingReason;
+
+    /// <summary>Neither fenced nor missing: shards may be written to it and read from it.</summary>
+    public bool IsUsable => _fencedReason is null && _missingReason is null;
+
+    /// <summary>"ok", "fenced: ...", or "missing: ..." for listings.</summary>
+    public string StateText => _fencedReason is { } f ? "fenced: " + f : _missingReason is { } m ? "missing: " + m : "ok";
+
+    /// <summary>
+    /// Re-checks a volume in use (the gateway's volume monitor, every few seconds) without creating
+    /// anything a missing disk would need: a directory or identity that is gone makes the volume
+    /// missing (so that the gateway never writes onto the mount point of an unmounted disk), an
+    /// identity that no longer verifies fences it, and a valid identity (for example one an operator
+    /// has just written with <c>csr volume readmit</c>) brings it back. Thread-safe; never throws.
+    /// </summary>
+    public void Refresh(ReadOnlySpan<byte> identityKey, TimeProvider clock)
+    {
+        try
+        {
+            if (!File.Exists(System.IO.Path.Combine(Config.Path, IdentityFileName)))
+            {
+                _missingReason = Directory.Exists(Config.Path) ? "the identity file is gone (run `csr volume readmit` once the disk is back)" : "the volume's directory is gone (disk removed or not mounted?)";
+                return;
+            }
+            var fenced = VolumeIdentity.Check(Config, identityKey, clock.GetUtcNow(), signUnsigned: false);
+            if (fenced is null)
+            {
+                Directory.CreateDirectory(TempDirectory);
+                Directory.CreateDirectory(BlobDirectory);
+            }
+            _fencedReason = fenced;
+            _missingReason = null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _missingReason = "checking the volume failed: " + e.Message;
+        }
+    }
+
+    /// <summary>Takes the volume out of use until the next <see cref="Refresh"/> (a write to it failed).</summary>
+    public void MarkFailed(string reason) => _missingReason = reason;
 
     /// <summary>
     /// Opens a volume, creating its layout and signed identity file on first use. An identity that

@@ -51,19 +51,26 @@ public sealed class LocationTests(GatewayFixture gateway)
         var volumes = gateway.Host.Data.Volumes.ToDictionary(v => v.Id);
         for (var i = 0; i < segments.Count; i++)
         {
-            var piece = All(segments[i], "Piece").Single();
-            var volume = volumes[record.Segments[i].VolumeId];
-            Assert.Equal(volume.Id, All(piece, "Volume").Single().Value);
-            Assert.Equal(volume.Config.Rack, All(piece, "RackName").Single().Value);
-            Assert.Equal(volume.Config.Site, All(piece, "Site").Single().Value);
-            Assert.Equal("ok", All(piece, "State").Single().Value);
+            // STANDARD is 4+2: six shards on six volumes, at most two per rack.
+            var pieces = All(segments[i], "Piece").ToList();
+            Assert.Equal(6, pieces.Count);
+            for (var j = 0; j < pieces.Count; j++)
+            {
+                var volume = volumes[record.Segments[i].Shards[j].VolumeId];
+                Assert.Equal(volume.Id, All(pieces[j], "Volume").Single().Value);
+                Assert.Equal(volume.Config.Rack, All(pieces[j], "RackName").Single().Value);
+                Assert.Equal(volume.Config.Site, All(pieces[j], "Site").Single().Value);
+                Assert.Equal("ok", All(pieces[j], "State").Single().Value);
+            }
+            Assert.Equal(6, pieces.Select(p => All(p, "Volume").Single().Value).Distinct().Count());
+            Assert.All(pieces.GroupBy(p => All(p, "RackName").Single().Value), rack => Assert.True(rack.Count() <= 2));
         }
 
         (status, body) = await LocateAsync(tenant, $"/{bucket}");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("2", All(body!, "Objects").Single().Value);
         var stored = All(body!, "StoredBytes").Sum(e => long.Parse(e.Value));
-        var expected = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "small", default))!.Segments.Concat(record.Segments).Sum(s => s.Length);
+        var expected = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "small", default))!.Segments.Concat(record.Segments).Sum(s => s.ShardFileBytes * s.Shards.Count);
         Assert.Equal(expected, stored);
 
         var other = await gateway.NewTenantAsync("loc");
@@ -72,7 +79,7 @@ public sealed class LocationTests(GatewayFixture gateway)
 
         var cli = await ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "csr.dll"), "object", "locate", bucket, "mp", "--data", gateway.DataDirectory]);
         Assert.True(cli.ExitCode == 0, cli.ToString());
-        Assert.Contains(record.Segments[0].VolumeId, cli.Stdout);
-        Assert.Contains(volumes[record.Segments[0].VolumeId].Config.Rack, cli.Stdout);
+        Assert.All(record.Segments[0].Shards, shard => Assert.Contains(shard.VolumeId, cli.Stdout));
+        Assert.Contains(volumes[record.Segments[0].Shards[0].VolumeId].Config.Rack, cli.Stdout);
     }
 }

@@ -24,7 +24,7 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     internal static ObjectRecord Obj(string bucket, string key, string blob = "") => new()
     {
         Bucket = bucket, Key = key, Size = 1, ETag = "\"e\"", LastModified = s_t0,
-        Segments = [new DataSegment("v1", blob.Length > 0 ? blob : Guid.NewGuid().ToString("N"), 1)],
+        Segments = [Seg(blob.Length > 0 ? blob : Guid.NewGuid().ToString("N"))],
     };
 
     private async Task<string> BucketAsync(string tenant = "t1")
@@ -33,6 +33,12 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         Assert.Equal(BucketCreateResult.Created, await Store.CreateBucketAsync(new Bucket(name, tenant, "us-east-1", s_t0), default));
         return name;
     }
+
+    /// <summary>A one-shard segment on volume v1 whose blob is <paramref name="blobId"/>.</summary>
+    internal static DataSegment Seg(string blobId) => new()
+    {
+        Length = 1, DataShards = 1, ParityShards = 0, BlockBytes = 1, Shards = [new ShardBlob("v1", blobId)],
+    };
 
     [Fact]
     public async Task CreateBucket_SameNameOtherTenant_IsAlreadyExists()
@@ -90,9 +96,9 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         var b = await BucketAsync();
         var upload = new MultipartUpload { UploadId = Guid.NewGuid().ToString("N"), Bucket = b, Key = "mp", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
         await Store.CreateUploadAsync(upload, default);
-        var p1 = new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, new DataSegment("v1", "part1", 1));
-        var p2 = new UploadPart(upload.UploadId, 2, 1, "\"2\"", s_t0, null, new DataSegment("v1", "part2", 1));
-        var p2b = p2 with { Segment = new DataSegment("v1", "part2b", 1) };
+        var p1 = new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, Seg("part1"));
+        var p2 = new UploadPart(upload.UploadId, 2, 1, "\"2\"", s_t0, null, Seg("part2"));
+        var p2b = p2 with { Segment = Seg("part2b") };
         Assert.True(await Store.PutPartAsync(p1, default));
         Assert.True(await Store.PutPartAsync(p2, default));
         Assert.True(await Store.PutPartAsync(p2b, default)); // re-upload of part 2 replaces it
@@ -104,7 +110,7 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         Assert.DoesNotContain(garbage, g => g.BlobId == "part1");
         Assert.Null(await Store.GetUploadAsync(b, upload.UploadId, default));
         Assert.False(await Store.PutPartAsync(p1, default));
-        Assert.Equal("part1", (await Store.GetObjectAsync(b, "mp", default))!.Segments.Single().BlobId);
+        Assert.Equal("part1", (await Store.GetObjectAsync(b, "mp", default))!.Segments.Single().Shards[0].BlobId);
     }
 
     [Fact]
@@ -116,7 +122,7 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         await Store.DeleteObjectAsync(b, "x", default);
         var upload = new MultipartUpload { UploadId = "u" + Guid.NewGuid().ToString("N"), Bucket = b, Key = "k", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
         await Store.CreateUploadAsync(upload, default);
-        await Store.PutPartAsync(new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, new DataSegment("v1", "orphan-part", 1)), default);
+        await Store.PutPartAsync(new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, Seg("orphan-part")), default);
         Assert.True(await Store.DeleteBucketAsync(b, default));
         Assert.Null(await Store.GetBucketAsync(b, default));
         Assert.Contains(await Store.ListGarbageAsync(100, default), g => g.BlobId == "orphan-part");

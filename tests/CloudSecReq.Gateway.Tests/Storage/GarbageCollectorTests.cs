@@ -39,14 +39,14 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     {
         var body = StorageScratch.Repeat(_marker, 300_000);
         var segment = await _s.WriteBlobAsync(body);
-        var link = await _s.HardLinkAsync(_s.Volume.BlobPath(segment.BlobId));
+        var link = await _s.HardLinkAsync(_s.Volume.BlobPath(segment.Shards[0].BlobId));
         await _s.PutObjectAsync("k", segment);
         Assert.True(await _s.Store.DeleteObjectAsync(_s.Bucket, "k", default));
 
         var result = await _s.Garbage.CollectNowAsync(default);
 
         Assert.Equal(new CollectionResult(1, 0, 0), result);
-        Assert.False(File.Exists(_s.Volume.BlobPath(segment.BlobId)));
+        Assert.False(File.Exists(_s.Volume.BlobPath(segment.Shards[0].BlobId)));
         Assert.Empty(await _s.Store.ListGarbageAsync(10, default));
         AssertOverwritten(link, body.Length);
     }
@@ -55,10 +55,10 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     public async Task CollectNow_ReplacedObjectAndAbortedUpload_OnlyReleasedBlobsAreOverwritten()
     {
         var old = await _s.WriteBlobAsync(StorageScratch.Repeat(_marker, 5000));
-        var oldLink = await _s.HardLinkAsync(_s.Volume.BlobPath(old.BlobId));
+        var oldLink = await _s.HardLinkAsync(_s.Volume.BlobPath(old.Shards[0].BlobId));
         var current = await _s.WriteBlobAsync(StorageScratch.Repeat(_marker, 7000));
         var part = await _s.WriteBlobAsync(StorageScratch.Repeat(_marker, 9000));
-        var partLink = await _s.HardLinkAsync(_s.Volume.BlobPath(part.BlobId));
+        var partLink = await _s.HardLinkAsync(_s.Volume.BlobPath(part.Shards[0].BlobId));
         await _s.PutObjectAsync("k", old);
         await _s.PutObjectAsync("k", current);
         var uploadId = await _s.UploadPartAsync("m", part);
@@ -68,7 +68,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         AssertOverwritten(oldLink, 5000);
         AssertOverwritten(partLink, 9000);
-        Assert.Equal(StorageScratch.Repeat(_marker, 7000), await File.ReadAllBytesAsync(_s.Volume.BlobPath(current.BlobId)));
+        Assert.Equal(StorageScratch.Repeat(_marker, 7000), await File.ReadAllBytesAsync(_s.Volume.BlobPath(current.Shards[0].BlobId)));
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         var body = StorageScratch.Repeat(_marker, 70_000);
         var segment = await _s.WriteBlobAsync(body);
         await _s.PutObjectAsync("k", segment);
-        await using (var reader = _s.Blobs.OpenRead(segment, 0))
+        await using (var reader = _s.Blobs.TryOpenRead(segment.Shards[0])!)
         {
             Assert.True(await _s.Store.DeleteObjectAsync(_s.Bucket, "k", default));
 
@@ -92,7 +92,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         Assert.Equal(new CollectionResult(1, 0, 0), await _s.Garbage.CollectNowAsync(default));
         Assert.Empty(await _s.Store.ListGarbageAsync(10, default));
-        Assert.False(File.Exists(_s.Volume.BlobPath(segment.BlobId)));
+        Assert.False(File.Exists(_s.Volume.BlobPath(segment.Shards[0].BlobId)));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
         var segment = await _s.WriteBlobAsync(StorageScratch.Repeat(_marker, 100));
         await _s.PutObjectAsync("k", segment);
         Assert.True(await _s.Store.DeleteObjectAsync(_s.Bucket, "k", default));
-        File.Delete(_s.Volume.BlobPath(segment.BlobId));
+        File.Delete(_s.Volume.BlobPath(segment.Shards[0].BlobId));
 
         Assert.Equal(new CollectionResult(0, 0, 0), await _s.Garbage.CollectNowAsync(default));
         Assert.Empty(await _s.Store.ListGarbageAsync(10, default));
@@ -112,7 +112,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     public async Task CollectNow_BlobOnVolumeNotInUse_StaysQueued()
     {
         // A fenced volume (or one taken out of csr.json) may come back: its released blobs wait for it.
-        await _s.PutObjectAsync("k", new DataSegment("fenced-volume", Guid.NewGuid().ToString("N"), 10));
+        await _s.PutObjectAsync("k", StorageScratch.Segment(new ShardBlob("fenced-volume", Guid.NewGuid().ToString("N")), 10));
         Assert.True(await _s.Store.DeleteObjectAsync(_s.Bucket, "k", default));
 
         var result = await _s.Garbage.CollectNowAsync(default);
@@ -126,10 +126,10 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     public async Task BlobWriter_DisposedUncommitted_TemporaryFileIsOverwrittenBeforeUnlink()
     {
         string link;
-        await using (var writer = _s.Blobs.Create())
+        await using (var writer = _s.NewBlob())
         {
-            await writer.Stream.WriteAsync(StorageScratch.Repeat(_marker, 123_457));
-            await writer.Stream.FlushAsync();
+            await writer.File.WriteAsync(StorageScratch.Repeat(_marker, 123_457));
+            await writer.File.FlushAsync();
             link = await _s.HardLinkAsync(Assert.Single(Directory.GetFiles(_s.Volume.TempDirectory)));
         }
 
@@ -143,11 +143,11 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     public async Task Delete_BlobWhoseCommitFailed_IsMovedToTmpThenOverwritten()
     {
         var segment = await _s.WriteBlobAsync(StorageScratch.Repeat(_marker, 4096));
-        var link = await _s.HardLinkAsync(_s.Volume.BlobPath(segment.BlobId));
+        var link = await _s.HardLinkAsync(_s.Volume.BlobPath(segment.Shards[0].BlobId));
 
         _s.Blobs.Delete(segment);
 
-        Assert.False(File.Exists(_s.Volume.BlobPath(segment.BlobId)));
+        Assert.False(File.Exists(_s.Volume.BlobPath(segment.Shards[0].BlobId)));
         await _s.Garbage.CollectNowAsync(default);
         Assert.Empty(Directory.GetFiles(_s.Volume.TempDirectory));
         AssertOverwritten(link, 4096);
@@ -170,7 +170,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     public async Task CollectAsync_AfterRelease_BackgroundLoopOverwritesWithoutTheCaller()
     {
         var segment = await _s.WriteBlobAsync(StorageScratch.Repeat(_marker, 10_000));
-        var link = await _s.HardLinkAsync(_s.Volume.BlobPath(segment.BlobId));
+        var link = await _s.HardLinkAsync(_s.Volume.BlobPath(segment.Shards[0].BlobId));
         await _s.PutObjectAsync("k", segment);
         Assert.True(await _s.Store.DeleteObjectAsync(_s.Bucket, "k", default));
 

@@ -39,9 +39,9 @@ public sealed class OverwriteOnBlockDeviceTests
                 var uploadId = await s.UploadPartAsync("multipart", await s.WriteBlobAsync(StorageScratch.Repeat(released, 1024 * 1024)));
                 Assert.True(await s.Store.AbortUploadAsync(s.Bucket, uploadId, default));
 
-                await using (var failed = s.Blobs.Create())
+                await using (var failed = s.NewBlob())
                 {
-                    await failed.Stream.WriteAsync(StorageScratch.Repeat(released, 2 * 1024 * 1024 + 5));
+                    await failed.File.WriteAsync(StorageScratch.Repeat(released, 2 * 1024 * 1024 + 5));
                 }
 
                 s.Blobs.Delete(await s.WriteBlobAsync(StorageScratch.Repeat(released, 40_000)));

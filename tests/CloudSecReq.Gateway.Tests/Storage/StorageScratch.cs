@@ -38,7 +38,7 @@ internal sealed class StorageScratch : IAsyncDisposable
     public static async Task<StorageScratch> OpenAsync(string volumeRoot, string metadataDirectory, long overwriteBytesPerSecond = 0)
     {
         var volume = Volume.Open(new VolumeConfig("v1", Path.Combine(volumeRoot, "v1"), "site1", "rack1", "node1"), RandomNumberGenerator.GetBytes(VolumeIdentity.KeyBytes), TimeProvider.System);
-        var blobs = new BlobStore([volume]);
+        var blobs = new BlobStore([volume], new CloudSecReq.Gateway.Placement.PlacementPlanner());
         Directory.CreateDirectory(metadataDirectory);
         var store = await SqliteMetadataStore.OpenAsync(Path.Combine(metadataDirectory, "metadata.db"), default);
         var bucket = "b" + Guid.NewGuid().ToString("N")[..10];
@@ -47,13 +47,25 @@ internal sealed class StorageScratch : IAsyncDisposable
         return new StorageScratch(volume, blobs, store, new GarbageCollector(store, blobs, overwriteBytesPerSecond, NullLogger<GarbageCollector>.Instance), bucket, links);
     }
 
-    /// <summary>Writes <paramref name="bytes"/> as a committed blob, unencrypted.</summary>
+    /// <summary>
+    /// Writes <paramref name="bytes"/> as a committed single-file segment, unencrypted and not
+    /// erasure-coded: what matters here is how released files are overwritten, not their layout.
+    /// </summary>
     public async Task<DataSegment> WriteBlobAsync(byte[] bytes)
     {
-        await using var writer = Blobs.Create();
-        await writer.Stream.WriteAsync(bytes);
-        return await writer.CommitAsync(default);
+        await using var writer = NewBlob();
+        await writer.File.WriteAsync(bytes);
+        return Segment(await writer.CommitAsync(default), bytes.Length);
     }
+
+    /// <summary>A blob being written on the scratch volume.</summary>
+    public BlobWriter NewBlob() => Blobs.CreateBlob(Volume, Guid.NewGuid().ToString("N"));
+
+    /// <summary>A one-file segment record for <paramref name="shard"/>.</summary>
+    public static DataSegment Segment(ShardBlob shard, long lengthBytes) => new()
+    {
+        Length = lengthBytes, DataShards = 1, ParityShards = 0, BlockBytes = (int)Math.Max(1, lengthBytes), Shards = [shard],
+    };
 
     /// <summary>Stores an object made of <paramref name="segment"/> (replacing any object of that key).</summary>
     public Task PutObjectAsync(string objectKey, DataSegment segment) => Store.PutObjectAsync(new ObjectRecord

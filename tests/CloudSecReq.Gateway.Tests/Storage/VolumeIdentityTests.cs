@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Tests.Integration;
 
 namespace CloudSecReq.Gateway.Tests.Storage;
@@ -176,10 +177,11 @@ public sealed class VolumeIdentityTests(GatewayFixture gateway) : IDisposable
         File.WriteAllText(IdentityPath("v2"), "{}");
         var fenced = Open(Config("v2"));
 
-        var store = new BlobStore([ok, fenced]);
+        var store = new BlobStore([ok, fenced], new CloudSecReq.Gateway.Placement.PlacementPlanner());
 
-        Assert.Equal(["v1"], store.Volumes.Select(v => v.Id));
-        Assert.Throws<ArgumentException>(() => new BlobStore([fenced]));
+        Assert.True(store.HasVolume("v1"));
+        Assert.False(store.HasVolume("v2"));
+        Assert.Null(store.TryOpenRead(new ShardBlob("v2", "0123456789abcdef")));
     }
 
     [Fact]

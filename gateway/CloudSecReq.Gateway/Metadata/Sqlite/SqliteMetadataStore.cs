@@ -43,6 +43,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
         CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, props TEXT NOT NULL, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS heal_queue(bucket TEXT NOT NULL, key TEXT NOT NULL, reason TEXT NOT NULL, queued_at INTEGER NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS garbage(volume_id TEXT NOT NULL, blob_id TEXT NOT NULL, length INTEGER NOT NULL, PRIMARY KEY(volume_id, blob_id)) WITHOUT ROWID;
         """;
 
@@ -257,7 +258,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         var old = await ReadObjectAsync(c, tx, record.Bucket, record.Key, ct);
         if (old is not null)
         {
-            await AddGarbageAsync(c, tx, old.Segments.Where(o => !record.Segments.Any(n => n.SameBlob(o))), ct);
+            await AddGarbageAsync(c, tx, old.Segments.Where(o => !record.Segments.Any(n => n.SameBlobs(o))), ct);
         }
         await ExecAsync(c, tx, "INSERT OR REPLACE INTO objects(bucket, key, props, kms_key_arn) VALUES($b, $k, $p, $a)", ct,
             ("$b", record.Bucket), ("$k", record.Key), ("$p", Json(record)), ("$a", record.Encryption?.KeyArn));
@@ -273,8 +274,12 @@ internal sealed class SqliteMetadataStore : IMetadataStore
     {
         foreach (var s in segments)
         {
-            await ExecAsync(c, tx, "INSERT OR IGNORE INTO garbage(volume_id, blob_id, length) VALUES($v, $b, $l)", ct,
-                ("$v", s.VolumeId), ("$b", s.BlobId), ("$l", s.Length));
+            var shardBytes = s.ShardFileBytes;
+            foreach (var shard in s.Shards)
+            {
+                await ExecAsync(c, tx, "INSERT OR IGNORE INTO garbage(volume_id, blob_id, length) VALUES($v, $b, $l)", ct,
+                    ("$v", shard.VolumeId), ("$b", shard.BlobId), ("$l", shardBytes));
+            }
         }
     }
 
@@ -443,22 +448,46 @@ internal sealed class SqliteMetadataStore : IMetadataStore
                 segments.Add(FromJson<UploadPart>(reader.GetString(0)).Segment);
             }
         }
-        await AddGarbageAsync(c, tx, keep is null ? segments : segments.Where(s => !keep.Any(k => k.SameBlob(s))), ct);
+        await AddGarbageAsync(c, tx, keep is null ? segments : segments.Where(s => !keep.Any(k => k.SameBlobs(s))), ct);
         await ExecAsync(c, tx, "DELETE FROM parts WHERE upload_id=$u", ct, ("$u", uploadId));
         await ExecAsync(c, tx, "DELETE FROM uploads WHERE upload_id=$u", ct, ("$u", uploadId));
     }
 
     // ---- garbage ----
 
-    public async Task<IReadOnlyList<DataSegment>> ListGarbageAsync(int limit, CancellationToken ct) =>
-        await QueryAsync("SELECT volume_id, blob_id, length FROM garbage LIMIT $l", r => new DataSegment(r.GetString(0), r.GetString(1), r.GetInt64(2)), ct, ("$l", limit));
+    public async Task<IReadOnlyList<ShardBlob>> ListGarbageAsync(int limit, CancellationToken ct) =>
+        await QueryAsync("SELECT volume_id, blob_id FROM garbage LIMIT $l", r => new ShardBlob(r.GetString(0), r.GetString(1)), ct, ("$l", limit));
 
-    public Task ForgetGarbageAsync(IReadOnlyList<DataSegment> segments, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    public Task ForgetGarbageAsync(IReadOnlyList<ShardBlob> blobs, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
-        foreach (var s in segments)
+        foreach (var s in blobs)
         {
             await ExecAsync(c, tx, "DELETE FROM garbage WHERE volume_id=$v AND blob_id=$b", ct, ("$v", s.VolumeId), ("$b", s.BlobId));
         }
+        return true;
+    }, ct);
+
+    // ---- healing ----
+
+    public Task QueueHealAsync(HealRequest request, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await ExecAsync(c, tx, "INSERT INTO heal_queue(bucket, key, reason, queued_at) VALUES($b, $k, $r, $t) ON CONFLICT(bucket, key) DO UPDATE SET reason=excluded.reason, queued_at=excluded.queued_at", ct,
+            ("$b", request.Bucket), ("$k", request.Key), ("$r", request.Reason), ("$t", request.QueuedAt.ToUnixTimeMilliseconds()));
+        return true;
+    }, ct);
+
+    public async Task<IReadOnlyList<HealRequest>> ListHealQueueAsync(int limit, CancellationToken ct) =>
+        await QueryAsync("SELECT bucket, key, reason, queued_at FROM heal_queue ORDER BY queued_at LIMIT $l",
+            r => new HealRequest(r.GetString(0), r.GetString(1), r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ct, ("$l", limit));
+
+    public async Task<long> CountHealQueueAsync(CancellationToken ct) =>
+        (await QueryAsync("SELECT COUNT(*) FROM heal_queue", r => r.GetInt64(0), ct))[0];
+
+    public Task ForgetHealAsync(HealRequest request, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        // Only the request that was handled: a fault reported again meanwhile (a newer time) stays queued.
+        await ExecAsync(c, tx, "DELETE FROM heal_queue WHERE bucket=$b AND key=$k AND queued_at<=$t", ct,
+            ("$b", request.Bucket), ("$k", request.Key), ("$t", request.QueuedAt.ToUnixTimeMilliseconds()));
         return true;
     }, ct);
 

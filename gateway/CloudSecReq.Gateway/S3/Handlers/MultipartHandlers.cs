@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Xml;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Storage;
 using CloudSecReq.Gateway.S3.Xml;
 using CloudSecReq.Gateway.ServerSideEncryption;
 
@@ -37,7 +38,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             UserMetadata = ObjectRequestHeaders.UserMetadata(req.Request),
             Tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")),
             ChecksumAlgorithm = algorithm,
-            StorageClass = req.Header("x-amz-storage-class") ?? "STANDARD",
+            StorageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class")).Name,
             Encryption = encryption,
         };
         await s.Store.CreateUploadAsync(upload, req.Aborted);
@@ -82,13 +83,13 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         ChecksumAlgorithm? algorithm = upload.ChecksumAlgorithm is { } name && ChecksumNames.TryParse(name, out var a) ? a : null;
         using var customer = CustomerKey.FromHeaders(req.Request.Headers);
         IngestResult ingest;
-        DataSegment segment;
+        SegmentCommit commit;
         using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
         {
-            (segment, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, dataKey, partNumber,
+            (commit, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, s.StorageClassOf(upload.StorageClass), BodyIngest.DeclaredLength(req), dataKey, partNumber,
                 sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, algorithm, ct), ct);
         }
-        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ObjectHandlers.ETag(upload.Encryption, ingest.Md5), s.Clock.GetUtcNow(), ingest.Checksum, segment);
+        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ObjectHandlers.ETag(upload.Encryption, ingest.Md5), s.Clock.GetUtcNow(), ingest.Checksum, commit.Segment);
         await StorePartAsync(part, ct);
         req.Response.Headers.ETag = part.ETag;
         ObjectHandlers.WriteChecksumHeader(req.Response, part.Checksum);
@@ -142,14 +143,14 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         {
             throw new S3Exception(S3ErrorCode.EntityTooLarge);
         }
-        DataSegment segment;
+        SegmentCommit commit;
         byte[] md5;
         using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
         using (var sourceKey = source.Encryption is null ? null : await keys.OpenAsync(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer, ct))
         {
-            (segment, md5) = await objects.CopyBytesAsync(source, sourceKey, range, dataKey, partNumber, ct);
+            (commit, md5) = await objects.CopyBytesAsync(source, sourceKey, range, s.StorageClassOf(upload.StorageClass), dataKey, partNumber, ct);
         }
-        var part = new UploadPart(upload.UploadId, partNumber, range.Length, ObjectHandlers.ETag(upload.Encryption, md5), s.Clock.GetUtcNow(), null, segment);
+        var part = new UploadPart(upload.UploadId, partNumber, range.Length, ObjectHandlers.ETag(upload.Encryption, md5), s.Clock.GetUtcNow(), null, commit.Segment);
         SseHeaders.Write(req.Response, upload.Encryption, customer);
         await StorePartAsync(part, ct);
         await S3Xml.WriteAsync(req.Response, "CopyPartResult", w =>

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.S3.Xml;
 using CloudSecReq.Gateway.ServerSideEncryption;
+using CloudSecReq.Gateway.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
@@ -25,13 +28,14 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         {
             throw new S3Exception(S3ErrorCode.PreconditionFailed).With("Condition", "If-None-Match");
         }
+        var storageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class"));
         using var sse = SseRequest.FromHeaders(req.Request.Headers);
         var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, ct);
-        DataSegment segment;
+        SegmentCommit commit;
         IngestResult ingest;
         using (dataKey)
         {
-            (segment, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, dataKey, 0,
+            (commit, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, storageClass, BodyIngest.DeclaredLength(req), dataKey, 0,
                 sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, null, ct), ct);
         }
         var record = new ObjectRecord
@@ -45,11 +49,11 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             UserMetadata = meta,
             Tags = tags,
             Checksum = ingest.Checksum,
-            Segments = [segment],
-            StorageClass = StorageClass(req),
+            Segments = [commit.Segment],
+            StorageClass = storageClass.Name,
             Encryption = encryption,
         };
-        await CommitAsync(record, ct);
+        await CommitAsync(record, [commit], ct);
         req.Response.Headers.ETag = record.ETag;
         WriteChecksumHeader(req.Response, record.Checksum);
         SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
@@ -63,8 +67,11 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
     internal static string ETag(ObjectEncryption? encryption, byte[] md5) =>
         "\"" + Convert.ToHexStringLower(encryption is null || encryption.Mode == ObjectEncryption.SseS3 ? md5 : RandomNumberGenerator.GetBytes(16)) + "\"";
 
-    /// <summary>Commits object metadata; if that fails the new blobs are removed so nothing is left behind.</summary>
-    private async Task CommitAsync(ObjectRecord record, CancellationToken ct)
+    /// <summary>
+    /// Commits object metadata; if that fails the new blobs are removed so nothing is left behind.
+    /// An object written degraded or with shards missing is queued for healing.
+    /// </summary>
+    private async Task CommitAsync(ObjectRecord record, SegmentCommit[] commits, CancellationToken ct)
     {
         try
         {
@@ -78,18 +85,11 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             }
             throw;
         }
-        await s.Garbage.CollectAsync(ct);
-    }
-
-    private static string StorageClass(S3Request req)
-    {
-        var value = req.Header("x-amz-storage-class");
-        return value switch
+        if (commits.FirstOrDefault(c => c.NeedsHealing) is { } weak)
         {
-            null or "" or "STANDARD" => "STANDARD",
-            "REDUCED_REDUNDANCY" or "STANDARD_IA" or "ONEZONE_IA" or "INTELLIGENT_TIERING" => value,
-            _ => throw new S3Exception(S3ErrorCode.InvalidArgument, "The storage class you specified is not valid").With("ArgumentName", "x-amz-storage-class"),
-        };
+            await s.Healing.ReportAsync(record.Bucket, record.Key, weak.Degraded ? "written degraded" : $"{weak.MissingShards.Count} shards could not be written");
+        }
+        await s.Garbage.CollectAsync(ct);
     }
 
     public Task GetObjectAsync(S3Request req) => ReadObjectAsync(req, withBody: true);
@@ -147,7 +147,8 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         response.ContentLength = length;
         if (withBody && length > 0)
         {
-            await ObjectBody.CopyAsync(s.Blobs, record, dataKey, offset, length, response.Body, null, ct);
+            var faults = await ObjectBody.CopyAsync(s.Blobs, record, dataKey, offset, length, response.Body, null, ct);
+            await s.ReportFaultsAsync(record, faults);
         }
     }
 
@@ -318,14 +319,15 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         var headers = directive == "REPLACE" ? ObjectRequestHeaders.ContentHeaders(req.Request) : source.Headers;
         var meta = directive == "REPLACE" ? ObjectRequestHeaders.UserMetadata(req.Request) : source.UserMetadata;
         var tags = tagDirective == "REPLACE" ? ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")) : source.Tags;
+        var storageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class") ?? source.StorageClass);
         // Always re-encrypted: a fresh data key for the destination, whatever the source used.
         var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, ct);
-        DataSegment segment;
+        SegmentCommit commit;
         byte[] md5;
         using (dataKey)
         using (var sourceKey = source.Encryption is null ? null : await keys.OpenAsync(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer, ct))
         {
-            (segment, md5) = await CopyBytesAsync(source, sourceKey, new ByteRange(0, source.Size), dataKey, 0, ct);
+            (commit, md5) = await CopyBytesAsync(source, sourceKey, new ByteRange(0, source.Size), storageClass, dataKey, 0, ct);
         }
         var record = new ObjectRecord
         {
@@ -338,11 +340,11 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             UserMetadata = meta,
             Tags = tags,
             Checksum = source.Checksum is { Type: "FULL_OBJECT" } c ? c : null,
-            Segments = [segment],
-            StorageClass = req.Header("x-amz-storage-class") is not null ? StorageClass(req) : source.StorageClass,
+            Segments = [commit.Segment],
+            StorageClass = storageClass.Name,
             Encryption = encryption,
         };
-        await CommitAsync(record, ct);
+        await CommitAsync(record, [commit], ct);
         SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
         await S3Xml.WriteAsync(req.Response, "CopyObjectResult", w =>
         {
@@ -355,14 +357,16 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
     /// Copies a range of an object's plaintext into a new durable segment sealed under
     /// <paramref name="dataKey"/>, hashing the plaintext with MD5 on the way.
     /// </summary>
-    internal async Task<(DataSegment Segment, byte[] Md5)> CopyBytesAsync(ObjectRecord source, PinnedKey? sourceKey, ByteRange range, PinnedKey? dataKey, int partNumber, CancellationToken ct)
+    internal async Task<(SegmentCommit Commit, byte[] Md5)> CopyBytesAsync(ObjectRecord source, PinnedKey? sourceKey, ByteRange range, StorageClass storageClass, PinnedKey? dataKey, int partNumber, CancellationToken ct)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        var (segment, _) = await ObjectBody.WriteSegmentAsync(s.Blobs, dataKey, partNumber, async sink =>
+        IReadOnlyList<ShardFault> faults = [];
+        var (commit, _) = await ObjectBody.WriteSegmentAsync(s.Blobs, storageClass, range.Length, dataKey, partNumber, async sink =>
         {
-            await ObjectBody.CopyAsync(s.Blobs, source, sourceKey, range.Start, range.Length, sink, md5, ct);
+            faults = await ObjectBody.CopyAsync(s.Blobs, source, sourceKey, range.Start, range.Length, sink, md5, ct);
             return true;
         }, ct);
-        return (segment, md5.GetHashAndReset());
+        await s.ReportFaultsAsync(source, faults);
+        return (commit, md5.GetHashAndReset());
     }
 }
