@@ -146,8 +146,7 @@ internal static class AdminCommands
             Console.WriteLine($"{"ID",-8} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"FREE GiB",10} {"TOTAL GiB",10}  {"PATH",-40} STATE");
             foreach (var v in data.Volumes)
             {
-                var state = v.FencedReason is { } reason ? $"fenced: {reason}" : "ok";
-                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {v.FreeBytes / (1024.0 * 1024 * 1024),10:F1} {v.TotalBytes / (1024.0 * 1024 * 1024),10:F1}  {v.Config.Path,-40} {state}");
+                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {v.FreeBytes / (1024.0 * 1024 * 1024),10:F1} {v.TotalBytes / (1024.0 * 1024 * 1024),10:F1}  {v.Config.Path,-40} {v.StateText}");
             }
             return Task.CompletedTask;
         }));
@@ -186,7 +185,7 @@ internal static class AdminCommands
     {
         try
         {
-            await using var data = await DataDirectory.OpenAsync(parse.GetValue(CsrCommandLine.Data)!, TimeProvider.System, ct);
+            await using var data = await DataDirectory.OpenAsync(parse.GetValue(CsrCommandLine.Data)!, TimeProvider.System, createVolumes: false, ct);
             await work(data);
             return 0;
         }

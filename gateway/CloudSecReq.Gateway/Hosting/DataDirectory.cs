@@ -51,7 +51,14 @@ internal sealed class DataDirectory : IAsyncDisposable
 
     public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, "tenant-default.env");
 
-    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, CancellationToken ct)
+    /// <summary>Opens (creating on first use) the data directory at <paramref name="path"/>.</summary>
+    /// <param name="createVolumes">
+    /// True for the gateway: a volume whose directory or identity is absent is created as a fresh, empty
+    /// volume (<see cref="Volume.Open"/>). False for admin commands: such a volume is opened as missing
+    /// (<see cref="Volume.OpenExisting"/>) and nothing is written to it, unless this call creates the
+    /// volume identity key (a new data directory, or the upgrade that signs existing identities).
+    /// </param>
+    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, bool createVolumes, CancellationToken ct)
     {
         path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(path);
@@ -79,7 +86,9 @@ internal sealed class DataDirectory : IAsyncDisposable
         {
             storageClasses = config.CreateStorageClassCatalog();
             (identityKey, keyCreated) = LoadOrCreateVolumeIdentityKey(path, kms);
-            volumes = config.ResolvedVolumes(path).Select(v => Volume.Open(v, identityKey, clock, signUnsignedIdentity: keyCreated)).ToList();
+            volumes = config.ResolvedVolumes(path).Select(v => createVolumes || keyCreated
+                ? Volume.Open(v, identityKey, clock, signUnsignedIdentity: keyCreated)
+                : Volume.OpenExisting(v, identityKey, clock)).ToList();
         }
         catch
         {
@@ -91,6 +100,10 @@ internal sealed class DataDirectory : IAsyncDisposable
         {
             // Reported on every start and admin command until re-admitted; the rest keep serving.
             Console.Error.WriteLine($"csr: volume {fenced.Id} at {fenced.Config.Path} is FENCED: {fenced.FencedReason}. It is neither read nor written; check the disk, then run `csr volume readmit {fenced.Id}`.");
+        }
+        foreach (var missing in volumes.Where(v => v.MissingReason is not null))
+        {
+            Console.Error.WriteLine($"csr: volume {missing.Id} at {missing.Config.Path} is MISSING: {missing.MissingReason}.");
         }
         return new DataDirectory(path, config, store, kms, new TenantService(store, new HsmSecretProtector(kms.Secrets), clock), volumes, storageClasses, identityKey, clock);
     }
