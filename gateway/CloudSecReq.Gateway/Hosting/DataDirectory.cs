@@ -120,6 +120,32 @@ internal sealed class DataDirectory : IAsyncDisposable
         return Volume.Readmit(volume.Config, _volumeIdentityKey, _clock);
     }
 
+    /// <summary>
+    /// Adds a volume: checks it (<see cref="GatewayConfig.RefusalToAdd"/>), creates its directory and
+    /// signed identity (<see cref="Volume.Open"/>), then appends it to csr.json
+    /// (<see cref="GatewayConfig.AddVolume"/>). A running gateway does not re-read csr.json: it uses the
+    /// volume from its next start. <see cref="Config"/> and <see cref="Volumes"/> of this instance do
+    /// not change. Returns the opened volume.
+    /// </summary>
+    /// <exception cref="ArgumentException">The volume is refused, or its path holds another volume's identity (it is left as it was); csr.json is unchanged.</exception>
+    /// <exception cref="IOException">The volume's directory, identity or csr.json cannot be written.</exception>
+    public Volume AddVolume(VolumeConfig volume)
+    {
+        var current = GatewayConfig.LoadOrCreate(Path);
+        if (current.RefusalToAdd(volume, Path) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
+        var resolved = volume with { Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, volume.Path)) };
+        var opened = Volume.Open(resolved, _volumeIdentityKey, _clock);
+        if (opened.FencedReason is { } fenced)
+        {
+            throw new ArgumentException($"{resolved.Path} cannot become volume '{volume.Id}': {fenced}.");
+        }
+        GatewayConfig.AddVolume(Path, volume);
+        return opened;
+    }
+
     /// <summary>Re-checks one volume's identity and presence (see <see cref="Volume.Refresh"/>).</summary>
     public void RefreshVolume(Volume volume) => volume.Refresh(_volumeIdentityKey, _clock);
 
