@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CloudSecReq.Gateway.Hosting;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Storage;
 using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Cli;
@@ -140,18 +141,52 @@ internal static class AdminCommands
 
     public static Command Volume()
     {
-        var list = new Command("list", "List volumes with their labels, capacity, use and state (ok, or fenced and why)");
+        var list = new Command("list", "List volumes with their labels, capacity, free space, shard files (count and bytes) and state (ok, fenced: why, missing: why)");
         list.SetAction((parse, ct) => RunAsync(parse, ct, data =>
         {
-            Console.WriteLine($"{"ID",-8} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"FREE GiB",10} {"TOTAL GiB",10}  {"PATH",-40} STATE");
+            Console.WriteLine($"{"ID",-8} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"TOTAL",10} {"FREE",10} {"USED",10} {"SHARDS",8}  {"PATH",-40} STATE");
             foreach (var v in data.Volumes)
             {
-                var state = v.FencedReason is { } reason ? $"fenced: {reason}" : "ok";
-                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {v.FreeBytes / (1024.0 * 1024 * 1024),10:F1} {v.TotalBytes / (1024.0 * 1024 * 1024),10:F1}  {v.Config.Path,-40} {state}");
+                var u = VolumeUsage.Measure(v);
+                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {Size(u.TotalBytes),10} {Size(u.FreeBytes),10} {Size(u.ShardBytes),10} {u.ShardFiles,8}  {v.Config.Path,-40} {v.StateText}");
             }
             return Task.CompletedTask;
         }));
+
         var id = new Argument<string>("id") { Description = "Volume id (as in csr.json)" };
+        var path = new Option<string>("--path") { Description = "The volume's directory (one disk each in production); relative paths are under the data directory", Required = true };
+        var site = new Option<string>("--site") { Description = "Site label", Required = true };
+        var rack = new Option<string>("--rack") { Description = "Rack label (racks are named within a site)", Required = true };
+        var node = new Option<string>("--node") { Description = "Node label", Required = true };
+        var add = new Command("add", "Add a volume to csr.json, creating its directory and signed identity (a running gateway uses it from its next start)") { id, path, site, rack, node };
+        add.SetAction((parse, ct) => RunAsync(parse, ct, data =>
+        {
+            var volume = data.AddVolume(new VolumeConfig(parse.GetValue(id)!, parse.GetValue(path)!, parse.GetValue(site)!, parse.GetValue(rack)!, parse.GetValue(node)!));
+            Console.WriteLine($"volume {volume.Id} added: {volume.Config.Site}/{volume.Config.Rack}/{volume.Config.Node} at {volume.Config.Path}");
+            Console.WriteLine("a running gateway does not re-read csr.json: restart it to place shards on this volume");
+            return Task.CompletedTask;
+        }));
+
+        var status = new Command("status", "Show one volume in detail: labels, identity, capacity, shard and temporary files, and how many objects have a shard on it") { id };
+        status.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
+        {
+            var volumeId = parse.GetValue(id)!;
+            var v = data.Volumes.FirstOrDefault(x => x.Id == volumeId)
+                ?? throw new ArgumentException($"No volume '{volumeId}' is configured in {GatewayConfig.FileName}.");
+            var u = VolumeUsage.Measure(v);
+            var identity = VolumeIdentity.TryRead(v.Config.Path);
+            var (objects, shards) = await Placement.ObjectLocator.CountOnVolumeAsync(data.Store, v.Id, ct);
+            Console.WriteLine($"volume:       {v.Id}");
+            Console.WriteLine($"labels:       site={v.Config.Site} rack={v.Config.Rack} node={v.Config.Node}");
+            Console.WriteLine($"path:         {v.Config.Path}");
+            Console.WriteLine($"state:        {v.StateText}");
+            Console.WriteLine($"identity:     {(identity is null ? "(none)" : $"created {identity.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, " + (v.IsFenced ? "does not verify (fenced)" : v.IsUsable ? "MAC verified" : "not checked"))}");
+            Console.WriteLine($"capacity:     {Size(u.TotalBytes)} total, {Size(u.FreeBytes)} free (the file system under the volume)");
+            Console.WriteLine($"shard files:  {u.ShardFiles} ({Size(u.ShardBytes)})");
+            Console.WriteLine($"temp files:   {u.TempFiles} ({Size(u.TempBytes)}) writes in progress or released files waiting for overwrite");
+            Console.WriteLine($"index:        {objects} object(s) with {shards} shard(s) on this volume");
+        }));
+
         var readmit = new Command("readmit", "Re-admit a fenced volume after checking its disk: rewrite its identity file with a fresh MAC (the gateway uses it from its next start)") { id };
         readmit.SetAction((parse, ct) => RunAsync(parse, ct, data =>
         {
@@ -171,7 +206,25 @@ internal static class AdminCommands
             Console.WriteLine($"volume {volumeId} re-admitted (was fenced: {before.FencedReason}); restart the gateway to use it");
             return Task.CompletedTask;
         }));
-        return new Command("volume", "Inspect storage volumes; re-admit fenced ones") { list, readmit };
+        return new Command("volume", "Add and inspect storage volumes; re-admit fenced ones") { add, list, status, readmit };
+    }
+
+    // Binary units, one decimal: "-" when the file system could not be asked.
+    private static string Size(long? bytes)
+    {
+        if (bytes is not { } b)
+        {
+            return "-";
+        }
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        var value = (double)b;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? $"{b} B" : $"{value:F1} {units[unit]}";
     }
 
     private static void PrintCredentials(NewCredentials c)
@@ -186,7 +239,7 @@ internal static class AdminCommands
     {
         try
         {
-            await using var data = await DataDirectory.OpenAsync(parse.GetValue(CsrCommandLine.Data)!, TimeProvider.System, ct);
+            await using var data = await DataDirectory.OpenAsync(parse.GetValue(CsrCommandLine.Data)!, TimeProvider.System, createVolumes: false, ct);
             await work(data);
             return 0;
         }

@@ -51,7 +51,14 @@ internal sealed class DataDirectory : IAsyncDisposable
 
     public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, "tenant-default.env");
 
-    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, CancellationToken ct)
+    /// <summary>Opens (creating on first use) the data directory at <paramref name="path"/>.</summary>
+    /// <param name="createVolumes">
+    /// True for the gateway: a volume whose directory or identity is absent is created as a fresh, empty
+    /// volume (<see cref="Volume.Open"/>). False for admin commands: such a volume is opened as missing
+    /// (<see cref="Volume.OpenExisting"/>) and nothing is written to it, unless this call creates the
+    /// volume identity key (a new data directory, or the upgrade that signs existing identities).
+    /// </param>
+    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, bool createVolumes, CancellationToken ct)
     {
         path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(path);
@@ -79,7 +86,9 @@ internal sealed class DataDirectory : IAsyncDisposable
         {
             storageClasses = config.CreateStorageClassCatalog();
             (identityKey, keyCreated) = LoadOrCreateVolumeIdentityKey(path, kms);
-            volumes = config.ResolvedVolumes(path).Select(v => Volume.Open(v, identityKey, clock, signUnsignedIdentity: keyCreated)).ToList();
+            volumes = config.ResolvedVolumes(path).Select(v => createVolumes || keyCreated
+                ? Volume.Open(v, identityKey, clock, signUnsignedIdentity: keyCreated)
+                : Volume.OpenExisting(v, identityKey, clock)).ToList();
         }
         catch
         {
@@ -91,6 +100,10 @@ internal sealed class DataDirectory : IAsyncDisposable
         {
             // Reported on every start and admin command until re-admitted; the rest keep serving.
             Console.Error.WriteLine($"csr: volume {fenced.Id} at {fenced.Config.Path} is FENCED: {fenced.FencedReason}. It is neither read nor written; check the disk, then run `csr volume readmit {fenced.Id}`.");
+        }
+        foreach (var missing in volumes.Where(v => v.MissingReason is not null))
+        {
+            Console.Error.WriteLine($"csr: volume {missing.Id} at {missing.Config.Path} is MISSING: {missing.MissingReason}.");
         }
         return new DataDirectory(path, config, store, kms, new TenantService(store, new HsmSecretProtector(kms.Secrets), clock), volumes, storageClasses, identityKey, clock);
     }
@@ -105,6 +118,32 @@ internal sealed class DataDirectory : IAsyncDisposable
         var volume = Volumes.FirstOrDefault(v => v.Id == volumeId)
             ?? throw new ArgumentException($"No volume '{volumeId}' is configured in {GatewayConfig.FileName}.");
         return Volume.Readmit(volume.Config, _volumeIdentityKey, _clock);
+    }
+
+    /// <summary>
+    /// Adds a volume: checks it (<see cref="GatewayConfig.RefusalToAdd"/>), creates its directory and
+    /// signed identity (<see cref="Volume.Open"/>), then appends it to csr.json
+    /// (<see cref="GatewayConfig.AddVolume"/>). A running gateway does not re-read csr.json: it uses the
+    /// volume from its next start. <see cref="Config"/> and <see cref="Volumes"/> of this instance do
+    /// not change. Returns the opened volume.
+    /// </summary>
+    /// <exception cref="ArgumentException">The volume is refused, or its path holds another volume's identity (it is left as it was); csr.json is unchanged.</exception>
+    /// <exception cref="IOException">The volume's directory, identity or csr.json cannot be written.</exception>
+    public Volume AddVolume(VolumeConfig volume)
+    {
+        var current = GatewayConfig.LoadOrCreate(Path);
+        if (current.RefusalToAdd(volume, Path) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
+        var resolved = volume with { Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, volume.Path)) };
+        var opened = Volume.Open(resolved, _volumeIdentityKey, _clock);
+        if (opened.FencedReason is { } fenced)
+        {
+            throw new ArgumentException($"{resolved.Path} cannot become volume '{volume.Id}': {fenced}.");
+        }
+        GatewayConfig.AddVolume(Path, volume);
+        return opened;
     }
 
     /// <summary>Re-checks one volume's identity and presence (see <see cref="Volume.Refresh"/>).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
 
@@ -66,8 +67,108 @@ internal sealed record GatewayConfig
         return config;
     }
 
+    /// <summary>Writes csr.json atomically (see <see cref="WriteAtomically"/>).</summary>
     public void Save(string dataDirectory) =>
-        File.WriteAllText(Path.Combine(dataDirectory, FileName), JsonSerializer.Serialize(this, s_json));
+        WriteAtomically(dataDirectory, JsonSerializer.SerializeToUtf8Bytes(this, s_json));
+
+    /// <summary>
+    /// Appends a volume to csr.json after checking it (<see cref="RefusalToAdd"/>) against the file
+    /// as it is now. The file is edited as a JSON tree, so settings this version does not know and
+    /// the order of the others are kept, and written atomically. Not safe against another process
+    /// editing csr.json at the same moment (the last rename wins).
+    /// </summary>
+    /// <exception cref="ArgumentException">The volume is refused; the message says why. csr.json is unchanged.</exception>
+    public static void AddVolume(string dataDirectory, VolumeConfig volume)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        var tree = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path} does not hold a JSON object.");
+        var current = tree.Deserialize<GatewayConfig>(s_json) ?? throw new InvalidDataException($"{path} is empty.");
+        if (current.RefusalToAdd(volume, dataDirectory) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
+        if (tree[nameof(Volumes)] is not JsonArray volumes)
+        {
+            tree[nameof(Volumes)] = volumes = [];
+        }
+        volumes.Add(JsonSerializer.SerializeToNode(volume, s_json));
+        WriteAtomically(dataDirectory, JsonSerializer.SerializeToUtf8Bytes(tree, s_json));
+    }
+
+    /// <summary>
+    /// Why <paramref name="volume"/> cannot join the configured volumes, or null when it can: its id
+    /// must be new and of lower-case letters, digits, '-' and '_' (at most 32, starting with a letter
+    /// or digit, like the default <c>r1v1</c>); its labels non-empty without white space or '/'; its
+    /// path (relative paths are under the data directory) neither another volume's, nor inside or
+    /// around one, nor the data directory itself.
+    /// </summary>
+    public string? RefusalToAdd(VolumeConfig volume, string dataDirectory)
+    {
+        if (!IsVolumeId(volume.Id))
+        {
+            return $"Volume id '{volume.Id}' is invalid: use 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter or digit.";
+        }
+        if (Volumes.Any(v => v.Id == volume.Id))
+        {
+            return $"A volume '{volume.Id}' is already configured in {FileName}.";
+        }
+        foreach (var (name, value) in new[] { ("site", volume.Site), ("rack", volume.Rack), ("node", volume.Node) })
+        {
+            if (string.IsNullOrEmpty(value) || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '/'))
+            {
+                return $"The {name} label '{value}' is invalid: it must be non-empty, without white space or '/'.";
+            }
+        }
+        if (string.IsNullOrWhiteSpace(volume.Path))
+        {
+            return "The volume needs a path.";
+        }
+        var full = Normalized(Path.Combine(dataDirectory, volume.Path));
+        if (full == Normalized(dataDirectory))
+        {
+            return "A volume cannot be the data directory itself.";
+        }
+        foreach (var other in ResolvedVolumes(dataDirectory))
+        {
+            var otherPath = Normalized(other.Path);
+            if (full == otherPath)
+            {
+                return $"Path {full} is already volume '{other.Id}'.";
+            }
+            if (full.StartsWith(otherPath + "/", StringComparison.Ordinal) || otherPath.StartsWith(full + "/", StringComparison.Ordinal))
+            {
+                return $"Path {full} is inside or around volume '{other.Id}' ({otherPath}); volumes must not nest.";
+            }
+        }
+        return null;
+    }
+
+    private static bool IsVolumeId(string id) =>
+        id is { Length: >= 1 and <= 32 } && (char.IsAsciiLetterLower(id[0]) || char.IsAsciiDigit(id[0]))
+        && id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_');
+
+    private static string Normalized(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+
+    // Temporary file, fsync, rename over csr.json, fsync of the directory: a crash leaves the old or the new file, never a torn one.
+    private static void WriteAtomically(string dataDirectory, byte[] json)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".new";
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                file.Write(json);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+        Fsync.Directory(dataDirectory);
+    }
 
     /// <summary>The storage classes as a catalog. Throws <see cref="InvalidOperationException"/> when they are misconfigured.</summary>
     public StorageClassCatalog CreateStorageClassCatalog() => new(StorageClasses, DefaultStorageClass, TenantStorageClasses);

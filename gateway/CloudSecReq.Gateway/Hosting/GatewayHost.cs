@@ -51,7 +51,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             throw new ArgumentException("Plain HTTP is only allowed on a loopback address; drop --http or listen on 127.0.0.1.");
         }
         var clock = TimeProvider.System;
-        var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, ct);
+        var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, createVolumes: true, ct);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>

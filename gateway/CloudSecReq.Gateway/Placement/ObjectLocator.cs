@@ -51,6 +51,39 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
         return (objects, racks);
     }
 
+    /// <summary>
+    /// How many objects have a shard on a volume, and how many shards in all, read from the index a
+    /// page at a time over every tenant's buckets (one pass over all objects: an admin report, not
+    /// for the request path). Parts of multipart uploads still in progress are not counted.
+    /// </summary>
+    public static async Task<(long Objects, long Shards)> CountOnVolumeAsync(IMetadataStore store, string volumeId, CancellationToken ct)
+    {
+        long objects = 0, shards = 0;
+        foreach (var tenant in await store.ListTenantsAsync(ct))
+        {
+            foreach (var bucket in await store.ListBucketsAsync(tenant.Id, ct))
+            {
+                string? after = null;
+                while (true)
+                {
+                    var page = await store.ListObjectsAsync(bucket.Name, "", after, 1000, ct);
+                    foreach (var record in page.Items)
+                    {
+                        var n = record.Segments.Sum(s => s.Shards.Count(shard => shard.VolumeId == volumeId));
+                        objects += n > 0 ? 1 : 0;
+                        shards += n;
+                    }
+                    if (!page.IsTruncated || page.Items.Count == 0)
+                    {
+                        break;
+                    }
+                    after = page.Items[^1].Key;
+                }
+            }
+        }
+        return (objects, shards);
+    }
+
     private Piece PieceOf(int index, string volumeId) => _volumes.TryGetValue(volumeId, out var v)
         ? new Piece(index, volumeId, v.Config.Site, v.Config.Rack, v.Config.Node, v.StateText)
         : new Piece(index, volumeId, "?", "?", "?", "volume not configured");

@@ -97,6 +97,19 @@ internal sealed class Volume
     }
 
     /// <summary>
+    /// Opens a volume for inspection without creating anything a missing disk would need: a
+    /// directory or identity file that is not there makes the volume missing (<see cref="MissingReason"/>)
+    /// instead of being created, as <see cref="Refresh"/> does. Admin commands open volumes this way,
+    /// so that they never initialise an empty mount point as a fresh volume. Never throws.
+    /// </summary>
+    public static Volume OpenExisting(VolumeConfig config, ReadOnlySpan<byte> identityKey, TimeProvider clock)
+    {
+        var volume = new Volume(config, null);
+        volume.Refresh(identityKey, clock);
+        return volume;
+    }
+
+    /// <summary>
     /// Re-admits a fenced volume after an operator has checked the disk: writes a new identity for
     /// <paramref name="config"/>'s id and labels with a fresh MAC, then opens it. The blobs on it
     /// are kept as they are.

@@ -103,6 +103,22 @@ internal sealed record VolumeIdentity(string VolumeId, string Site, string Rack,
         return null;
     }
 
+    /// <summary>
+    /// The identity file in <paramref name="volumePath"/> as stored, unverified (for reports; use
+    /// <see cref="Check"/> to decide whether the volume may be used), or null when it is absent or unreadable.
+    /// </summary>
+    public static VolumeIdentity? TryRead(string volumePath)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<VolumeIdentity>(File.ReadAllText(Path.Combine(volumePath, FileName)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Writes the identity file durably (temporary file, fsync, rename, fsync of the directory).</summary>
     public static void Write(string volumePath, VolumeIdentity identity)
     {

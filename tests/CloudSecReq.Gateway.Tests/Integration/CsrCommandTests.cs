@@ -1,6 +1,7 @@
 using Amazon.KeyManagementService.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
+using CloudSecReq.Gateway.Hosting;
 
 namespace CloudSecReq.Gateway.Tests.Integration;
 
@@ -61,6 +62,99 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
         Assert.Contains("objects encrypted under it: 1", result.Stdout);
     }
 
+    // Volume tests that change csr.json or move volumes use their own data directory, not the running gateway's.
+    private static Task<ExternalProcess.Result> CsrOnAsync(string dataDirectory, params string[] args) =>
+        ExternalProcess.RunAsync("dotnet", [s_csr, .. args, "--data", dataDirectory]);
+
+    private static string[] LineOf(string output, string volumeId) =>
+        output.Split('\n').Single(l => l.StartsWith(volumeId + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public async Task VolumeAdd_NewVolume_ListedWithLabelsAndOkAndHasItsIdentityFile()
+    {
+        using var scratch = new ScratchDirectory();
+        var data = scratch["data"];
+        var disk = scratch["disk7"];
+
+        var added = await CsrOnAsync(data, "volume", "add", "d7", "--path", disk, "--site", "site2", "--rack", "rack4", "--node", "node7");
+
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.Contains("restart", added.Stdout);
+        Assert.True(File.Exists(Path.Combine(disk, ".csr-volume")));
+        Assert.Contains("\"d7\"", File.ReadAllText(Path.Combine(data, GatewayConfig.FileName)));
+        var list = await CsrOnAsync(data, "volume", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var line = LineOf(list.Stdout, "d7");
+        Assert.Equal(["d7", "site2", "rack4", "node7"], line[..4]);
+        Assert.Equal("ok", line[^1]);
+        Assert.Equal(7, list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1);
+        var status = await CsrOnAsync(data, "volume", "status", "d7");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("MAC verified", status.Stdout);
+    }
+
+    [Fact]
+    public async Task VolumeAdd_DuplicateIdOrPath_ExitNonZeroWithAMessageAndLeaveCsrJson()
+    {
+        using var scratch = new ScratchDirectory();
+        var data = scratch["data"];
+        Assert.Equal(0, (await CsrOnAsync(data, "volume", "list")).ExitCode);
+        var before = File.ReadAllText(Path.Combine(data, GatewayConfig.FileName));
+
+        var sameId = await CsrOnAsync(data, "volume", "add", "r1v1", "--path", scratch["other"], "--site", "site1", "--rack", "rack1", "--node", "node1");
+        var samePath = await CsrOnAsync(data, "volume", "add", "x1", "--path", Path.Combine(data, "volumes", "r2v1"), "--site", "site1", "--rack", "rack1", "--node", "node1");
+        var emptyLabel = await CsrOnAsync(data, "volume", "add", "x2", "--path", scratch["x2"], "--site", "", "--rack", "rack1", "--node", "node1");
+
+        Assert.Equal(1, sameId.ExitCode);
+        Assert.Contains("A volume 'r1v1' is already configured", sameId.Stderr);
+        Assert.Equal(1, samePath.ExitCode);
+        Assert.Contains("is already volume 'r2v1'", samePath.Stderr);
+        Assert.NotEqual(0, emptyLabel.ExitCode);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(data, GatewayConfig.FileName)));
+        Assert.False(Directory.Exists(scratch["other"]));
+    }
+
+    [Fact]
+    public async Task VolumeList_DirectoryRenamed_ShowsTheVolumeMissingAndDoesNotRecreateIt()
+    {
+        using var scratch = new ScratchDirectory();
+        var data = scratch["data"];
+        Assert.Equal(0, (await CsrOnAsync(data, "volume", "list")).ExitCode);
+        var volume = Path.Combine(data, "volumes", "r2v2");
+        Directory.Move(volume, volume + ".away");
+
+        var list = await CsrOnAsync(data, "volume", "list");
+
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("missing: the volume's directory is gone", string.Join(' ', LineOf(list.Stdout, "r2v2")));
+        Assert.Equal("ok", LineOf(list.Stdout, "r2v1")[^1]);
+        Assert.Contains("r2v2", list.Stderr);
+        Assert.False(Directory.Exists(volume));
+    }
+
+    [Fact]
+    public async Task VolumeStatus_AfterAPut_CountsShardFilesAndObjectsOnTheVolume()
+    {
+        var tenant = await gateway.NewTenantAsync("vol");
+        using var s3 = gateway.S3Client(tenant);
+        var bucket = GatewayFixture.NewBucketName();
+        await s3.PutBucketAsync(bucket);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "some bytes" });
+        var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "k", default))!;
+        var volumeId = record.Segments[0].Shards[0].VolumeId;
+
+        var status = await CsrAsync("volume", "status", volumeId);
+
+        Assert.True(status.ExitCode == 0, status.ToString());
+        long Number(string label) => long.Parse(status.Stdout.Split('\n').Single(l => l.StartsWith(label, StringComparison.Ordinal))[label.Length..].Trim().Split(' ')[0]);
+        Assert.True(Number("shard files:") > 0, status.Stdout);
+        Assert.True(Number("index:") >= 1, status.Stdout);
+        Assert.Contains("state:        ok", status.Stdout);
+        var missing = await CsrAsync("volume", "status", "no-such-volume");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("No volume 'no-such-volume'", missing.Stderr);
+    }
+
     [Fact]
     public async Task Errors_UnknownTenantOrCommand_ExitNonZeroWithAMessage()
     {
@@ -73,5 +167,7 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("list", help.Stdout);
         Assert.Contains("readmit", help.Stdout);
+        Assert.Contains("add", help.Stdout);
+        Assert.Contains("status", help.Stdout);
     }
 }
