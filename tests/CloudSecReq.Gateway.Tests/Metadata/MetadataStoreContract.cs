@@ -41,6 +41,33 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     };
 
     [Fact]
+    public async Task ConcurrentWrites_SomeFailing_OnlyTheFailingOnesAreLost()
+    {
+        // Writes that run at once may share a commit (group commit): a failing one must not take the others with it.
+        var prefix = "ct" + Guid.NewGuid().ToString("N")[..8];
+        var writes = Enumerable.Range(0, 40).Select(i =>
+        {
+            // Every fourth write reuses the name of the write before it: a unique-constraint failure.
+            var name = $"{prefix}-{(i % 4 == 3 ? i - 1 : i)}";
+            var tenant = new Tenant($"{prefix}-id{i}", name, $"{prefix}{i:D4}", s_t0);
+            return Task.Run(() => Store.CreateTenantAsync(tenant, new User(tenant.Id, "root", true, UserPolicy.FullAccess, s_t0), default));
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(writes);
+        }
+        catch
+        {
+            // inspected below
+        }
+
+        var names = (await Store.ListTenantsAsync(default)).Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)).Select(t => t.Name).ToHashSet();
+        Assert.Equal(30, names.Count);
+        Assert.Equal(40 - 30, writes.Count(w => w.IsFaulted));
+        Assert.All(Enumerable.Range(0, 40).Where(i => i % 4 != 3), i => Assert.Contains($"{prefix}-{i}", names));
+    }
+
+    [Fact]
     public async Task CreateBucket_SameNameOtherTenant_IsAlreadyExists()
     {
         var b = await BucketAsync("t1");

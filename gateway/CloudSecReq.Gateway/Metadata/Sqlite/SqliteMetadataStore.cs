@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace CloudSecReq.Gateway.Metadata.Sqlite;
@@ -14,9 +15,20 @@ internal sealed class SqliteMetadataStore : IMetadataStore
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.General);
     private readonly string _connectionString;
-    // One writer at a time inside this process: SQLite would serialise them anyway, but its busy
-    // retry sleeps for whole intervals. Other processes (csr admin commands) still meet busy_timeout.
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // Group commit: writes queue here and one writer runs every queued write in one transaction (each
+    // under its own savepoint, so one failing write fails alone) and commits them with one fsync.
+    // One writer also spares SQLite's busy retries, which sleep for whole intervals. Other processes
+    // (csr admin commands) still meet busy_timeout.
+    private const int MaxWritesPerCommit = 256;
+    private readonly Channel<QueuedWrite> _writes = Channel.CreateUnbounded<QueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _writerLock = new();
+    private Task? _writer;
+
+    private sealed class QueuedWrite(Func<SqliteConnection, SqliteTransaction, Task> run)
+    {
+        public Func<SqliteConnection, SqliteTransaction, Task> Run { get; } = run;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private SqliteMetadataStore(string connectionString) => _connectionString = connectionString;
 
@@ -105,21 +117,80 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return list;
     }
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE) and commits it.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE) and returns once it is
+    /// committed (durable: synchronous=FULL). Concurrent writes share a transaction and its fsync
+    /// (group commit); each runs under its own savepoint, so a write that throws is rolled back
+    /// alone and its exception reaches only its caller.
+    /// </summary>
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct)
     {
-        await _writeLock.WaitAsync(ct);
-        try
+        T result = default!;
+        var write = new QueuedWrite(async (c, tx) => result = await work(c, tx));
+        lock (_writerLock)
         {
-            await using var c = await OpenConnectionAsync(ct);
-            await using var tx = c.BeginTransaction(deferred: false);
-            var result = await work(c, tx);
-            await tx.CommitAsync(ct);
-            return result;
+            _writer ??= Task.Run(RunWriterAsync);
         }
-        finally
+        await _writes.Writer.WriteAsync(write, ct);
+        await write.Done.Task;
+        return result;
+    }
+
+    private async Task RunWriterAsync()
+    {
+        SqliteConnection? connection = null;
+        var batch = new List<QueuedWrite>(MaxWritesPerCommit);
+        var succeeded = new List<QueuedWrite>(MaxWritesPerCommit);
+        while (await _writes.Reader.WaitToReadAsync())
         {
-            _writeLock.Release();
+            batch.Clear();
+            succeeded.Clear();
+            while (batch.Count < MaxWritesPerCommit && _writes.Reader.TryRead(out var queued))
+            {
+                batch.Add(queued);
+            }
+            try
+            {
+                connection ??= await OpenConnectionAsync(CancellationToken.None);
+                await using var tx = connection.BeginTransaction(deferred: false);
+                foreach (var write in batch)
+                {
+                    tx.Save("w");
+                    try
+                    {
+                        await write.Run(connection, tx);
+                        tx.Release("w");
+                        succeeded.Add(write);
+                    }
+                    catch (Exception e) when (e is not SqliteException { SqliteErrorCode: 10 or 11 or 13 }) // not IOERR, CORRUPT, FULL: those fail the batch
+                    {
+                        tx.Rollback("w");
+                        tx.Release("w");
+                        write.Done.TrySetException(e);
+                    }
+                }
+                await tx.CommitAsync(CancellationToken.None);
+                foreach (var write in succeeded)
+                {
+                    write.Done.TrySetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var write in batch)
+                {
+                    write.Done.TrySetException(e);
+                }
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                    connection = null;
+                }
+            }
+        }
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
         }
     }
 
@@ -491,9 +562,18 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }, ct);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        _writes.Writer.TryComplete();
+        Task? writer;
+        lock (_writerLock)
+        {
+            writer = _writer;
+        }
+        if (writer is not null)
+        {
+            await writer;
+        }
         SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
     }
 }
