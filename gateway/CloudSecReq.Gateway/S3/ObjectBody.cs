@@ -117,11 +117,38 @@ internal static class ObjectBody
         return faults;
     }
 
-    // The sealed bytes of the touched packages come from the shards through a pipe: the stripe reader
-    // pushes, the opener pulls and verifies.
+    // A package that fails authentication although every block passed its checksum means a shard
+    // holds wrong bytes under a valid checksum (or the stored object was tampered with): the read
+    // resumes at that package with one shard left out at a time, so that a single bad shard is
+    // rebuilt from the others; only when no such read verifies does the GET fail.
     private static async Task<IReadOnlyList<ShardFault>> OpenSealedAsync(BlobStore blobs, DataSegment segment, PinnedKey dataKey, long plainOffset, long count, Stream target, CancellationToken ct)
     {
         using var segmentKey = SegmentKey.Derive(dataKey.Bytes, segment.Salt ?? throw new SegmentIntegrityException(segment.PartNumber, 0, "the segment has no salt"), segment.PartNumber);
+        var end = plainOffset + count;
+        SegmentIntegrityException? first = null;
+        for (int? excluded = null; excluded is null || excluded < segment.Shards.Count; excluded = (excluded ?? -1) + 1)
+        {
+            try
+            {
+                var faults = await OpenSealedOnceAsync(blobs, segment, segmentKey, plainOffset, end - plainOffset, target, excluded, ct);
+                return excluded is { } bad
+                    ? [.. faults, new ShardFault(bad, ShardFaultKind.ChecksumMismatch, null, $"package {first!.PackageIndex} failed authentication with this shard")]
+                    : faults;
+            }
+            catch (SegmentIntegrityException e)
+            {
+                first ??= e;
+                // Packages before the failing one were verified and written: resume at the failing one.
+                plainOffset = Math.Max(plainOffset, e.PackageIndex * SealedFormat.PackagePlainBytes);
+            }
+        }
+        throw first!;
+    }
+
+    // The sealed bytes of the touched packages come from the shards through a pipe: the stripe reader
+    // pushes, the opener pulls and verifies.
+    private static async Task<IReadOnlyList<ShardFault>> OpenSealedOnceAsync(BlobStore blobs, DataSegment segment, SegmentKey segmentKey, long plainOffset, long count, Stream target, int? excludedShard, CancellationToken ct)
+    {
         var plainLength = segment.ObjectBytes;
         long firstPackage = plainOffset / SealedFormat.PackagePlainBytes;
         long lastPackage = count == 0 ? 0 : (plainOffset + count - 1) / SealedFormat.PackagePlainBytes;
@@ -138,7 +165,7 @@ internal static class ObjectBody
             await using var sink = pipe.Writer.AsStream();
             try
             {
-                var faults = await ReadStoredAsync(blobs, segment, storedStart, storedEnd - storedStart, sink, stop.Token);
+                var faults = await ReadStoredAsync(blobs, segment, storedStart, storedEnd - storedStart, sink, stop.Token, excludedShard);
                 await pipe.Writer.CompleteAsync();
                 return faults;
             }
@@ -179,14 +206,14 @@ internal static class ObjectBody
     }
 
     /// <summary>Writes stored (sealed) bytes [offset, offset+count) of a segment, rebuilding what its shards lack.</summary>
-    internal static async Task<IReadOnlyList<ShardFault>> ReadStoredAsync(BlobStore blobs, DataSegment segment, long offset, long count, Stream destination, CancellationToken ct)
+    internal static async Task<IReadOnlyList<ShardFault>> ReadStoredAsync(BlobStore blobs, DataSegment segment, long offset, long count, Stream destination, CancellationToken ct, int? excludedShard = null)
     {
         var shards = new Stream?[segment.Shards.Count];
         try
         {
             for (var i = 0; i < shards.Length; i++)
             {
-                shards[i] = blobs.TryOpenRead(segment.Shards[i]);
+                shards[i] = i == excludedShard ? null : blobs.TryOpenRead(segment.Shards[i]);
             }
             var reader = new StripeReader(Codecs.For(segment.DataShards, segment.ParityShards));
             StripeReadResult result;
@@ -201,7 +228,7 @@ internal static class ObjectBody
             var faults = result.Faults.ToList();
             for (var i = 0; i < shards.Length; i++)
             {
-                if (shards[i] is null && !faults.Any(f => f.ShardIndex == i))
+                if (shards[i] is null && i != excludedShard && !faults.Any(f => f.ShardIndex == i))
                 {
                     faults.Add(new ShardFault(i, ShardFaultKind.Missing, null, $"shard {segment.Shards[i].BlobId} on volume {segment.Shards[i].VolumeId} cannot be opened"));
                 }

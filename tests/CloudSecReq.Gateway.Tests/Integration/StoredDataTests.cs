@@ -123,6 +123,30 @@ public sealed class StoredDataTests(GatewayFixture gateway)
         return hits.Distinct().ToList();
     }
 
+    [Fact]
+    public async Task ShardWithWrongBytesUnderAValidChecksum_IsLeftOutAndTheObjectReadsCorrectly()
+    {
+        var (s3, _, bucket) = await NewBucketAsync();
+        var body = RandomNumberGenerator.GetBytes(300_000);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", InputStream = new MemoryStream(body) });
+        var record = await RecordAsync(bucket, "k");
+        var path = ShardPaths(record)[1];
+
+        // A byte of data shard 1 changed and its block checksum recomputed: only AES-GCM can notice.
+        var bytes = await File.ReadAllBytesAsync(path);
+        Assert.Null(ShardHeader.TryRead(bytes, out var header));
+        var blockBytes = header.BlockBytes(0);
+        bytes[ShardHeader.SizeBytes + 10] ^= 0x40;
+        BitConverter.TryWriteBytes(bytes.AsSpan(ShardHeader.SizeBytes + blockBytes, 4), ShardHeader.BlockChecksum(bytes.AsSpan(ShardHeader.SizeBytes, blockBytes), 0));
+        await File.WriteAllBytesAsync(path, bytes);
+
+        using var get = await s3.GetObjectAsync(bucket, "k");
+        using var ms = new MemoryStream();
+        await get.ResponseStream.CopyToAsync(ms);
+        Assert.Equal(body, ms.ToArray());
+        Assert.Contains(await gateway.Host.Data.Store.ListHealQueueAsync(1000, default), r => r.Bucket == bucket && r.Key == "k");
+    }
+
     private async Task<ObjectRecord> RecordAsync(string bucket, string key) => (await gateway.Host.Data.Store.GetObjectAsync(bucket, key, default))!;
 
     private List<string> ShardPaths(ObjectRecord record, int segment = 0) =>
