@@ -61,6 +61,20 @@ internal interface IMetadataStore : IAsyncDisposable
     /// <summary>Shard files no longer referenced, waiting to be overwritten and deleted.</summary>
     Task<IReadOnlyList<ShardBlob>> ListGarbageAsync(int limit, CancellationToken ct);
     Task ForgetGarbageAsync(IReadOnlyList<ShardBlob> blobs, CancellationToken ct);
+    /// <summary>Manifest copies of replaced or deleted objects, waiting to be overwritten in their volume's log.</summary>
+    Task<IReadOnlyList<ManifestCopy>> ListManifestGarbageAsync(int limit, CancellationToken ct);
+    Task ForgetManifestGarbageAsync(IReadOnlyList<ManifestCopy> copies, CancellationToken ct);
+    /// <summary>
+    /// Queues shard files and manifest copies that nothing references (found by a metadata rebuild:
+    /// superseded object versions) for the background overwrite.
+    /// </summary>
+    Task QueueGarbageAsync(IReadOnlyList<DataSegment> segments, IReadOnlyList<ManifestCopy> manifests, CancellationToken ct);
+
+    /// <summary>
+    /// A number that changes whenever tenants, users, access keys or buckets change (in this or any
+    /// other process): the gateway writes a catalog snapshot to the volumes when it moves.
+    /// </summary>
+    Task<long> GetCatalogVersionAsync(CancellationToken ct);
 
     /// <summary>Queues an object whose shards need healing; an object already queued is queued once, with the newer reason and time.</summary>
     Task QueueHealAsync(HealRequest request, CancellationToken ct);
