@@ -44,6 +44,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>The bucket key cache (its KMS call count is what the HSM sees of the S3 path).</summary>
     public ServerSideEncryption.BucketKeyCache BucketKeys => _app.Services.GetRequiredService<ServerSideEncryption.BucketKeyCache>();
 
+    /// <summary>The garbage collector (tests run a pass with <see cref="GarbageCollector.CollectNowAsync"/>).</summary>
+    internal GarbageCollector Garbage => _app.Services.GetRequiredService<GarbageCollector>();
+
     internal ServerSideEncryption.SseKeys SseKeys => _app.Services.GetRequiredService<ServerSideEncryption.SseKeys>();
 
     /// <exception cref="InvalidOperationException">Another gateway or <c>csr metadata rebuild</c> holds the data directory.</exception>
