@@ -38,6 +38,13 @@ internal interface IMetadataStore : IAsyncDisposable
     Task<bool> DeleteObjectAsync(string bucket, string key, CancellationToken ct);
     /// <summary>Replaces an object's tags; false when the object does not exist.</summary>
     Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct);
+    /// <summary>
+    /// Replaces the stored object with <paramref name="replacement"/> (same bucket and key) only while
+    /// it is still <paramref name="expected"/> (same ETag, LastModified and blobs); manifest copies of
+    /// the old record that the new one does not keep become garbage. False when the object is gone or
+    /// was replaced meanwhile.
+    /// </summary>
+    Task<bool> ReplaceObjectIfUnchangedAsync(ObjectRecord expected, ObjectRecord replacement, CancellationToken ct);
     /// <summary>Objects whose keys start with <paramref name="prefix"/> and sort after <paramref name="startAfter"/>, in UTF-8 binary order.</summary>
     Task<ListPage<ObjectRecord>> ListObjectsAsync(string bucket, string prefix, string? startAfter, int limit, CancellationToken ct);
     /// <summary>The objects encrypted under a KMS key (by key ARN): what deleting the key would shred.</summary>

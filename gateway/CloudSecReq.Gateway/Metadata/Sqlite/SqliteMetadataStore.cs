@@ -338,6 +338,18 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }, ct);
 
+    public Task<bool> ReplaceObjectIfUnchangedAsync(ObjectRecord expected, ObjectRecord replacement, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        var old = await ReadObjectAsync(c, tx, expected.Bucket, expected.Key, ct);
+        if (old is null || old.ETag != expected.ETag || old.LastModified != expected.LastModified
+            || old.Segments.Count != expected.Segments.Count || !old.Segments.Zip(expected.Segments).All(p => p.First.SameBlobs(p.Second) || p.First.Shards.Count == 0))
+        {
+            return false;
+        }
+        await ReplaceObjectAsync(c, tx, replacement, ct);
+        return true;
+    }, ct);
+
     public async Task<ListPage<ObjectRecord>> ListObjectsAsync(string bucket, string prefix, string? startAfter, int limit, CancellationToken ct)
     {
         var sql = new StringBuilder("SELECT props FROM objects WHERE bucket=$b");
