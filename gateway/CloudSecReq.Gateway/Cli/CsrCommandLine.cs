@@ -23,6 +23,7 @@ internal static class CsrCommandLine
         root.Subcommands.Add(AdminCommands.Key());
         root.Subcommands.Add(AdminCommands.Object());
         root.Subcommands.Add(AdminCommands.Volume());
+        root.Subcommands.Add(MetadataCommands.Metadata());
         return root;
     }
 }

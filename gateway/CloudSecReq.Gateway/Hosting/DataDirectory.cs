@@ -32,6 +32,7 @@ internal sealed class DataDirectory : IAsyncDisposable
         Tenants = tenants;
         Volumes = volumes;
         StorageClasses = storageClasses;
+        Manifests = CloudSecReq.Gateway.Manifests.ManifestCodec.FromVolumeIdentityKey(volumeIdentityKey);
         _volumeIdentityKey = volumeIdentityKey;
         _clock = clock;
     }
@@ -46,6 +47,8 @@ internal sealed class DataDirectory : IAsyncDisposable
     public IReadOnlyList<Volume> Volumes { get; }
     /// <summary>The configured storage classes (validated at open).</summary>
     public StorageClassCatalog StorageClasses { get; }
+    /// <summary>Encodes and authenticates the manifests written to the volumes' logs (MAC key derived from the volume identity key).</summary>
+    public CloudSecReq.Gateway.Manifests.ManifestCodec Manifests { get; }
 
     public string VolumeIdentityKeyPath => VolumeIdentityKeyPathOf(Path);
 
@@ -195,6 +198,7 @@ internal sealed class DataDirectory : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_volumeIdentityKey);
+        Manifests.Dispose();
         Kms.Dispose();
         await Store.DisposeAsync();
     }

@@ -24,10 +24,12 @@ namespace CloudSecReq.Gateway.Hosting;
 internal sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _serveLock;
 
-    private GatewayHost(WebApplication app, DataDirectory data, Uri endpoint, NewCredentials? created)
+    private GatewayHost(WebApplication app, Microsoft.Win32.SafeHandles.SafeFileHandle serveLock, DataDirectory data, Uri endpoint, NewCredentials? created)
     {
         _app = app;
+        _serveLock = serveLock;
         Data = data;
         Endpoint = endpoint;
         CreatedDefaultTenant = created;
@@ -42,14 +44,34 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>The bucket key cache (its KMS call count is what the HSM sees of the S3 path).</summary>
     public ServerSideEncryption.BucketKeyCache BucketKeys => _app.Services.GetRequiredService<ServerSideEncryption.BucketKeyCache>();
 
+    /// <summary>The garbage collector (tests run a pass with <see cref="GarbageCollector.CollectNowAsync"/>).</summary>
+    internal GarbageCollector Garbage => _app.Services.GetRequiredService<GarbageCollector>();
+
     internal ServerSideEncryption.SseKeys SseKeys => _app.Services.GetRequiredService<ServerSideEncryption.SseKeys>();
 
+    /// <exception cref="InvalidOperationException">Another gateway or <c>csr metadata rebuild</c> holds the data directory.</exception>
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, CancellationToken ct)
     {
         if (options.PlainHttp && !IPAddress.IsLoopback(options.Listen.Address))
         {
             throw new ArgumentException("Plain HTTP is only allowed on a loopback address; drop --http or listen on 127.0.0.1.");
         }
+        Directory.CreateDirectory(options.DataDirectory);
+        var serveLock = ServeLock.TryAcquire(options.DataDirectory)
+            ?? throw new InvalidOperationException($"Another gateway (or `csr metadata rebuild`) is using {Path.GetFullPath(options.DataDirectory)}: {ServeLock.FileName} is locked.");
+        try
+        {
+            return await StartAsync(options, serveLock, ct);
+        }
+        catch
+        {
+            serveLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<GatewayHost> StartAsync(GatewayOptions options, Microsoft.Win32.SafeHandles.SafeFileHandle serveLock, CancellationToken ct)
+    {
         var clock = TimeProvider.System;
         var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, createVolumes: true, ct);
         var builder = WebApplication.CreateSlimBuilder();
@@ -85,11 +107,16 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(data.Store);
         services.AddSingleton(data.Tenants);
         services.AddSingleton(new BlobStore(data.Volumes, new Placement.PlacementPlanner(data.Config.AllowDegradedWrites), data.Config.WriteQuorum));
-        services.AddSingleton(sp => new GarbageCollector(data.Store, sp.GetRequiredService<BlobStore>(), data.Config.OverwriteBytesPerSecond, sp.GetRequiredService<ILogger<GarbageCollector>>()));
+        services.AddSingleton(sp => new VolumeLogs(data.Volumes, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeLogs>()));
+        services.AddSingleton(sp => new Manifests.ManifestWriter(sp.GetRequiredService<VolumeLogs>(), data.Manifests, clock, sp.GetRequiredService<ILogger<Manifests.ManifestWriter>>()));
+        services.AddSingleton(sp => new Manifests.CatalogSnapshots(data.Store, sp.GetRequiredService<Manifests.ManifestWriter>(), Manifests.CatalogSnapshots.DefaultInterval,
+            sp.GetRequiredService<ILogger<Manifests.CatalogSnapshots>>()));
+        services.AddSingleton(sp => new GarbageCollector(data.Store, sp.GetRequiredService<BlobStore>(), data.Config.OverwriteBytesPerSecond, sp.GetRequiredService<ILogger<GarbageCollector>>(),
+            sp.GetRequiredService<VolumeLogs>()));
         services.AddSingleton(sp => new Healing.HealQueue(data.Store, clock, sp.GetRequiredService<ILogger<Healing.HealQueue>>()));
         services.AddSingleton(sp => new VolumeMonitor(data.Volumes, data.RefreshVolume, VolumeMonitor.DefaultInterval, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeMonitor>()));
         services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses,
-            sp.GetRequiredService<Healing.HealQueue>(), clock, data.Config.Region));
+            sp.GetRequiredService<Healing.HealQueue>(), clock, data.Config.Region, sp.GetRequiredService<Manifests.ManifestWriter>()));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
         services.AddSingleton(new S3Router(options.Domains));
@@ -113,7 +140,14 @@ internal sealed class GatewayHost : IAsyncDisposable
         app.Run(dispatcher.HandleAsync);
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CloudSecReq.Gateway");
-        app.Services.GetRequiredService<VolumeMonitor>().CheckNow();
+        var monitor = app.Services.GetRequiredService<VolumeMonitor>();
+        monitor.CheckNow();
+        // The logs are opened (and their locks taken) before the first request; a volume that comes
+        // back gets its log reopened.
+        var logs = app.Services.GetRequiredService<VolumeLogs>();
+        logs.OpenUsable();
+        monitor.VolumeReturned += (_, volume) => _ = logs.ReopenAsync(volume);
+        app.Services.GetRequiredService<Manifests.CatalogSnapshots>().Start();
         var cleaned = app.Services.GetRequiredService<BlobStore>().CleanTemporaryFiles();
         if (cleaned > 0)
         {
@@ -135,7 +169,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             created = await data.Tenants.CreateTenantAsync("default", ct);
             log.LogInformation("Created the first tenant 'default' with access key {AccessKeyId}.", created.AccessKeyId);
         }
-        var gateway = new GatewayHost(app, data, endpoint, created);
+        var gateway = new GatewayHost(app, serveLock, data, endpoint, created);
         if (created is not null)
         {
             gateway.WriteTenantEnv(created);
@@ -169,5 +203,6 @@ internal sealed class GatewayHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Data.DisposeAsync();
+        _serveLock.Dispose();
     }
 }

@@ -38,6 +38,13 @@ internal interface IMetadataStore : IAsyncDisposable
     Task<bool> DeleteObjectAsync(string bucket, string key, CancellationToken ct);
     /// <summary>Replaces an object's tags; false when the object does not exist.</summary>
     Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct);
+    /// <summary>
+    /// Replaces the stored object with <paramref name="replacement"/> (same bucket and key) only while
+    /// it is still <paramref name="expected"/> (same ETag, LastModified and blobs); manifest copies of
+    /// the old record that the new one does not keep become garbage. False when the object is gone or
+    /// was replaced meanwhile.
+    /// </summary>
+    Task<bool> ReplaceObjectIfUnchangedAsync(ObjectRecord expected, ObjectRecord replacement, CancellationToken ct);
     /// <summary>Objects whose keys start with <paramref name="prefix"/> and sort after <paramref name="startAfter"/>, in UTF-8 binary order.</summary>
     Task<ListPage<ObjectRecord>> ListObjectsAsync(string bucket, string prefix, string? startAfter, int limit, CancellationToken ct);
     /// <summary>The objects encrypted under a KMS key (by key ARN): what deleting the key would shred.</summary>
@@ -61,6 +68,20 @@ internal interface IMetadataStore : IAsyncDisposable
     /// <summary>Shard files no longer referenced, waiting to be overwritten and deleted.</summary>
     Task<IReadOnlyList<ShardBlob>> ListGarbageAsync(int limit, CancellationToken ct);
     Task ForgetGarbageAsync(IReadOnlyList<ShardBlob> blobs, CancellationToken ct);
+    /// <summary>Manifest copies of replaced or deleted objects, waiting to be overwritten in their volume's log.</summary>
+    Task<IReadOnlyList<ManifestCopy>> ListManifestGarbageAsync(int limit, CancellationToken ct);
+    Task ForgetManifestGarbageAsync(IReadOnlyList<ManifestCopy> copies, CancellationToken ct);
+    /// <summary>
+    /// Queues shard files and manifest copies that nothing references (found by a metadata rebuild:
+    /// superseded object versions) for the background overwrite.
+    /// </summary>
+    Task QueueGarbageAsync(IReadOnlyList<DataSegment> segments, IReadOnlyList<ManifestCopy> manifests, CancellationToken ct);
+
+    /// <summary>
+    /// A number that changes whenever tenants, users, access keys or buckets change (in this or any
+    /// other process): the gateway writes a catalog snapshot to the volumes when it moves.
+    /// </summary>
+    Task<long> GetCatalogVersionAsync(CancellationToken ct);
 
     /// <summary>Queues an object whose shards need healing; an object already queued is queued once, with the newer reason and time.</summary>
     Task QueueHealAsync(HealRequest request, CancellationToken ct);

@@ -21,4 +21,10 @@ internal sealed record ObjectRecord
     public IReadOnlyList<long> PartSizes { get; init; } = [];
     /// <summary>How the object is encrypted; null only for objects of the benchmark build without encryption.</summary>
     public ObjectEncryption? Encryption { get; init; }
+    /// <summary>
+    /// Where the object's manifest copies lie (the object described on the volumes themselves, so that
+    /// <c>csr metadata rebuild</c> can restore it); empty for objects written before manifests. Replaced
+    /// or deleted objects' copies are overwritten in the background like their shards.
+    /// </summary>
+    public IReadOnlyList<ManifestCopy> Manifests { get; init; } = [];
 }

@@ -1,5 +1,6 @@
 using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Healing;
+using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
@@ -8,7 +9,8 @@ using CloudSecReq.Gateway.Tenants;
 namespace CloudSecReq.Gateway.S3;
 
 /// <summary>What the S3 handlers work with. One per gateway; thread-safe.</summary>
-internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageCollector garbage, StorageClassCatalog storageClasses, HealQueue healing, TimeProvider clock, string region)
+internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageCollector garbage, StorageClassCatalog storageClasses, HealQueue healing, TimeProvider clock, string region,
+    ManifestWriter? manifests = null)
 {
     public const long MaxSinglePutBytes = 5L * 1024 * 1024 * 1024;
     public const long MinPartBytes = 5L * 1024 * 1024;
@@ -21,6 +23,33 @@ internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageC
     public HealQueue Healing { get; } = healing;
     public TimeProvider Clock { get; } = clock;
     public string Region { get; } = region;
+    /// <summary>Writes object manifests to the volumes before each metadata commit; null: none are written.</summary>
+    public ManifestWriter? Manifests { get; } = manifests;
+
+    /// <summary>
+    /// Writes <paramref name="record"/>'s manifest to the volumes (durable when this returns) and
+    /// returns the record with where its copies are, ready for the metadata commit. Throws
+    /// <see cref="S3Exception"/> ServiceUnavailable when the copies cannot be placed across racks.
+    /// </summary>
+    public async Task<ObjectRecord> WithManifestsAsync(ObjectRecord record, CancellationToken ct)
+    {
+        if (Manifests is null)
+        {
+            return record;
+        }
+        try
+        {
+            return record with { Manifests = await Manifests.WriteObjectAsync(record, ct) };
+        }
+        catch (IOException e)
+        {
+            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "The object's manifest could not be stored; please retry.", e);
+        }
+    }
+
+    /// <summary>Overwrites the manifest copies of a record whose metadata commit did not happen.</summary>
+    public Task ReleaseManifestsAsync(ObjectRecord record) =>
+        Manifests is null || record.Manifests.Count == 0 ? Task.CompletedTask : Manifests.ReleaseAsync(record.Manifests);
 
     /// <summary>
     /// The class a write by <paramref name="principal"/> gets for <c>x-amz-storage-class</c>

@@ -37,6 +37,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
 
     private readonly IMetadataStore _store;
     private readonly BlobStore _blobs;
+    private readonly VolumeLogs? _logs;
     private readonly ILogger<GarbageCollector> _log;
     private readonly OverwriteThrottle _throttle;
     private readonly SemaphoreSlim _pass = new(1, 1);
@@ -52,10 +53,12 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
     }
 
     /// <param name="overwriteBytesPerSecond">Pace of the background overwrite; 0 or less for unlimited.</param>
-    public GarbageCollector(IMetadataStore store, BlobStore blobs, long overwriteBytesPerSecond, ILogger<GarbageCollector> log)
+    /// <param name="logs">The volumes' manifest logs, where released manifest copies are overwritten; null: manifests stay queued.</param>
+    public GarbageCollector(IMetadataStore store, BlobStore blobs, long overwriteBytesPerSecond, ILogger<GarbageCollector> log, VolumeLogs? logs = null)
     {
         _store = store;
         _blobs = blobs;
+        _logs = logs;
         _log = log;
         _throttle = new OverwriteThrottle(overwriteBytesPerSecond);
         _blobs.FileReleased += OnFileReleased;
@@ -85,7 +88,9 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
         {
             var files = await OverwriteReleasedFilesAsync(ct);
             var blobs = await OverwriteGarbageAsync(ct);
-            return new CollectionResult(files.Overwritten + blobs.Overwritten, files.InUse + blobs.InUse, files.Failed + blobs.Failed, blobs.Unreachable);
+            var manifests = await OverwriteManifestGarbageAsync(ct);
+            return new CollectionResult(files.Overwritten + blobs.Overwritten, files.InUse + blobs.InUse,
+                files.Failed + blobs.Failed + manifests.Failed, blobs.Unreachable + manifests.Unreachable, manifests.Overwritten);
         }
         finally
         {
@@ -224,6 +229,72 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
             _log.LogWarning("{Count} released blobs are on volumes not in use ({Volumes}): they stay queued until the volume is back.", unreachableBlobs, string.Join(", ", unreachable));
         }
         return new CollectionResult(overwritten, waiting.Count - failed - unreachableBlobs, failed, unreachableBlobs);
+    }
+
+    /// <summary>
+    /// Overwrites released manifest copies in their volume's log (<see cref="ManifestLog.OverwriteAsync"/>)
+    /// and forgets them once done, so that a metadata rebuild does not bring back deleted or replaced
+    /// objects and their bytes do not linger. The result's <see cref="CollectionResult.Overwritten"/>
+    /// counts manifest copies here.
+    /// </summary>
+    private async Task<CollectionResult> OverwriteManifestGarbageAsync(CancellationToken ct)
+    {
+        if (_logs is null)
+        {
+            return new CollectionResult(0, 0, 0);
+        }
+        int overwritten = 0, failed = 0, unreachable = 0;
+        var waiting = new HashSet<ManifestCopy>();
+        while (true)
+        {
+            var batch = (await _store.ListManifestGarbageAsync(BatchSize + waiting.Count, ct)).Where(m => !waiting.Contains(m)).ToList();
+            if (batch.Count == 0)
+            {
+                break;
+            }
+            var done = new List<ManifestCopy>();
+            foreach (var copy in batch)
+            {
+                if (_logs.Find(copy.VolumeId) is not { } log)
+                {
+                    unreachable++;
+                    waiting.Add(copy);
+                    continue;
+                }
+                try
+                {
+                    await _throttle.WaitAsync(copy.Extent.Length, ct);
+                    await log.OverwriteAsync(copy.Extent, ct);
+                    overwritten++;
+                    done.Add(copy);
+                }
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    done.Add(copy); // the segment is gone, and the record with it
+                }
+                catch (InvalidDataException e)
+                {
+                    // The extent names no record of that length: nothing of it can be overwritten safely.
+                    _log.LogWarning(e, "A released manifest on volume {VolumeId} does not match its log; dropped.", copy.VolumeId);
+                    done.Add(copy);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+                {
+                    _log.LogWarning(e, "Overwriting a released manifest on volume {VolumeId} failed; it stays queued.", copy.VolumeId);
+                    failed++;
+                    waiting.Add(copy);
+                }
+            }
+            if (done.Count > 0)
+            {
+                await _store.ForgetManifestGarbageAsync(done, CancellationToken.None);
+            }
+        }
+        if (unreachable > 0)
+        {
+            _log.LogWarning("{Count} released manifests are on volumes not in use: they stay queued until the volume is back.", unreachable);
+        }
+        return new CollectionResult(overwritten, 0, failed, unreachable);
     }
 
     private void OnFileReleased(object? sender, EventArgs e) => Nudge();

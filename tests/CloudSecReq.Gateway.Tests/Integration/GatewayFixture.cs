@@ -51,6 +51,24 @@ public sealed class GatewayFixture : IAsyncLifetime
         _host = await StartAsync();
     }
 
+    /// <summary>
+    /// Stops the gateway, runs <paramref name="whileStopped"/> on the data directory, and starts the
+    /// gateway again (a new port: make new clients), also when the action throws.
+    /// </summary>
+    internal async Task WhileStoppedAsync(Func<string, Task> whileStopped)
+    {
+        await Host.DisposeAsync();
+        _host = null;
+        try
+        {
+            await whileStopped(DataDirectory);
+        }
+        finally
+        {
+            _host = await StartAsync();
+        }
+    }
+
     public async Task DisposeAsync()
     {
         if (_host is not null)

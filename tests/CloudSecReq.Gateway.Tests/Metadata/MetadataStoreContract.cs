@@ -117,6 +117,53 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         Assert.False(await Store.DeleteObjectAsync(b, "k", default));
     }
 
+    private static ManifestCopy Copy(string volumeId, long offset) => new(volumeId, new CloudSecReq.Gateway.Storage.LogExtent("00000001.log", offset, 100));
+
+    [Fact]
+    public async Task DeleteAndReplace_QueueTheOldManifestCopiesAsGarbage_UntilForgotten()
+    {
+        var b = await BucketAsync();
+        var v1 = Obj(b, "k") with { Manifests = [Copy("v1", 0), Copy("v2", 0)] };
+        var v2 = Obj(b, "k") with { Manifests = [Copy("v1", 200), Copy("v3", 0)] };
+        await Store.PutObjectAsync(v1, default);
+        await Store.PutObjectAsync(v2, default);
+        Assert.Equal(v1.Manifests.ToHashSet(), (await Store.ListManifestGarbageAsync(10, default)).ToHashSet());
+        Assert.Equal(v2.Manifests, (await Store.GetObjectAsync(b, "k", default))!.Manifests);
+        Assert.True(await Store.DeleteObjectAsync(b, "k", default));
+        Assert.Equal(4, (await Store.ListManifestGarbageAsync(10, default)).Count);
+        await Store.ForgetManifestGarbageAsync([.. v1.Manifests, .. v2.Manifests], default);
+        Assert.Empty(await Store.ListManifestGarbageAsync(10, default));
+    }
+
+    [Fact]
+    public async Task ReplaceObjectIfUnchanged_OnlyWhileTheObjectIsTheExpectedOne()
+    {
+        var b = await BucketAsync();
+        var first = Obj(b, "k") with { Manifests = [Copy("v1", 0)] };
+        await Store.PutObjectAsync(first, default);
+        var tagged = first with { Tags = [new("a", "1")], Manifests = [Copy("v1", 300)] };
+        Assert.True(await Store.ReplaceObjectIfUnchangedAsync(first, tagged, default));
+        Assert.Equal(tagged.Tags, (await Store.GetObjectAsync(b, "k", default))!.Tags);
+        Assert.Equal([Copy("v1", 0)], await Store.ListManifestGarbageAsync(10, default));
+        var other = Obj(b, "k");
+        await Store.PutObjectAsync(other, default);
+        Assert.False(await Store.ReplaceObjectIfUnchangedAsync(tagged, tagged with { Tags = [] }, default));
+        Assert.False(await Store.ReplaceObjectIfUnchangedAsync(Obj(b, "missing"), Obj(b, "missing"), default));
+    }
+
+    [Fact]
+    public async Task CatalogVersion_MovesWithTenantsUsersKeysAndBuckets_NotWithObjects()
+    {
+        var v0 = await Store.GetCatalogVersionAsync(default);
+        var b = await BucketAsync();
+        var v1 = await Store.GetCatalogVersionAsync(default);
+        Assert.True(v1 > v0);
+        await Store.PutObjectAsync(Obj(b, "k"), default);
+        Assert.Equal(v1, await Store.GetCatalogVersionAsync(default));
+        Assert.True(await Store.SetBucketEncryptionAsync(b, BucketEncryption.Default, default));
+        Assert.True(await Store.GetCatalogVersionAsync(default) > v1);
+    }
+
     [Fact]
     public async Task CompleteUpload_KeepsUsedPartsAndDropsTheRest()
     {

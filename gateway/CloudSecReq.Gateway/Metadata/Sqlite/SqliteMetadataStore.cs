@@ -57,6 +57,8 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, props TEXT NOT NULL, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS heal_queue(bucket TEXT NOT NULL, key TEXT NOT NULL, reason TEXT NOT NULL, queued_at INTEGER NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS garbage(volume_id TEXT NOT NULL, blob_id TEXT NOT NULL, length INTEGER NOT NULL, PRIMARY KEY(volume_id, blob_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS manifest_garbage(volume_id TEXT NOT NULL, segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY(volume_id, segment, offset)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS catalog_version(id INTEGER PRIMARY KEY CHECK(id = 1), version INTEGER NOT NULL);
         """;
 
     /// <summary>Adds columns that later versions introduced to databases made by earlier ones.</summary>
@@ -194,6 +196,10 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         }
     }
 
+    /// <summary>In the transaction of every change to tenants, users, access keys or buckets.</summary>
+    private static Task<int> BumpCatalogVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken ct) =>
+        ExecAsync(c, tx, "INSERT INTO catalog_version(id, version) VALUES(1, 1) ON CONFLICT(id) DO UPDATE SET version=version+1", ct);
+
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, s_json);
@@ -206,6 +212,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         await ExecAsync(c, tx, "INSERT INTO tenants(id, name, account_id, created_at) VALUES($id, $name, $acct, $t)", ct,
             ("$id", tenant.Id), ("$name", tenant.Name), ("$acct", tenant.AccountId), ("$t", Ms(tenant.CreatedAt)));
         await InsertUserAsync(c, tx, root, ct);
+        await BumpCatalogVersionAsync(c, tx, ct);
         return true;
     }, ct);
 
@@ -232,6 +239,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
             return false;
         }
         await InsertUserAsync(c, tx, user, ct);
+        await BumpCatalogVersionAsync(c, tx, ct);
         return true;
     }, ct);
 
@@ -246,8 +254,11 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         await QueryAsync("SELECT tenant_id, name, is_root, policy, created_at FROM users WHERE tenant_id=$t ORDER BY name", ReadUser, ct, ("$t", tenantId));
 
     public Task CreateAccessKeyAsync(AccessKey k, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
         await ExecAsync(c, tx, "INSERT INTO access_keys(id, tenant_id, user_name, secret, active, created_at) VALUES($id, $t, $u, $s, $a, $c)", ct,
-            ("$id", k.AccessKeyId), ("$t", k.TenantId), ("$u", k.UserName), ("$s", k.ProtectedSecret), ("$a", k.Active ? 1 : 0), ("$c", Ms(k.CreatedAt))), ct);
+            ("$id", k.AccessKeyId), ("$t", k.TenantId), ("$u", k.UserName), ("$s", k.ProtectedSecret), ("$a", k.Active ? 1 : 0), ("$c", Ms(k.CreatedAt)));
+        return await BumpCatalogVersionAsync(c, tx, ct);
+    }, ct);
 
     private static AccessKey ReadAccessKey(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), (byte[])r.GetValue(3), r.GetInt64(4) != 0, Time(r.GetInt64(5)));
@@ -270,6 +281,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         await ExecAsync(c, tx, "INSERT INTO buckets(name, tenant_id, region, created_at, encryption) VALUES($n, $t, $r, $c, $e)", ct,
             ("$n", bucket.Name), ("$t", bucket.TenantId), ("$r", bucket.Region), ("$c", Ms(bucket.CreatedAt)),
             ("$e", bucket.Encryption is null ? null : Json(bucket.Encryption)));
+        await BumpCatalogVersionAsync(c, tx, ct);
         return BucketCreateResult.Created;
     }, ct);
 
@@ -285,7 +297,14 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         await QueryAsync("SELECT name, tenant_id, region, created_at, encryption FROM buckets WHERE tenant_id=$t ORDER BY name", ReadBucket, ct, ("$t", tenantId));
 
     public Task<bool> SetBucketEncryptionAsync(string name, BucketEncryption? encryption, CancellationToken ct) => WriteAsync(async (c, tx) =>
-        await ExecAsync(c, tx, "UPDATE buckets SET encryption=$e WHERE name=$n", ct, ("$n", name), ("$e", encryption is null ? null : Json(encryption))) == 1, ct);
+    {
+        if (await ExecAsync(c, tx, "UPDATE buckets SET encryption=$e WHERE name=$n", ct, ("$n", name), ("$e", encryption is null ? null : Json(encryption))) != 1)
+        {
+            return false;
+        }
+        await BumpCatalogVersionAsync(c, tx, ct);
+        return true;
+    }, ct);
 
     public Task<bool> DeleteBucketAsync(string name, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
@@ -309,6 +328,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
             }
         }
         await ExecAsync(c, tx, "DELETE FROM buckets WHERE name=$b", ct, ("$b", name));
+        await BumpCatalogVersionAsync(c, tx, ct);
         return true;
     }, ct);
 
@@ -330,6 +350,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         if (old is not null)
         {
             await AddGarbageAsync(c, tx, old.Segments.Where(o => !record.Segments.Any(n => n.SameBlobs(o))), ct);
+            await AddManifestGarbageAsync(c, tx, old.Manifests.Where(o => !record.Manifests.Contains(o)), ct);
         }
         await ExecAsync(c, tx, "INSERT OR REPLACE INTO objects(bucket, key, props, kms_key_arn) VALUES($b, $k, $p, $a)", ct,
             ("$b", record.Bucket), ("$k", record.Key), ("$p", Json(record)), ("$a", record.Encryption?.KeyArn));
@@ -354,6 +375,15 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         }
     }
 
+    private static async Task AddManifestGarbageAsync(SqliteConnection c, SqliteTransaction tx, IEnumerable<ManifestCopy> copies, CancellationToken ct)
+    {
+        foreach (var m in copies)
+        {
+            await ExecAsync(c, tx, "INSERT OR IGNORE INTO manifest_garbage(volume_id, segment, offset, length) VALUES($v, $s, $o, $l)", ct,
+                ("$v", m.VolumeId), ("$s", m.Extent.Segment), ("$o", m.Extent.Offset), ("$l", m.Extent.Length));
+        }
+    }
+
     public Task<bool> DeleteObjectAsync(string bucket, string key, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
         var old = await ReadObjectAsync(c, tx, bucket, key, ct);
@@ -362,6 +392,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
             return false;
         }
         await AddGarbageAsync(c, tx, old.Segments, ct);
+        await AddManifestGarbageAsync(c, tx, old.Manifests, ct);
         await ExecAsync(c, tx, "DELETE FROM objects WHERE bucket=$b AND key=$k", ct, ("$b", bucket), ("$k", key));
         return true;
     }, ct);
@@ -375,6 +406,18 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         }
         await ExecAsync(c, tx, "UPDATE objects SET props=$p WHERE bucket=$b AND key=$k", ct,
             ("$b", bucket), ("$k", key), ("$p", Json(old with { Tags = tags })));
+        return true;
+    }, ct);
+
+    public Task<bool> ReplaceObjectIfUnchangedAsync(ObjectRecord expected, ObjectRecord replacement, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        var old = await ReadObjectAsync(c, tx, expected.Bucket, expected.Key, ct);
+        if (old is null || old.ETag != expected.ETag || old.LastModified != expected.LastModified
+            || old.Segments.Count != expected.Segments.Count || !old.Segments.Zip(expected.Segments).All(p => p.First.SameBlobs(p.Second) || p.First.Shards.Count == 0))
+        {
+            return false;
+        }
+        await ReplaceObjectAsync(c, tx, replacement, ct);
         return true;
     }, ct);
 
@@ -537,6 +580,32 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         }
         return true;
     }, ct);
+
+    public async Task<IReadOnlyList<ManifestCopy>> ListManifestGarbageAsync(int limit, CancellationToken ct) =>
+        await QueryAsync("SELECT volume_id, segment, offset, length FROM manifest_garbage LIMIT $l",
+            r => new ManifestCopy(r.GetString(0), new Storage.LogExtent(r.GetString(1), r.GetInt64(2), r.GetInt32(3))), ct, ("$l", limit));
+
+    public Task ForgetManifestGarbageAsync(IReadOnlyList<ManifestCopy> copies, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        foreach (var m in copies)
+        {
+            await ExecAsync(c, tx, "DELETE FROM manifest_garbage WHERE volume_id=$v AND segment=$s AND offset=$o", ct,
+                ("$v", m.VolumeId), ("$s", m.Extent.Segment), ("$o", m.Extent.Offset));
+        }
+        return true;
+    }, ct);
+
+    public Task QueueGarbageAsync(IReadOnlyList<DataSegment> segments, IReadOnlyList<ManifestCopy> manifests, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        await AddGarbageAsync(c, tx, segments, ct);
+        await AddManifestGarbageAsync(c, tx, manifests, ct);
+        return true;
+    }, ct);
+
+    // ---- catalog ----
+
+    public async Task<long> GetCatalogVersionAsync(CancellationToken ct) =>
+        (await QueryAsync("SELECT version FROM catalog_version WHERE id=1", r => r.GetInt64(0), ct)).FirstOrDefault();
 
     // ---- healing ----
 

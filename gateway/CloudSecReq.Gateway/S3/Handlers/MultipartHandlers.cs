@@ -255,8 +255,20 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             PartSizes = parts.Select(p => p.Size).ToList(),
             Encryption = upload.Encryption,
         };
-        if (!await s.Store.CompleteUploadAsync(upload.UploadId, record, ct))
+        record = await s.WithManifestsAsync(record, ct);
+        bool completed;
+        try
         {
+            completed = await s.Store.CompleteUploadAsync(upload.UploadId, record, CancellationToken.None);
+        }
+        catch
+        {
+            await s.ReleaseManifestsAsync(record);
+            throw;
+        }
+        if (!completed)
+        {
+            await s.ReleaseManifestsAsync(record);
             throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId);
         }
         await s.Garbage.CollectAsync(ct);

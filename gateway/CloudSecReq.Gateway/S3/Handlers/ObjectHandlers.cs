@@ -68,13 +68,15 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         "\"" + Convert.ToHexStringLower(encryption is null || encryption.Mode == ObjectEncryption.SseS3 ? md5 : RandomNumberGenerator.GetBytes(16)) + "\"";
 
     /// <summary>
-    /// Commits object metadata; if that fails the new blobs are removed so nothing is left behind.
+    /// Writes the object's manifest to the volumes, then commits object metadata; if either fails the
+    /// new blobs and manifest copies are removed so nothing is left behind.
     /// An object written degraded or with shards missing is queued for healing.
     /// </summary>
     private async Task CommitAsync(ObjectRecord record, SegmentCommit[] commits, CancellationToken ct)
     {
         try
         {
+            record = await s.WithManifestsAsync(record, CancellationToken.None);
             await s.Store.PutObjectAsync(record, CancellationToken.None);
         }
         catch
@@ -83,6 +85,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             {
                 s.Blobs.Delete(seg);
             }
+            await s.ReleaseManifestsAsync(record);
             throw;
         }
         if (commits.FirstOrDefault(c => c.NeedsHealing) is { } weak)

@@ -15,11 +15,52 @@ internal sealed class TaggingHandlers(S3Services s)
         }
         var tags = tagSet.Children("Tag").Select(t => new KeyValuePair<string, string>(t.ChildValue("Key") ?? "", t.ChildValue("Value") ?? "")).ToList();
         ObjectRequestHeaders.ValidateTags(tags);
-        if (!await s.Store.SetObjectTagsAsync(req.BucketName, req.Key, tags, req.Aborted))
-        {
-            throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
-        }
+        await SetTagsAsync(req, tags);
         req.Response.StatusCode = 200;
+    }
+
+    /// <summary>
+    /// Replaces an object's tags. With manifests on the volumes the manifest is written anew (the
+    /// volumes must describe the tags a rebuild restores) and swapped in only if the object was not
+    /// replaced meanwhile; otherwise the new copies are released and it is tried again.
+    /// </summary>
+    private async Task SetTagsAsync(S3Request req, IReadOnlyList<KeyValuePair<string, string>> tags)
+    {
+        var ct = req.Aborted;
+        if (s.Manifests is null)
+        {
+            if (!await s.Store.SetObjectTagsAsync(req.BucketName, req.Key, tags, ct))
+            {
+                throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+            }
+            return;
+        }
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await s.Store.GetObjectAsync(req.BucketName, req.Key, ct)
+                ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+            var replacement = await s.WithManifestsAsync(current with { Tags = tags, Manifests = [] }, ct);
+            bool replaced;
+            try
+            {
+                replaced = await s.Store.ReplaceObjectIfUnchangedAsync(current, replacement, CancellationToken.None);
+            }
+            catch
+            {
+                await s.ReleaseManifestsAsync(replacement);
+                throw;
+            }
+            if (replaced)
+            {
+                await s.Garbage.CollectAsync(ct);
+                return;
+            }
+            await s.ReleaseManifestsAsync(replacement);
+            if (attempt == 3)
+            {
+                throw new S3Exception(S3ErrorCode.SlowDown, "The object changed while its tags were being set; please retry.");
+            }
+        }
     }
 
     public async Task GetObjectTaggingAsync(S3Request req)
@@ -42,10 +83,7 @@ internal sealed class TaggingHandlers(S3Services s)
 
     public async Task DeleteObjectTaggingAsync(S3Request req)
     {
-        if (!await s.Store.SetObjectTagsAsync(req.BucketName, req.Key, [], req.Aborted))
-        {
-            throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
-        }
+        await SetTagsAsync(req, []);
         req.Response.StatusCode = 204;
     }
 }

@@ -1,0 +1,157 @@
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace CloudSecReq.Gateway.Manifests;
+
+/// <summary>
+/// Writes manifests to the volumes' logs so that the volumes describe themselves and
+/// <c>csr metadata rebuild</c> can restore the database from them (issue 6, "Nothing single-homed").
+/// An object's manifest goes to m + 1 volumes (m: its segments' parity shards), taken first from the
+/// object's own shard volumes and spread over racks, so that losing any m volumes or any one rack
+/// leaves a copy; a catalog snapshot goes to every usable volume. Appends are group-committed by
+/// <see cref="ManifestLog"/>, so a copy costs a share of one fdatasync. Thread-safe.
+/// </summary>
+internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeProvider clock, ILogger<ManifestWriter> log)
+{
+    private long _lastTicks;
+
+    public VolumeLogs Logs => logs;
+
+    /// <summary>
+    /// Appends <paramref name="record"/>'s manifest and returns once its copies are durable, with
+    /// where they lie (to be stored in <see cref="ObjectRecord.Manifests"/>). A volume whose append
+    /// fails is replaced by another. Throws <see cref="IOException"/> when the copies that could be
+    /// written would not survive the loss of one rack while the usable volumes span more than one;
+    /// copies written until then are released first.
+    /// </summary>
+    public async Task<IReadOnlyList<ManifestCopy>> WriteObjectAsync(ObjectRecord record, CancellationToken ct)
+    {
+        var payload = codec.Encode(new ManifestRecord
+        {
+            Kind = ManifestRecord.ObjectKind,
+            Id = Guid.NewGuid().ToString("N"),
+            WrittenTicks = NextTicks(),
+            Object = record with { Manifests = [] },
+        });
+        var parity = record.Segments.Count == 0 ? 1 : record.Segments.Max(s => s.ParityShards);
+        var shardVolumes = record.Segments.SelectMany(s => s.Shards).Select(s => s.VolumeId).Distinct().ToList();
+        // The object's shard volumes first (they hold the rack rule already), then any other.
+        var candidates = new Queue<Volume>(
+            SpreadOverRacks(shardVolumes.Select(FindVolume).OfType<Volume>().Where(v => v.IsUsable))
+                .Concat(SpreadOverRacks(logs.Volumes.Where(v => v.IsUsable && !shardVolumes.Contains(v.Id)).OrderBy(_ => Random.Shared.Next()))));
+        var written = new List<(ManifestCopy Copy, Volume Volume)>();
+        var wanted = parity + 1;
+        while (written.Count < wanted && candidates.Count > 0)
+        {
+            var batch = new List<Volume>();
+            while (batch.Count < wanted - written.Count && candidates.TryDequeue(out var v))
+            {
+                batch.Add(v);
+            }
+            var results = await Task.WhenAll(batch.Select(v => TryAppendAsync(v, payload, ct)));
+            written.AddRange(results.Zip(batch).Where(r => r.First is not null).Select(r => (r.First!, r.Second)));
+        }
+        var racks = written.Select(w => RackOf(w.Volume)).Distinct().Count();
+        var usableRacks = logs.Volumes.Where(v => v.IsUsable).Select(RackOf).Distinct().Count();
+        if (written.Count == 0 || (racks < 2 && usableRacks >= 2))
+        {
+            await ReleaseAsync(written.Select(w => w.Copy).ToList());
+            throw new IOException($"The manifest of {record.Bucket}/{record.Key} could not be stored on volumes in two racks.");
+        }
+        if (written.Count < wanted)
+        {
+            log.LogWarning("The manifest of {Bucket}/{Key} has {Copies} copies, not {Wanted}: too few usable volumes.", record.Bucket, record.Key, written.Count, wanted);
+        }
+        return written.Select(w => w.Copy).ToList();
+    }
+
+    /// <summary>
+    /// Appends a catalog snapshot to every usable volume's log; returns the durable copies (none when
+    /// no volume is usable). Failures of single volumes are logged.
+    /// </summary>
+    public async Task<IReadOnlyList<ManifestCopy>> WriteCatalogAsync(CatalogSnapshot snapshot, CancellationToken ct)
+    {
+        var payload = codec.Encode(new ManifestRecord
+        {
+            Kind = ManifestRecord.CatalogKind,
+            Id = Guid.NewGuid().ToString("N"),
+            WrittenTicks = NextTicks(),
+            Catalog = snapshot,
+        });
+        var results = await Task.WhenAll(logs.Volumes.Where(v => v.IsUsable).Select(v => TryAppendAsync(v, payload, ct)));
+        return results.OfType<ManifestCopy>().ToList();
+    }
+
+    /// <summary>
+    /// Overwrites copies that nothing references (a write whose metadata commit failed) at once,
+    /// best effort: a copy that cannot be reached now stays behind, and a rebuild may find it.
+    /// </summary>
+    public async Task ReleaseAsync(IReadOnlyList<ManifestCopy> copies)
+    {
+        foreach (var copy in copies)
+        {
+            try
+            {
+                if (logs.Find(copy.VolumeId) is { } volumeLog)
+                {
+                    await volumeLog.OverwriteAsync(copy.Extent, CancellationToken.None);
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                log.LogWarning(e, "Overwriting an unreferenced manifest on volume {VolumeId} failed.", copy.VolumeId);
+            }
+        }
+    }
+
+    /// <summary>A generation or write time: UTC ticks, strictly increasing within this process.</summary>
+    public long NextTicks()
+    {
+        var now = clock.GetUtcNow().UtcTicks;
+        while (true)
+        {
+            var last = Volatile.Read(ref _lastTicks);
+            var next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref _lastTicks, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
+
+    private Volume? FindVolume(string volumeId) => logs.Volumes.FirstOrDefault(v => v.Id == volumeId);
+
+    private async Task<ManifestCopy?> TryAppendAsync(Volume volume, byte[] payload, CancellationToken ct)
+    {
+        if (logs.Find(volume.Id) is not { } volumeLog)
+        {
+            return null;
+        }
+        try
+        {
+            return new ManifestCopy(volume.Id, await volumeLog.AppendAsync(payload, ct));
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException)
+        {
+            log.LogWarning(e, "Appending a manifest to the log of volume {VolumeId} failed.", volume.Id);
+            return null;
+        }
+    }
+
+    private static (string Site, string Rack) RackOf(Volume v) => (v.Config.Site, v.Config.Rack);
+
+    /// <summary>The volumes in an order that takes one from each rack in turn, keeping the given order within a rack.</summary>
+    internal static IEnumerable<Volume> SpreadOverRacks(IEnumerable<Volume> volumes)
+    {
+        var racks = volumes.GroupBy(RackOf).Select(g => new Queue<Volume>(g)).ToList();
+        while (racks.Count > 0)
+        {
+            foreach (var rack in racks)
+            {
+                yield return rack.Dequeue();
+            }
+            racks.RemoveAll(r => r.Count == 0);
+        }
+    }
+}
