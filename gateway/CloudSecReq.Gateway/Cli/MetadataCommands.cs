@@ -50,7 +50,7 @@ internal static class MetadataCommands
         }
         try
         {
-            await using var data = await DataDirectory.OpenAsync(dataDirectory, TimeProvider.System, ct);
+            await using var data = await DataDirectory.OpenAsync(dataDirectory, TimeProvider.System, createVolumes: false, ct);
             var summary = await new MetadataRebuild(data.Store, data.Volumes, data.Manifests).RunAsync(ct);
             Print(summary);
             return 0;
