@@ -150,7 +150,15 @@ public sealed class StoredDataTests(GatewayFixture gateway)
         using var ms = new MemoryStream();
         await get.ResponseStream.CopyToAsync(ms);
         Assert.Equal(body, ms.ToArray());
-        Assert.Contains(await gateway.Host.Data.Store.ListHealQueueAsync(1000, default), r => r.Bucket == bucket && r.Key == "k");
+        // The GET reported the shard: the object is queued for healing (the report lands just after the
+        // response body; a healer may already have taken it, which replaces the shard).
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!(await gateway.Host.Data.Store.ListHealQueueAsync(1000, default)).Any(r => r.Bucket == bucket && r.Key == "k")
+            && (await RecordAsync(bucket, "k")).Segments[0].Shards[1] == record.Segments[0].Shards[1])
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the object was neither queued for healing nor healed");
+            await Task.Delay(50);
+        }
     }
 
     private async Task<ObjectRecord> RecordAsync(string bucket, string key) => (await gateway.Host.Data.Store.GetObjectAsync(bucket, key, default))!;
