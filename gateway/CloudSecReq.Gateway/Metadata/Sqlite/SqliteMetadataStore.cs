@@ -295,6 +295,29 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }, ct);
 
+    public Task<bool> SwapSegmentAsync(string bucket, string key, DataSegment expected, DataSegment replacement, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        var old = await ReadObjectAsync(c, tx, bucket, key, ct);
+        // Every shard must match, not only the first (SameBlobs): a heal may have replaced shard 0.
+        var index = old is null ? -1 : old.Segments.ToList().FindIndex(s => s.Shards.SequenceEqual(expected.Shards));
+        if (index < 0)
+        {
+            return false;
+        }
+        var segments = old!.Segments.ToList();
+        segments[index] = replacement;
+        var dropped = expected.Shards.Where(s => !replacement.Shards.Contains(s)).ToList();
+        var shardBytes = expected.ShardFileBytes;
+        foreach (var shard in dropped)
+        {
+            await ExecAsync(c, tx, "INSERT OR IGNORE INTO garbage(volume_id, blob_id, length) VALUES($v, $b, $l)", ct,
+                ("$v", shard.VolumeId), ("$b", shard.BlobId), ("$l", shardBytes));
+        }
+        await ExecAsync(c, tx, "UPDATE objects SET props=$p WHERE bucket=$b AND key=$k", ct,
+            ("$b", bucket), ("$k", key), ("$p", Json(old with { Segments = segments })));
+        return true;
+    }, ct);
+
     public Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
         var old = await ReadObjectAsync(c, tx, bucket, key, ct);
