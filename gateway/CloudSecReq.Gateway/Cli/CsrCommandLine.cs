@@ -23,6 +23,8 @@ internal static class CsrCommandLine
         root.Subcommands.Add(AdminCommands.Key());
         root.Subcommands.Add(AdminCommands.Object());
         root.Subcommands.Add(AdminCommands.Volume());
+        root.Subcommands.Add(HealCommands.Heal());
+        root.Subcommands.Add(HealCommands.Scrub());
         return root;
     }
 }
