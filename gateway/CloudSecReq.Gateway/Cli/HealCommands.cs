@@ -30,6 +30,7 @@ internal static class HealCommands
             }
             var redraw = !Console.IsOutputRedirected;
             var lines = 0;
+            var idleTicks = 0;
             while (true)
             {
                 var current = HealStatusFile.TryRead(HealStatusFile.PathIn(data));
@@ -46,9 +47,18 @@ internal static class HealCommands
                 }
                 Console.Write(text);
                 lines = text.Count(c => c == '\n');
-                if (queued == 0 && current?.State is null or HealStatus.Idle or HealStatus.Stopped)
+                var idle = current?.State is null or HealStatus.Idle or HealStatus.Stopped;
+                if (idle && queued == 0)
                 {
                     Console.WriteLine("heal queue is empty");
+                    return;
+                }
+                // Idle with objects queued for a few seconds: they failed (see last error) and are
+                // retried later, or the gateway is not running. Nothing to watch until then.
+                idleTicks = idle ? idleTicks + 1 : 0;
+                if (idleTicks >= 3)
+                {
+                    Console.WriteLine($"healer is {current?.State ?? "not running"}; {queued} object{(queued == 1 ? "" : "s")} stay queued (see last error)");
                     return;
                 }
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
@@ -73,8 +83,7 @@ internal static class HealCommands
         {
             return null;
         }
-        await using var store = await SqliteMetadataStore.OpenAsync(path, ct);
-        return await store.CountHealQueueAsync(ct);
+        return await SqliteMetadataStore.CountHealQueueReadOnlyAsync(path, ct);
     }
 
     /// <summary>The status as text, one item per line; <paramref name="queued"/> (counted now) wins over the file's count.</summary>

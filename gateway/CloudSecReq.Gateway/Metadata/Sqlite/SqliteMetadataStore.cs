@@ -506,6 +506,22 @@ internal sealed class SqliteMetadataStore : IMetadataStore
     public async Task<long> CountHealQueueAsync(CancellationToken ct) =>
         (await QueryAsync("SELECT COUNT(*) FROM heal_queue", r => r.GetInt64(0), ct))[0];
 
+    /// <summary>
+    /// Counts the heal queue of the database at <paramref name="path"/> through one read-only,
+    /// unpooled connection: for <c>csr heal status</c> beside a running gateway, which must neither
+    /// write (no schema check, no checkpoint) nor disturb the gateway's connections.
+    /// </summary>
+    public static async Task<long> CountHealQueueReadOnlyAsync(string path, CancellationToken ct)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        await using var connection = new SqliteConnection(builder.ToString());
+        await connection.OpenAsync(ct);
+        await ExecAsync(connection, null, "PRAGMA busy_timeout=30000;", ct);
+        await using var cmd = Command(connection, null, "SELECT COUNT(*) FROM heal_queue");
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     public Task ForgetHealAsync(HealRequest request, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
         // Only the request that was handled: a fault reported again meanwhile (a newer time) stays queued.
