@@ -24,6 +24,8 @@ internal static class CsrCommandLine
         root.Subcommands.Add(AdminCommands.Object());
         root.Subcommands.Add(AdminCommands.Volume());
         root.Subcommands.Add(MetadataCommands.Metadata());
+        root.Subcommands.Add(HealCommands.Heal());
+        root.Subcommands.Add(HealCommands.Scrub());
         return root;
     }
 }

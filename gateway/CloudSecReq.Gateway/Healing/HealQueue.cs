@@ -10,8 +10,8 @@ namespace CloudSecReq.Gateway.Healing;
 /// </summary>
 internal sealed class HealQueue(IMetadataStore store, TimeProvider clock, ILogger<HealQueue> log)
 {
-    /// <summary>Raised after an object was queued (the healer wakes up).</summary>
-    public event EventHandler? Queued;
+    /// <summary>Raised (on the reporting thread) after an object was queued: the healer wakes up.</summary>
+    public event EventHandler<HealRequest>? Queued;
 
     /// <summary>
     /// Queues <paramref name="bucket"/>/<paramref name="key"/> for healing. Never throws: a failure to
@@ -21,9 +21,10 @@ internal sealed class HealQueue(IMetadataStore store, TimeProvider clock, ILogge
     {
         try
         {
-            await store.QueueHealAsync(new HealRequest(bucket, key, reason, clock.GetUtcNow()), CancellationToken.None);
+            var request = new HealRequest(bucket, key, reason, clock.GetUtcNow());
+            await store.QueueHealAsync(request, CancellationToken.None);
             log.LogWarning("Queued {Bucket}/{Key} for healing: {Reason}", bucket, key, reason);
-            Queued?.Invoke(this, EventArgs.Empty);
+            Queued?.Invoke(this, request);
         }
         catch (Exception e)
         {

@@ -28,6 +28,20 @@ internal sealed record GatewayConfig
     /// before it is unlinked, so that it does not starve foreground requests; 0 for unlimited.
     /// </summary>
     public long OverwriteBytesPerSecond { get; init; } = GarbageCollector.DefaultOverwriteBytesPerSecond;
+    /// <summary>
+    /// Pace of the healer's shard reads and writes (rebuilding missing or corrupt shards), so that
+    /// foreground requests keep priority; 0 for unlimited.
+    /// </summary>
+    public long HealBytesPerSecond { get; init; } = Healing.Healer.DefaultHealBytesPerSecond;
+    /// <summary>
+    /// How often the healer sweeps every object for shards on volumes out of use or missing files
+    /// (besides at start and whenever a volume comes back).
+    /// </summary>
+    public int HealSweepMinutes { get; init; } = Healing.Healer.DefaultSweepMinutes;
+    /// <summary>Pace of the scrubber, which verifies every shard's checksums in the background; 0 turns it off.</summary>
+    public long ScrubBytesPerSecond { get; init; } = Healing.Scrubber.DefaultScrubBytesPerSecond;
+    /// <summary>Shortest time between the starts of two scrub passes over every object.</summary>
+    public int ScrubIntervalHours { get; init; } = Healing.Scrubber.DefaultIntervalHours;
     public List<VolumeConfig> Volumes { get; init; } = [];
     /// <summary>Service levels and their layouts (k data + m parity shards, minimum racks, sites); see docs/operations.md.</summary>
     public List<StorageClass> StorageClasses { get; init; } = StorageClass.Defaults();

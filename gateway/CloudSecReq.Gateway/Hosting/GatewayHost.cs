@@ -49,6 +49,16 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     internal ServerSideEncryption.SseKeys SseKeys => _app.Services.GetRequiredService<ServerSideEncryption.SseKeys>();
 
+    internal Healing.Healer Healer => _app.Services.GetRequiredService<Healing.Healer>();
+
+    internal Healing.Scrubber Scrubber => _app.Services.GetRequiredService<Healing.Scrubber>();
+
+    internal Healing.HealQueue HealQueue => _app.Services.GetRequiredService<Healing.HealQueue>();
+
+    internal VolumeMonitor VolumeMonitor => _app.Services.GetRequiredService<VolumeMonitor>();
+
+    internal BlobStore Blobs => _app.Services.GetRequiredService<BlobStore>();
+
     /// <exception cref="InvalidOperationException">Another gateway or <c>csr metadata rebuild</c> holds the data directory.</exception>
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, CancellationToken ct)
     {
@@ -115,6 +125,14 @@ internal sealed class GatewayHost : IAsyncDisposable
             sp.GetRequiredService<VolumeLogs>()));
         services.AddSingleton(sp => new Healing.HealQueue(data.Store, clock, sp.GetRequiredService<ILogger<Healing.HealQueue>>()));
         services.AddSingleton(sp => new VolumeMonitor(data.Volumes, data.RefreshVolume, VolumeMonitor.DefaultInterval, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeMonitor>()));
+        services.AddSingleton(new Healing.HealProgress(clock, data.Config.HealBytesPerSecond, data.Config.ScrubBytesPerSecond));
+        services.AddSingleton(sp => new Healing.Healer(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Healing.HealQueue>(),
+            sp.GetRequiredService<VolumeMonitor>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses, sp.GetRequiredService<Healing.HealProgress>(),
+            data.Config.HealBytesPerSecond, TimeSpan.FromMinutes(Math.Max(1, data.Config.HealSweepMinutes)), Healing.HealStatusFile.PathIn(data.Path),
+            clock, sp.GetRequiredService<ILogger<Healing.Healer>>()));
+        services.AddSingleton(sp => new Healing.Scrubber(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Healing.HealQueue>(),
+            sp.GetRequiredService<Healing.HealProgress>(), data.Config.ScrubBytesPerSecond, TimeSpan.FromHours(Math.Max(1, data.Config.ScrubIntervalHours)),
+            clock, sp.GetRequiredService<ILogger<Healing.Scrubber>>()));
         services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses,
             sp.GetRequiredService<Healing.HealQueue>(), clock, data.Config.Region, sp.GetRequiredService<Manifests.ManifestWriter>()));
         services.AddSingleton<SigningKeyCache>();
@@ -156,6 +174,9 @@ internal sealed class GatewayHost : IAsyncDisposable
         await app.Services.GetRequiredService<GarbageCollector>().CollectAsync(ct);
 
         await app.StartAsync(ct);
+        // After the listener is up: a heal sweep and scrub pass must not delay serving.
+        app.Services.GetRequiredService<Healing.Healer>().Start();
+        app.Services.GetRequiredService<Healing.Scrubber>().Start();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port;
         var host = options.Listen.Address.Equals(IPAddress.Any) || options.Listen.Address.Equals(IPAddress.IPv6Any)

@@ -83,6 +83,17 @@ internal interface IMetadataStore : IAsyncDisposable
     /// </summary>
     Task<long> GetCatalogVersionAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Compare-and-swap of one segment, for the healer: when the stored object
+    /// <paramref name="bucket"/>/<paramref name="key"/> still holds a segment with exactly the shards
+    /// of <paramref name="expected"/>, replaces it with <paramref name="replacement"/> (same bytes,
+    /// some shards rebuilt elsewhere) and records the shards of <paramref name="expected"/> that
+    /// <paramref name="replacement"/> no longer uses as garbage, in one transaction. Returns false,
+    /// changing nothing, when the object is gone or was overwritten meanwhile; the caller then releases
+    /// the shards it wrote for <paramref name="replacement"/>.
+    /// </summary>
+    Task<bool> SwapSegmentAsync(string bucket, string key, DataSegment expected, DataSegment replacement, CancellationToken ct);
+
     /// <summary>Queues an object whose shards need healing; an object already queued is queued once, with the newer reason and time.</summary>
     Task QueueHealAsync(HealRequest request, CancellationToken ct);
     /// <summary>The oldest queued heal requests.</summary>

@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
-/// Paces the overwriting of released space to at most a configured number of bytes per second, so
-/// that it stays a background trickle next to foreground requests. A rate of 0 or less means
+/// Paces background I/O (the overwriting of released space; healing and scrubbing through
+/// <see cref="PacedStream"/>) to at most a configured number of bytes per second, so that it stays a
+/// background trickle next to foreground requests. A rate of 0 or less means
 /// unlimited. Thread-safe: callers sharing one throttle share its rate.
 /// </summary>
 internal sealed class OverwriteThrottle

@@ -102,6 +102,44 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SwapSegment_StoredSegmentUnchanged_ReplacesItAndMarksTheDroppedShardAsGarbage()
+    {
+        var b = await BucketAsync();
+        var record = Obj(b, "k", "blob-a");
+        await Store.PutObjectAsync(record with { Tags = [new("t", "v")] }, default);
+        var old = record.Segments[0];
+        var healed = old with { Shards = [new ShardBlob("v2", "blob-a.0.h1")] };
+
+        Assert.True(await Store.SwapSegmentAsync(b, "k", old, healed, default));
+
+        var stored = (await Store.GetObjectAsync(b, "k", default))!;
+        Assert.Equal(healed.Shards, stored.Segments.Single().Shards);
+        Assert.Equal([new("t", "v")], stored.Tags);
+        var garbage = await Store.ListGarbageAsync(100, default);
+        Assert.Contains(new ShardBlob("v1", "blob-a"), garbage);
+        Assert.DoesNotContain(garbage, g => g.BlobId == "blob-a.0.h1");
+        await Store.ForgetGarbageAsync(garbage, default);
+    }
+
+    [Fact]
+    public async Task SwapSegment_ObjectOverwrittenOrDeleted_ChangesNothingAndReturnsFalse()
+    {
+        var b = await BucketAsync();
+        var stale = Obj(b, "k", "blob-old");
+        await Store.PutObjectAsync(stale, default);
+        var newer = Obj(b, "k", "blob-new");
+        await Store.PutObjectAsync(newer, default);
+        await Store.ForgetGarbageAsync(await Store.ListGarbageAsync(100, default), default);
+        var healed = stale.Segments[0] with { Shards = [new ShardBlob("v2", "blob-old.0.h1")] };
+
+        Assert.False(await Store.SwapSegmentAsync(b, "k", stale.Segments[0], healed, default));
+        Assert.False(await Store.SwapSegmentAsync(b, "gone", stale.Segments[0], healed, default));
+
+        Assert.Equal(newer.Segments[0].Shards, (await Store.GetObjectAsync(b, "k", default))!.Segments.Single().Shards);
+        Assert.Empty(await Store.ListGarbageAsync(100, default));
+    }
+
+    [Fact]
     public async Task PutObject_Overwrite_MarksOldSegmentsAsGarbage()
     {
         var b = await BucketAsync();

@@ -397,6 +397,29 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }, ct);
 
+    public Task<bool> SwapSegmentAsync(string bucket, string key, DataSegment expected, DataSegment replacement, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        var old = await ReadObjectAsync(c, tx, bucket, key, ct);
+        // Every shard must match, not only the first (SameBlobs): a heal may have replaced shard 0.
+        var index = old is null ? -1 : old.Segments.ToList().FindIndex(s => s.Shards.SequenceEqual(expected.Shards));
+        if (index < 0)
+        {
+            return false;
+        }
+        var segments = old!.Segments.ToList();
+        segments[index] = replacement;
+        var dropped = expected.Shards.Where(s => !replacement.Shards.Contains(s)).ToList();
+        var shardBytes = expected.ShardFileBytes;
+        foreach (var shard in dropped)
+        {
+            await ExecAsync(c, tx, "INSERT OR IGNORE INTO garbage(volume_id, blob_id, length) VALUES($v, $b, $l)", ct,
+                ("$v", shard.VolumeId), ("$b", shard.BlobId), ("$l", shardBytes));
+        }
+        await ExecAsync(c, tx, "UPDATE objects SET props=$p WHERE bucket=$b AND key=$k", ct,
+            ("$b", bucket), ("$k", key), ("$p", Json(old with { Segments = segments })));
+        return true;
+    }, ct);
+
     public Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
         var old = await ReadObjectAsync(c, tx, bucket, key, ct);
@@ -622,6 +645,22 @@ internal sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<long> CountHealQueueAsync(CancellationToken ct) =>
         (await QueryAsync("SELECT COUNT(*) FROM heal_queue", r => r.GetInt64(0), ct))[0];
+
+    /// <summary>
+    /// Counts the heal queue of the database at <paramref name="path"/> through one read-only,
+    /// unpooled connection: for <c>csr heal status</c> beside a running gateway, which must neither
+    /// write (no schema check, no checkpoint) nor disturb the gateway's connections.
+    /// </summary>
+    public static async Task<long> CountHealQueueReadOnlyAsync(string path, CancellationToken ct)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        await using var connection = new SqliteConnection(builder.ToString());
+        await connection.OpenAsync(ct);
+        await ExecAsync(connection, null, "PRAGMA busy_timeout=30000;", ct);
+        await using var cmd = Command(connection, null, "SELECT COUNT(*) FROM heal_queue");
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
 
     public Task ForgetHealAsync(HealRequest request, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {

@@ -1,0 +1,648 @@
+using System.Threading.Channels;
+using CloudSecReq.Erasure.Shards;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Placement;
+using CloudSecReq.Gateway.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace CloudSecReq.Gateway.Healing;
+
+/// <summary>
+/// Rebuilds missing, corrupt and misplaced shards (P2 recovery from partial hardware damage).
+/// <para>
+/// Work comes from the heal queue in the metadata (<see cref="HealQueue"/>: reads, writes and the
+/// <see cref="Scrubber"/> report there, so a restart loses nothing) and from a sweep over every
+/// object that queues each one with a shard on a volume out of use or a shard file gone: at start,
+/// every <c>HealSweepMinutes</c>, and whenever a volume comes back (<see cref="VolumeMonitor.VolumeReturned"/>).
+/// </para>
+/// <para>
+/// Healing a segment: every shard is checked (volume in use, file present, <see cref="ShardVerifier"/>
+/// healthy, header of this segment); shards that fail, and shards beyond m in one rack (a degraded
+/// write), are rebuilt from the others with <see cref="StripeReader.RebuildShardAsync"/> into new blobs
+/// on volumes that keep the placement rule: distinct volumes, no rack holding more than m of the
+/// segment's shards, the class's sites and minimum racks. A shard's own volume is preferred when it is
+/// usable, else the volume in the least-loaded rack with the most free space. When no volume keeps the
+/// rule (a whole rack gone, and the others already hold m shards each) the object stays queued,
+/// <see cref="HealOutcome.WaitingForVolumes"/>: the rule is never broken to heal. The new shards replace
+/// the old in the metadata with a compare-and-swap (<see cref="IMetadataStore.SwapSegmentAsync"/>), so
+/// an object overwritten or deleted meanwhile is not clobbered (the new blobs are released instead),
+/// and the replaced blobs become garbage in the same transaction, overwritten by the
+/// <see cref="GarbageCollector"/> once their volume is reachable.
+/// </para>
+/// <para>
+/// All shard I/O goes through one <see cref="OverwriteThrottle"/> at <c>HealBytesPerSecond</c>, so
+/// foreground traffic keeps priority. Progress is kept in <see cref="Progress"/> and written to
+/// <c>DATA/heal-status.json</c> every second while there is work (<c>csr heal status</c>).
+/// </para>
+/// Thread-safe. Disposing stops the loops; what was not finished stays queued.
+/// </summary>
+internal sealed class Healer : IAsyncDisposable
+{
+    public const long DefaultHealBytesPerSecond = 100L * 1024 * 1024;
+    public const int DefaultSweepMinutes = 60;
+    private const int BatchSize = 64;
+    private static readonly TimeSpan s_retryWaiting = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_retryAfterFailure = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_statusEvery = TimeSpan.FromSeconds(1);
+
+    private readonly IMetadataStore _store;
+    private readonly BlobStore _blobs;
+    private readonly HealQueue _queue;
+    private readonly VolumeMonitor _monitor;
+    private readonly GarbageCollector _garbage;
+    private readonly StorageClassCatalog _classes;
+    private readonly OverwriteThrottle _throttle;
+    private readonly TimeSpan _sweepInterval;
+    private readonly string? _statusPath;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<Healer> _log;
+    private readonly SemaphoreSlim _pass = new(1, 1);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _startLock = new();
+    private Task? _loop;
+    private Task? _statusLoop;
+    private int _sweepRequested;
+    private bool _disposed;
+
+    /// <param name="healBytesPerSecond">Pace of all shard reads and writes of the healer; 0 or less for unlimited.</param>
+    /// <param name="sweepInterval">How often the sweep over every object runs besides start and returning volumes.</param>
+    /// <param name="statusPath">Where to write the status (<see cref="HealStatusFile"/>); null to keep it in memory only.</param>
+    public Healer(IMetadataStore store, BlobStore blobs, HealQueue queue, VolumeMonitor monitor, GarbageCollector garbage, StorageClassCatalog classes,
+        HealProgress progress, long healBytesPerSecond, TimeSpan sweepInterval, string? statusPath, TimeProvider clock, ILogger<Healer> log)
+    {
+        _store = store;
+        _blobs = blobs;
+        _queue = queue;
+        _monitor = monitor;
+        _garbage = garbage;
+        _classes = classes;
+        Progress = progress;
+        _throttle = new OverwriteThrottle(healBytesPerSecond);
+        _sweepInterval = sweepInterval;
+        _statusPath = statusPath;
+        _clock = clock;
+        _log = log;
+        _queue.Queued += OnQueued;
+        _monitor.VolumeReturned += OnVolumeReturned;
+    }
+
+    /// <summary>Live progress of the healer (and of the scrubber, which shares it).</summary>
+    public HealProgress Progress { get; }
+
+    /// <summary>Starts the background loop (a sweep, then the queue) and the status writer; later calls do nothing.</summary>
+    public void Start()
+    {
+        lock (_startLock)
+        {
+            if (_disposed || _loop is not null)
+            {
+                return;
+            }
+            _loop = Task.Run(RunAsync);
+            _statusLoop = Task.Run(WriteStatusLoopAsync);
+        }
+    }
+
+    /// <summary>
+    /// One pass over the heal queue in the caller's task (waiting for a pass of the background loop
+    /// under way): heals every queued object it can, takes healed, healthy and vanished objects off the
+    /// queue, and leaves the others queued. Throws on metadata failure or cancellation.
+    /// </summary>
+    public async Task<HealPassResult> HealNowAsync(CancellationToken ct)
+    {
+        await _pass.WaitAsync(ct);
+        try
+        {
+            int healed = 0, done = 0, waiting = 0, failed = 0;
+            string? waitingReason = null;
+            var skipped = new HashSet<(string Bucket, string Key)>();
+            Progress.SetQueued(await _store.CountHealQueueAsync(ct));
+            try
+            {
+                while (true)
+                {
+                    // The queue has no cursor: ask for enough rows to see past the ones left queued.
+                    var batch = (await _store.ListHealQueueAsync(BatchSize + skipped.Count, ct))
+                        .Where(r => !skipped.Contains((r.Bucket, r.Key)))
+                        .ToList();
+                    if (batch.Count == 0)
+                    {
+                        break;
+                    }
+                    Progress.SetState(HealStatus.Healing);
+                    foreach (var request in batch)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        Progress.SetCurrent($"{request.Bucket}/{request.Key}");
+                        HealOutcome outcome;
+                        string? detail;
+                        try
+                        {
+                            var record = await _store.GetObjectAsync(request.Bucket, request.Key, ct);
+                            (outcome, detail) = record is null ? (HealOutcome.Superseded, null) : await HealCoreAsync(record, ct);
+                        }
+                        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                        {
+                            throw;
+                        }
+                        catch (Exception e)
+                        {
+                            _log.LogError(e, "Healing {Bucket}/{Key} failed; it stays queued.", request.Bucket, request.Key);
+                            Progress.Error($"{request.Bucket}/{request.Key}: {e.GetBaseException().Message}");
+                            failed++;
+                            skipped.Add((request.Bucket, request.Key));
+                            continue;
+                        }
+                        switch (outcome)
+                        {
+                            case HealOutcome.Healed or HealOutcome.Healthy or HealOutcome.Superseded:
+                                await _store.ForgetHealAsync(request, ct);
+                                Progress.ObjectDone(outcome == HealOutcome.Healed);
+                                if (outcome == HealOutcome.Healed)
+                                {
+                                    healed++;
+                                }
+                                else
+                                {
+                                    done++;
+                                }
+                                break;
+                            case HealOutcome.WaitingForVolumes:
+                                waiting++;
+                                waitingReason = detail;
+                                skipped.Add((request.Bucket, request.Key));
+                                Progress.SetWaiting(waiting, waitingReason);
+                                break;
+                            default:
+                                _log.LogError("ALERT {Bucket}/{Key} cannot be rebuilt from what is stored: {Detail}. It stays queued in case a volume comes back.", request.Bucket, request.Key, detail);
+                                Progress.Error($"{request.Bucket}/{request.Key}: {detail}");
+                                failed++;
+                                skipped.Add((request.Bucket, request.Key));
+                                break;
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                Progress.SetCurrent(null);
+                Progress.SetWaiting(waiting, waitingReason);
+            }
+            Progress.SetQueued(await _store.CountHealQueueAsync(ct));
+            Progress.SetState(waiting > 0 ? HealStatus.WaitingForVolumes : HealStatus.Idle);
+            if (waiting > 0)
+            {
+                _log.LogWarning("{Count} objects wait for volumes to heal: {Reason}", waiting, waitingReason);
+            }
+            return new HealPassResult(healed, done, waiting, failed);
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    /// <summary>
+    /// Queues every object that has a shard on a volume out of use or a shard file that is gone (a
+    /// cheap check: no file is read). Returns how many it queued. Throws on metadata failure or cancellation.
+    /// </summary>
+    public async Task<int> SweepNowAsync(CancellationToken ct)
+    {
+        var before = Progress.State;
+        if (before == HealStatus.Idle)
+        {
+            Progress.SetState(HealStatus.Sweeping);
+        }
+        var queued = 0;
+        try
+        {
+            await foreach (var record in ObjectWalk.AllAsync(_store, null, ct))
+            {
+                if (UnreachableShard(record) is { } reason)
+                {
+                    await _store.QueueHealAsync(new HealRequest(record.Bucket, record.Key, reason, _clock.GetUtcNow()), ct);
+                    queued++;
+                }
+            }
+        }
+        finally
+        {
+            if (Progress.State == HealStatus.Sweeping)
+            {
+                Progress.SetState(before);
+            }
+        }
+        Progress.Swept(queued);
+        if (queued > 0)
+        {
+            _log.LogWarning("The heal sweep queued {Count} objects with shards on volumes out of use or missing.", queued);
+        }
+        return queued;
+    }
+
+    private string? UnreachableShard(ObjectRecord record)
+    {
+        foreach (var segment in record.Segments)
+        {
+            for (var i = 0; i < segment.Shards.Count; i++)
+            {
+                var shard = segment.Shards[i];
+                if (!_blobs.HasVolume(shard.VolumeId))
+                {
+                    return $"shard {i} is on volume {shard.VolumeId}, which is not in use";
+                }
+                if (!File.Exists(_blobs.FindVolume(shard.VolumeId)!.BlobPath(shard.BlobId)))
+                {
+                    return $"shard {i} is missing from volume {shard.VolumeId}";
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Heals one object as read from the metadata (<paramref name="record"/> may be stale: the
+    /// compare-and-swap then refuses it and the outcome is <see cref="HealOutcome.Superseded"/>). Does
+    /// not touch the heal queue. Throws on I/O or metadata failure; shards written before are released.
+    /// </summary>
+    public async Task<HealOutcome> HealObjectAsync(ObjectRecord record, CancellationToken ct) => (await HealCoreAsync(record, ct)).Outcome;
+
+    private async Task<(HealOutcome Outcome, string? Detail)> HealCoreAsync(ObjectRecord record, CancellationToken ct)
+    {
+        var outcome = HealOutcome.Healthy;
+        string? detail = null;
+        foreach (var segment in record.Segments)
+        {
+            var (o, d) = await HealSegmentAsync(record, segment, ct);
+            if (o == HealOutcome.Superseded)
+            {
+                return (o, d);
+            }
+            // The worst of the segments decides whether the object stays queued.
+            if (o > outcome)
+            {
+                (outcome, detail) = (o, d);
+            }
+        }
+        return (outcome, detail);
+    }
+
+    private async Task<(HealOutcome Outcome, string? Detail)> HealSegmentAsync(ObjectRecord record, DataSegment segment, CancellationToken ct)
+    {
+        int n = segment.Shards.Count, k = segment.DataShards, m = segment.ParityShards;
+        var storageClass = _classes.All.FirstOrDefault(c => c.Name == record.StorageClass && c.DataShards == k && c.ParityShards == m);
+        var bad = new SortedDictionary<int, string>();
+        for (var i = 0; i < n; i++)
+        {
+            if (!_blobs.HasVolume(segment.Shards[i].VolumeId))
+            {
+                bad[i] = $"volume {segment.Shards[i].VolumeId} is not in use";
+            }
+        }
+        // Before reading anything: a segment that cannot be healed now costs no I/O on every retry.
+        if (bad.Count > m)
+        {
+            return (HealOutcome.WaitingForVolumes, $"only {n - bad.Count} of {n} shards are on volumes in use ({k} needed to rebuild, {n - m} to heal)");
+        }
+        if (bad.Count > 0 && ChooseTargets(segment, [.. bad.Keys], storageClass) is (null, var why))
+        {
+            return (HealOutcome.WaitingForVolumes, why);
+        }
+        for (var i = 0; i < n; i++)
+        {
+            if (bad.ContainsKey(i))
+            {
+                continue;
+            }
+            await using var stream = _blobs.TryOpenRead(segment.Shards[i]);
+            if (stream is null)
+            {
+                bad[i] = "the shard file is missing";
+                continue;
+            }
+            var verified = await ShardVerifier.VerifyAsync(new PacedStream(stream, _throttle), i, ct);
+            if (!verified.IsHealthy)
+            {
+                bad[i] = string.Join(", ", verified.Faults.Take(3).Select(f => f.Kind + (f.Stripe is { } s ? $" in stripe {s}" : "")));
+            }
+            else if (verified.Header is { } h && (h.DataShards != k || h.ParityShards != m || h.BlockSizeBytes != segment.BlockBytes || h.ObjectLengthBytes != segment.Length))
+            {
+                bad[i] = "the file is a shard of another object";
+            }
+        }
+        var misplaced = Misplaced(segment, bad.Keys, m);
+        if (bad.Count == 0 && misplaced.Count == 0)
+        {
+            return (HealOutcome.Healthy, null);
+        }
+        if (bad.Count > m)
+        {
+            var text = $"{bad.Count} of {n} shards are bad ({string.Join("; ", bad.Select(b => $"shard {b.Key}: {b.Value}"))}), at most {m} can be rebuilt";
+            return bad.Keys.Any(i => !_blobs.HasVolume(segment.Shards[i].VolumeId))
+                ? (HealOutcome.WaitingForVolumes, text)
+                : (HealOutcome.Unrecoverable, text);
+        }
+        List<int> replace = [.. bad.Keys, .. misplaced];
+        var (targets, reason) = ChooseTargets(segment, replace, storageClass);
+        if (targets is null)
+        {
+            return (HealOutcome.WaitingForVolumes, reason);
+        }
+
+        var written = new List<ShardBlob>();
+        var shards = segment.Shards.ToList();
+        var moreFaults = new List<ShardFault>();
+        try
+        {
+            var reader = new StripeReader(Codecs.For(k, m));
+            foreach (var i in replace)
+            {
+                var sources = new Stream?[n];
+                var paced = new Stream?[n];
+                try
+                {
+                    for (var j = 0; j < n; j++)
+                    {
+                        if (j != i && !bad.ContainsKey(j))
+                        {
+                            sources[j] = _blobs.TryOpenRead(segment.Shards[j]);
+                            paced[j] = sources[j] is { } s ? new PacedStream(s, _throttle) : null;
+                        }
+                    }
+                    await using var blob = _blobs.CreateBlob(targets[i], NewBlobId(segment.Shards[i].BlobId, i));
+                    var result = await reader.RebuildShardAsync(paced, i, new PacedStream(blob.File, _throttle), ct);
+                    var committed = await blob.CommitAsync(ct);
+                    written.Add(committed);
+                    shards[i] = committed;
+                    moreFaults.AddRange(result.Faults);
+                    Progress.ShardRebuilt(result.BytesWritten);
+                }
+                finally
+                {
+                    foreach (var source in sources)
+                    {
+                        if (source is not null)
+                        {
+                            await source.DisposeAsync();
+                        }
+                    }
+                }
+            }
+        }
+        catch
+        {
+            foreach (var blob in written)
+            {
+                _blobs.Delete(blob);
+            }
+            throw;
+        }
+
+        var replacement = segment with { Shards = shards };
+        // Not cancellable: once the swap may have committed, the new blobs must not be released.
+        if (!await _store.SwapSegmentAsync(record.Bucket, record.Key, segment, replacement, CancellationToken.None))
+        {
+            foreach (var blob in written)
+            {
+                _blobs.Delete(blob);
+            }
+            _log.LogInformation("{Bucket}/{Key} changed while it was healed; the rebuilt shards were released.", record.Bucket, record.Key);
+            return (HealOutcome.Superseded, null);
+        }
+        _log.LogWarning("Healed {Bucket}/{Key}: {Shards}.", record.Bucket, record.Key,
+            string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
+        await _garbage.CollectAsync(ct);
+        if (moreFaults.Count > 0)
+        {
+            await _queue.ReportAsync(record.Bucket, record.Key, "healing found more faults: " + string.Join("; ", moreFaults.Take(4).Select(f => $"shard {f.ShardIndex}: {f.Kind}")));
+        }
+        return (HealOutcome.Healed, null);
+    }
+
+    /// <summary>Good shards beyond m in one rack (a degraded write): the highest indices of each over-full rack.</summary>
+    private List<int> Misplaced(DataSegment segment, IEnumerable<int> bad, int m)
+    {
+        var badSet = bad.ToHashSet();
+        return Enumerable.Range(0, segment.Shards.Count)
+            .Where(i => !badSet.Contains(i))
+            .GroupBy(i => RackOf(_blobs.FindVolume(segment.Shards[i].VolumeId)!))
+            .Where(g => g.Count() > m)
+            .SelectMany(g => g.OrderByDescending(i => i).Take(g.Count() - m))
+            .Order()
+            .ToList();
+    }
+
+    private static (string Site, string Rack) RackOf(Volume volume) => (volume.Config.Site, volume.Config.Rack);
+
+    /// <summary>
+    /// A usable volume for each shard in <paramref name="replace"/> such that the segment keeps the
+    /// placement rule, or null and why not. Own volumes first (a corrupt file on a healthy disk is
+    /// rebuilt in place), then the least-loaded rack, the most free space, the name.
+    /// </summary>
+    private (Dictionary<int, Volume>? Targets, string Reason) ChooseTargets(DataSegment segment, IReadOnlyList<int> replace, StorageClass? storageClass)
+    {
+        int m = segment.ParityShards;
+        var needBytes = segment.ShardFileBytes;
+        var replaceSet = replace.ToHashSet();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var perRack = new Dictionary<(string Site, string Rack), int>();
+        for (var j = 0; j < segment.Shards.Count; j++)
+        {
+            if (!replaceSet.Contains(j) && _blobs.FindVolume(segment.Shards[j].VolumeId) is { } v)
+            {
+                used.Add(v.Id);
+                perRack[RackOf(v)] = perRack.GetValueOrDefault(RackOf(v)) + 1;
+            }
+        }
+        var free = _blobs.Volumes.Where(v => v.IsUsable).ToDictionary(v => v.Id, v =>
+        {
+            try
+            {
+                return v.FreeBytes;
+            }
+            catch (IOException)
+            {
+                return -1L;
+            }
+        });
+        bool Fits(Volume v) => v.IsUsable && !used.Contains(v.Id) && free.GetValueOrDefault(v.Id, -1) >= needBytes
+            && perRack.GetValueOrDefault(RackOf(v)) < m && (storageClass?.AllowsSite(v.Config.Site) ?? true);
+        void Take(int i, Volume v, Dictionary<int, Volume> into)
+        {
+            into[i] = v;
+            used.Add(v.Id);
+            perRack[RackOf(v)] = perRack.GetValueOrDefault(RackOf(v)) + 1;
+        }
+
+        var targets = new Dictionary<int, Volume>();
+        foreach (var i in replace)
+        {
+            // Misplaced shards are moved because their rack is over-full, so their own volume never fits.
+            if (_blobs.FindVolume(segment.Shards[i].VolumeId) is { } own && Fits(own))
+            {
+                Take(i, own, targets);
+            }
+        }
+        foreach (var i in replace.Where(i => !targets.ContainsKey(i)))
+        {
+            var pick = _blobs.Volumes.Where(Fits)
+                .OrderBy(v => perRack.GetValueOrDefault(RackOf(v)))
+                .ThenByDescending(v => free[v.Id])
+                .ThenBy(v => v.Id, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (pick is null)
+            {
+                var usable = _blobs.Volumes.Where(v => v.IsUsable).ToList();
+                return (null, $"no volume in use can take shard {i} without breaking the placement rule (at most {m} shards of an object per rack{(storageClass is null ? "" : ", " + storageClass.Describe())}); " +
+                    $"{usable.Count} volumes in use in {usable.Select(RackOf).Distinct().Count()} racks");
+            }
+            Take(i, pick, targets);
+        }
+        if (storageClass is not null && perRack.Count(r => r.Value > 0) < storageClass.MinimumRacks)
+        {
+            return (null, $"{storageClass.Describe()} needs {storageClass.MinimumRacks} racks; the volumes in use allow only {perRack.Count(r => r.Value > 0)}");
+        }
+        return (targets, "");
+    }
+
+    /// <summary><c>{segment}.{i}.h{random}</c>: beside the original (same directory prefix), never equal to it.</summary>
+    private static string NewBlobId(string oldBlobId, int shardIndex) =>
+        $"{oldBlobId.Split('.')[0]}.{shardIndex}.h{Guid.NewGuid().ToString("N")[..8]}";
+
+    private void OnQueued(object? sender, HealRequest request)
+    {
+        // While objects wait for volumes, every read of them queues them again: retrying on each would
+        // re-read their shards for nothing. They are retried on a timer and when a volume returns.
+        if (Progress.State != HealStatus.WaitingForVolumes)
+        {
+            _wake.Writer.TryWrite(true);
+        }
+    }
+
+    private void OnVolumeReturned(object? sender, Volume volume)
+    {
+        Interlocked.Exchange(ref _sweepRequested, 1);
+        _wake.Writer.TryWrite(true);
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = _stop.Token;
+        var nextSweep = DateTimeOffset.MinValue;
+        while (!ct.IsCancellationRequested)
+        {
+            TimeSpan next;
+            try
+            {
+                if (Interlocked.Exchange(ref _sweepRequested, 0) == 1 || _clock.GetUtcNow() >= nextSweep)
+                {
+                    nextSweep = _clock.GetUtcNow() + _sweepInterval;
+                    await SweepNowAsync(ct);
+                }
+                var result = await HealNowAsync(ct);
+                next = result.Waiting > 0 ? s_retryWaiting : result.Failed > 0 ? s_retryAfterFailure : nextSweep - _clock.GetUtcNow();
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Healing failed; retrying in {Seconds} s.", s_retryAfterFailure.TotalSeconds);
+                Progress.Error(e.GetBaseException().Message);
+                Progress.SetState(HealStatus.Idle);
+                next = s_retryAfterFailure;
+            }
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(next < TimeSpan.Zero ? TimeSpan.Zero : next);
+            try
+            {
+                await _wake.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // timer or stop; the loop condition tells which
+            }
+        }
+    }
+
+    private async Task WriteStatusLoopAsync()
+    {
+        if (_statusPath is null)
+        {
+            return;
+        }
+        var written = -1L;
+        using var timer = new PeriodicTimer(s_statusEvery);
+        try
+        {
+            do
+            {
+                // While there is work the rate and ETA change every second; when idle only on updates.
+                if (Progress.State != HealStatus.Idle)
+                {
+                    try
+                    {
+                        Progress.SetQueued(await _store.CountHealQueueAsync(_stop.Token));
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        _log.LogDebug(e, "Counting the heal queue for the status failed.");
+                    }
+                }
+                var version = Progress.Version;
+                if (version != written)
+                {
+                    await TryWriteStatusAsync(Progress.Snapshot());
+                    written = version;
+                }
+            }
+            while (await timer.WaitForNextTickAsync(_stop.Token));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await TryWriteStatusAsync(Progress.Snapshot() with { State = HealStatus.Stopped, CurrentObject = null, EtaSeconds = null });
+    }
+
+    private async Task TryWriteStatusAsync(HealStatus status)
+    {
+        try
+        {
+            await HealStatusFile.WriteAsync(_statusPath!, status, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning(e, "Writing the heal status to {Path} failed.", _statusPath);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task? loop, statusLoop;
+        lock (_startLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            loop = _loop;
+            statusLoop = _statusLoop;
+        }
+        _queue.Queued -= OnQueued;
+        _monitor.VolumeReturned -= OnVolumeReturned;
+        await _stop.CancelAsync();
+        if (loop is not null)
+        {
+            await loop;
+        }
+        if (statusLoop is not null)
+        {
+            await statusLoop;
+        }
+        _stop.Dispose();
+        _pass.Dispose();
+    }
+}

@@ -1,0 +1,253 @@
+using CloudSecReq.Erasure.Shards;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace CloudSecReq.Gateway.Healing;
+
+/// <summary>
+/// Walks every object in the background and verifies each of its shard files end to end
+/// (<see cref="ShardVerifier"/>: header, every block's CRC-32C, exact length, and that the header is
+/// this segment's), queueing objects with a missing or faulty shard for the <see cref="Healer"/>
+/// (<see cref="HealQueue"/>). Shards on volumes out of use are left to the healer's sweep.
+/// <para>
+/// Paced by <c>ScrubBytesPerSecond</c> (csr.json; 0 turns the background walk off) so that foreground
+/// traffic keeps priority. The walk goes one page of objects at a time and keeps its position in memory,
+/// so <see cref="ScrubNowAsync"/> can run in between and the walk resumes where it stopped. A new
+/// background pass starts at most every <c>ScrubIntervalHours</c> after the previous one started
+/// (immediately when a pass takes longer).
+/// </para>
+/// Thread-safe. Disposing stops the walk.
+/// </summary>
+internal sealed class Scrubber : IAsyncDisposable
+{
+    public const long DefaultScrubBytesPerSecond = 20L * 1024 * 1024;
+    public const int DefaultIntervalHours = 24;
+
+    private readonly IMetadataStore _store;
+    private readonly BlobStore _blobs;
+    private readonly HealQueue _queue;
+    private readonly HealProgress _progress;
+    private readonly OverwriteThrottle _throttle;
+    private readonly TimeSpan _passInterval;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<Scrubber> _log;
+    private readonly SemaphoreSlim _pass = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _startLock = new();
+    private Task? _loop;
+    private bool _disposed;
+
+    /// <param name="bytesPerSecond">Pace of the background walk; 0 or less turns it off (<see cref="ScrubNowAsync"/> then runs unpaced).</param>
+    /// <param name="passInterval">Shortest time between the starts of two background passes.</param>
+    public Scrubber(IMetadataStore store, BlobStore blobs, HealQueue queue, HealProgress progress, long bytesPerSecond, TimeSpan passInterval, TimeProvider clock, ILogger<Scrubber> log)
+    {
+        _store = store;
+        _blobs = blobs;
+        _queue = queue;
+        _progress = progress;
+        _throttle = new OverwriteThrottle(bytesPerSecond);
+        _passInterval = passInterval;
+        _clock = clock;
+        _log = log;
+    }
+
+    public bool IsEnabled => _throttle.BytesPerSecond > 0;
+
+    /// <summary>Starts the background walk when enabled; later calls do nothing.</summary>
+    public void Start()
+    {
+        lock (_startLock)
+        {
+            if (_disposed || _loop is not null || !IsEnabled)
+            {
+                return;
+            }
+            _loop = Task.Run(RunAsync);
+        }
+    }
+
+    /// <summary>
+    /// One full pass over every object in the caller's task, at the configured pace (waiting for the
+    /// page of the background walk under way): verifies every shard and queues the objects with a
+    /// fault. Returns what it checked and found. Throws on metadata or I/O failure, or cancellation.
+    /// </summary>
+    public async Task<ScrubPass> ScrubNowAsync(CancellationToken ct)
+    {
+        await _pass.WaitAsync(ct);
+        try
+        {
+            var pass = new ScrubPass { StartedAt = _clock.GetUtcNow() };
+            _progress.ScrubStarted();
+            await foreach (var record in ObjectWalk.AllAsync(_store, null, ct))
+            {
+                pass = Add(pass, await ScrubObjectAsync(record, ct));
+                _progress.ScrubChecked(pass);
+            }
+            Finish(pass);
+            return pass with { FinishedAt = _clock.GetUtcNow() };
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    private void Finish(ScrubPass pass)
+    {
+        _progress.ScrubFinished(pass);
+        var text = "Scrub pass done: {Objects} objects, {Shards} shards, {Bytes} bytes checked; {Faulty} faulty shards, {Queued} objects queued for healing.";
+        if (pass.FaultyShards > 0)
+        {
+            _log.LogWarning(text, pass.ObjectsChecked, pass.ShardsChecked, pass.BytesChecked, pass.FaultyShards, pass.ObjectsQueued);
+        }
+        else
+        {
+            _log.LogInformation(text, pass.ObjectsChecked, pass.ShardsChecked, pass.BytesChecked, pass.FaultyShards, pass.ObjectsQueued);
+        }
+    }
+
+    private static ScrubPass Add(ScrubPass pass, ScrubPass one) => pass with
+    {
+        ObjectsChecked = pass.ObjectsChecked + one.ObjectsChecked,
+        ShardsChecked = pass.ShardsChecked + one.ShardsChecked,
+        BytesChecked = pass.BytesChecked + one.BytesChecked,
+        FaultyShards = pass.FaultyShards + one.FaultyShards,
+        ObjectsQueued = pass.ObjectsQueued + one.ObjectsQueued,
+    };
+
+    private async Task<ScrubPass> ScrubObjectAsync(ObjectRecord record, CancellationToken ct)
+    {
+        long shards = 0, bytes = 0;
+        var faults = new List<string>();
+        foreach (var segment in record.Segments)
+        {
+            for (var i = 0; i < segment.Shards.Count; i++)
+            {
+                var shard = segment.Shards[i];
+                if (!_blobs.HasVolume(shard.VolumeId))
+                {
+                    continue;
+                }
+                shards++;
+                await using var stream = _blobs.TryOpenRead(shard);
+                if (stream is null)
+                {
+                    faults.Add($"shard {i}: Missing");
+                    continue;
+                }
+                var verified = await ShardVerifier.VerifyAsync(new PacedStream(stream, _throttle), i, ct);
+                bytes += verified.BytesRead;
+                if (!verified.IsHealthy)
+                {
+                    faults.Add($"shard {i}: {verified.Faults[0].Kind}" + (verified.Faults[0].Stripe is { } s ? $" in stripe {s}" : ""));
+                }
+                else if (verified.Header is { } h && (h.DataShards != segment.DataShards || h.ParityShards != segment.ParityShards || h.BlockSizeBytes != segment.BlockBytes || h.ObjectLengthBytes != segment.Length))
+                {
+                    faults.Add($"shard {i}: of another object");
+                }
+            }
+        }
+        var queued = 0;
+        if (faults.Count > 0 && await StillStoredAsync(record, ct))
+        {
+            await _queue.ReportAsync(record.Bucket, record.Key, "scrub: " + string.Join("; ", faults.Take(4)));
+            queued = 1;
+        }
+        return new ScrubPass { ObjectsChecked = 1, ShardsChecked = shards, BytesChecked = bytes, FaultyShards = faults.Count, ObjectsQueued = queued };
+    }
+
+    // An object overwritten or deleted during its check loses its old shards: not a fault.
+    private async Task<bool> StillStoredAsync(ObjectRecord record, CancellationToken ct) =>
+        await _store.GetObjectAsync(record.Bucket, record.Key, ct) is { } now
+        && now.Segments.Count == record.Segments.Count
+        && now.Segments.Zip(record.Segments).All(p => p.First.Shards.SequenceEqual(p.Second.Shards));
+
+    private async Task RunAsync()
+    {
+        var ct = _stop.Token;
+        (string Bucket, string Key)? cursor = null;
+        ScrubPass? pass = null;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                try
+                {
+                    if (pass is null)
+                    {
+                        pass = new ScrubPass { StartedAt = _clock.GetUtcNow() };
+                        cursor = null;
+                        _progress.ScrubStarted();
+                    }
+                    var more = false;
+                    await _pass.WaitAsync(ct);
+                    try
+                    {
+                        var page = 0;
+                        await foreach (var record in ObjectWalk.AllAsync(_store, cursor, ct))
+                        {
+                            pass = Add(pass, await ScrubObjectAsync(record, ct));
+                            _progress.ScrubChecked(pass);
+                            cursor = (record.Bucket, record.Key);
+                            if (++page == ObjectWalk.PageSize)
+                            {
+                                more = true;
+                                break;
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        _pass.Release();
+                    }
+                    if (more)
+                    {
+                        continue;
+                    }
+                    Finish(pass);
+                    var wait = pass.StartedAt + _passInterval - _clock.GetUtcNow();
+                    pass = null;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _clock, ct);
+                    }
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    _log.LogError(e, "Scrubbing failed; resuming in a minute where it stopped.");
+                    _progress.Error("scrub: " + e.GetBaseException().Message);
+                    await Task.Delay(TimeSpan.FromMinutes(1), _clock, ct);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task? loop;
+        lock (_startLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            loop = _loop;
+        }
+        await _stop.CancelAsync();
+        if (loop is not null)
+        {
+            await loop;
+        }
+        _stop.Dispose();
+        _pass.Dispose();
+    }
+}

@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using CloudSecReq.Erasure.Shards;
+using CloudSecReq.Gateway.Healing;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Storage;
+
+namespace CloudSecReq.Gateway.Tests.Integration;
+
+/// <summary>
+/// The healer and the scrubber on the shared gateway (six volumes in three racks, STANDARD 4+2):
+/// lost and corrupt shards are rebuilt on volumes that keep the rack rule, a lost rack makes healing
+/// wait rather than break the rule, and an object overwritten during a heal is not clobbered. Every
+/// test leaves every volume usable and the heal queue empty for the tests after it.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class HealingTests(GatewayFixture gateway)
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+    private static readonly string s_csr = Path.Combine(AppContext.BaseDirectory, "csr.dll");
+
+    private IMetadataStore Store => gateway.Host.Data.Store;
+
+    private async Task<(AmazonS3Client S3, string Bucket)> NewBucketAsync()
+    {
+        var s3 = gateway.S3Client(await gateway.NewTenantAsync("heal"));
+        var bucket = GatewayFixture.NewBucketName();
+        await s3.PutBucketAsync(bucket);
+        return (s3, bucket);
+    }
+
+    // 1.5 MiB of sealed data: two stripes of 4 × 256 KiB blocks, the second one short.
+    private static async Task<byte[]> PutAsync(AmazonS3Client s3, string bucket, string key)
+    {
+        var body = RandomNumberGenerator.GetBytes(1536 * 1024);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(body) });
+        return body;
+    }
+
+    private static async Task<byte[]> GetAsync(AmazonS3Client s3, string bucket, string key)
+    {
+        using var response = await s3.GetObjectAsync(bucket, key);
+        using var bytes = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(bytes);
+        return bytes.ToArray();
+    }
+
+    private async Task<DataSegment> SegmentAsync(string bucket, string key) => (await Store.GetObjectAsync(bucket, key, default))!.Segments.Single();
+
+    private Volume VolumeOf(ShardBlob shard) => gateway.Host.Data.Volumes.Single(v => v.Id == shard.VolumeId);
+
+    private string PathOf(ShardBlob shard) => VolumeOf(shard).BlobPath(shard.BlobId);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + s_deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Not within {s_deadline.TotalSeconds} s: {what}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<bool> IsQueuedAsync(string bucket, string key) =>
+        (await Store.ListHealQueueAsync(10_000, default)).Any(r => r.Bucket == bucket && r.Key == key);
+
+    /// <summary>Every shard file exists, verifies as shard i of this segment, on distinct volumes, at most m per rack.</summary>
+    private async Task AssertFullRedundancyAsync(DataSegment segment)
+    {
+        Assert.Equal(segment.DataShards + segment.ParityShards, segment.Shards.Count);
+        Assert.Equal(segment.Shards.Count, segment.Shards.Select(s => s.VolumeId).Distinct().Count());
+        Assert.All(segment.Shards.GroupBy(s => VolumeOf(s).Config.Rack), rack => Assert.True(rack.Count() <= segment.ParityShards, $"rack {rack.Key} holds {rack.Count()} shards"));
+        for (var i = 0; i < segment.Shards.Count; i++)
+        {
+            Assert.True(VolumeOf(segment.Shards[i]).IsUsable);
+            await using var file = File.OpenRead(PathOf(segment.Shards[i]));
+            var verified = await ShardVerifier.VerifyAsync(file, i, default);
+            Assert.True(verified.IsHealthy, $"shard {i}: {string.Join("; ", verified.Faults)}");
+            Assert.Equal(segment.Length, verified.Header!.Value.ObjectLengthBytes);
+        }
+    }
+
+    /// <summary>
+    /// Waits until no object of <paramref name="bucket"/> is queued. Not the whole queue: other tests
+    /// of the collection tamper with objects on purpose (rewritten consistently, unrecoverable), and
+    /// those stay queued.
+    /// </summary>
+    private async Task WaitUntilNothingQueuedAsync(string bucket)
+    {
+        var deadline = DateTime.UtcNow + s_deadline;
+        while ((await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var queued = (await Store.ListHealQueueAsync(100_000, default)).Where(r => r.Bucket == bucket);
+                var status = gateway.Host.Healer.Progress.Snapshot();
+                Assert.Fail($"Objects of {bucket} still queued after {s_deadline.TotalSeconds} s: " +
+                    string.Join("; ", queued.Select(r => $"{r.Key}: {r.Reason}")) + $"; healer {status.State}, {status.WaitingReason}, last error {status.LastError}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task ShardFiles_TwoOfSixDeleted_GetReturnsTheBytesAndTheHealerRestoresThem()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var body = await PutAsync(s3, bucket, "obj");
+        var before = await SegmentAsync(bucket, "obj");
+        var queued = new ConcurrentQueue<HealRequest>();
+        void OnQueued(object? sender, HealRequest r) => queued.Enqueue(r);
+        gateway.Host.HealQueue.Queued += OnQueued;
+        try
+        {
+            File.Delete(PathOf(before.Shards[1]));
+            File.Delete(PathOf(before.Shards[4]));
+
+            Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+            await WaitUntilAsync(() => Task.FromResult(queued.Any(r => r.Bucket == bucket && r.Key == "obj")), "the GET queues the object");
+            await WaitUntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards");
+        }
+        finally
+        {
+            gateway.Host.HealQueue.Queued -= OnQueued;
+        }
+
+        var after = await SegmentAsync(bucket, "obj");
+        Assert.NotEqual(before.Shards[1], after.Shards[1]);
+        Assert.NotEqual(before.Shards[4], after.Shards[4]);
+        Assert.Equal(before.Shards.Where((_, i) => i is not (1 or 4)), after.Shards.Where((_, i) => i is not (1 or 4)));
+        // The shard's own volume was usable, so the rebuilt shard stays there.
+        Assert.Equal(before.Shards[1].VolumeId, after.Shards[1].VolumeId);
+        await AssertFullRedundancyAsync(after);
+        Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
+    [Fact]
+    public async Task ShardBlock_ByteFlipped_ScrubNowQueuesItAndTheHealerRewritesIt()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var body = await PutAsync(s3, bucket, "obj");
+        var before = await SegmentAsync(bucket, "obj");
+        var damaged = PathOf(before.Shards[2]);
+        await using (var file = new FileStream(damaged, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = ShardHeader.SizeBytes + 1000; // inside the first block
+            var b = file.ReadByte();
+            file.Position -= 1;
+            file.WriteByte((byte)(b ^ 0x10));
+        }
+        var queued = new ConcurrentQueue<HealRequest>();
+        void OnQueued(object? sender, HealRequest r) => queued.Enqueue(r);
+        gateway.Host.HealQueue.Queued += OnQueued;
+        ScrubPass pass;
+        try
+        {
+            pass = await gateway.Host.Scrubber.ScrubNowAsync(default);
+        }
+        finally
+        {
+            gateway.Host.HealQueue.Queued -= OnQueued;
+        }
+
+        Assert.Contains(queued, r => r.Bucket == bucket && r.Key == "obj" && r.Reason.Contains("ChecksumMismatch", StringComparison.Ordinal));
+        Assert.True(pass.FaultyShards >= 1 && pass.ObjectsQueued >= 1, $"{pass}");
+        Assert.True(pass.ShardsChecked >= 6, $"{pass}");
+        Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+        await WaitUntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards[2] != before.Shards[2], "the healer swaps in shard 2");
+        var after = await SegmentAsync(bucket, "obj");
+        Assert.Equal(before.Shards.Where((_, i) => i != 2), after.Shards.Where((_, i) => i != 2));
+        await AssertFullRedundancyAsync(after);
+        Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+        // The corrupt file became garbage: overwritten and unlinked by the collector.
+        await WaitUntilAsync(() => Task.FromResult(!File.Exists(damaged)), "the replaced shard file is released");
+        await WaitUntilNothingQueuedAsync(bucket);
+        gateway.Host.HealQueue.Queued += OnQueued;
+        try
+        {
+            queued.Clear();
+            await gateway.Host.Scrubber.ScrubNowAsync(default);
+        }
+        finally
+        {
+            gateway.Host.HealQueue.Queued -= OnQueued;
+        }
+        Assert.DoesNotContain(queued, r => r.Bucket == bucket);
+    }
+
+    [Fact]
+    public async Task Rack_BothVolumesGone_HealWaitsInsteadOfBreakingTheRuleAndCompletesWhenTheyReturn()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var body = await PutAsync(s3, bucket, "obj");
+        var before = await SegmentAsync(bucket, "obj");
+        var rack = VolumeOf(before.Shards[0]).Config.Rack;
+        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+        Assert.Equal(2, lost.Count);
+        var onLostRack = Enumerable.Range(0, before.Shards.Count).Where(i => lost.Any(v => v.Id == before.Shards[i].VolumeId)).ToList();
+        Assert.Equal(2, onLostRack.Count);
+        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var v in lost)
+            {
+                Directory.Move(v.Config.Path, away[v.Id]);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+            Assert.All(lost, v => Assert.False(v.IsUsable));
+
+            // Still readable from the two racks left, and queued by the read.
+            Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+            await WaitUntilAsync(() => IsQueuedAsync(bucket, "obj"), "the GET queues the object");
+            var result = await gateway.Host.Healer.HealNowAsync(default);
+
+            // The other racks already hold m = 2 shards each: nowhere to put the lost two.
+            Assert.True(result.Waiting >= 1, result.ToString());
+            Assert.True(await IsQueuedAsync(bucket, "obj"));
+            Assert.Equal(before.Shards, (await SegmentAsync(bucket, "obj")).Shards);
+            Assert.Equal(HealStatus.WaitingForVolumes, gateway.Host.Healer.Progress.Snapshot().State);
+            Assert.Contains("placement rule", gateway.Host.Healer.Progress.Snapshot().WaitingReason);
+
+            // One of the two shards did not survive the outage.
+            var gone = before.Shards[onLostRack[0]];
+            File.Delete(Path.Combine(away[gone.VolumeId], "blobs", gone.BlobId[..2], gone.BlobId));
+            foreach (var v in lost)
+            {
+                Directory.Move(away[v.Id], v.Config.Path);
+            }
+            away.Clear();
+            gateway.Host.VolumeMonitor.CheckNow(); // VolumeReturned: a sweep, then the queue
+
+            await WaitUntilAsync(async () => !await IsQueuedAsync(bucket, "obj"), "the object leaves the queue");
+            var after = await SegmentAsync(bucket, "obj");
+            Assert.NotEqual(gone, after.Shards[onLostRack[0]]);
+            Assert.Equal(gone.VolumeId, after.Shards[onLostRack[0]].VolumeId);
+            Assert.Equal(before.Shards[onLostRack[1]], after.Shards[onLostRack[1]]);
+            await AssertFullRedundancyAsync(after);
+            Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+        }
+        finally
+        {
+            foreach (var (id, path) in away)
+            {
+                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+        }
+        Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
+    [Fact]
+    public async Task HealObject_OverwrittenMeanwhile_SwapIsRefusedAndTheNewObjectKept()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        await PutAsync(s3, bucket, "obj");
+        var stale = (await Store.GetObjectAsync(bucket, "obj", default))!;
+        var old = stale.Segments.Single();
+        File.Delete(PathOf(old.Shards[0]));
+        // Keep the old shards from being overwritten as garbage while the healer reads them.
+        var held = old.Shards.Skip(1).Select(s => gateway.Host.Blobs.TryOpenRead(s)!).ToList();
+        try
+        {
+            var newer = await PutAsync(s3, bucket, "obj");
+            var current = await SegmentAsync(bucket, "obj");
+
+            Assert.Equal(HealOutcome.Superseded, await gateway.Host.Healer.HealObjectAsync(stale, default));
+
+            Assert.Equal(current.Shards, (await SegmentAsync(bucket, "obj")).Shards);
+            Assert.Equal(newer, await GetAsync(s3, bucket, "obj"));
+            // The shard rebuilt for the stale record was released, not left in blobs/.
+            var prefix = old.Shards[0].BlobId.Split('.')[0];
+            Assert.All(gateway.Host.Data.Volumes, v =>
+                Assert.Empty(Directory.EnumerateFiles(v.BlobDirectory, prefix + ".0.h*", SearchOption.AllDirectories)));
+        }
+        finally
+        {
+            held.ForEach(h => h.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task HealStatusCommand_AfterAHeal_PrintsCountersQueueAndTheLastScrub()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        await PutAsync(s3, bucket, "obj");
+        var before = await SegmentAsync(bucket, "obj");
+        File.Delete(PathOf(before.Shards[5]));
+        var healedBefore = gateway.Host.Healer.Progress.Snapshot().ObjectsHealed;
+
+        Assert.True(await gateway.Host.Healer.SweepNowAsync(default) >= 1);
+        await gateway.Host.Healer.HealNowAsync(default);
+        Assert.NotEqual(before.Shards[5], (await SegmentAsync(bucket, "obj")).Shards[5]);
+        await gateway.Host.Scrubber.ScrubNowAsync(default);
+        await WaitUntilAsync(() => Task.FromResult(HealStatusFile.TryRead(HealStatusFile.PathIn(gateway.DataDirectory)) is { } s
+            && s.ObjectsHealed > healedBefore && s.Scrub.Last is not null && s.State == HealStatus.Idle), "the status file shows the heal and the scrub");
+
+        var status = await ExternalProcess.RunAsync("dotnet", [s_csr, "heal", "status", "--data", gateway.DataDirectory]);
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("healer:      idle", status.Stdout);
+        Assert.Matches(@"queue:\s+\d+ objects?", status.Stdout);
+        Assert.Matches(@"healed:\s+[1-9]\d* objects, [1-9]\d* shards", status.Stdout);
+        Assert.Contains("last scrub:", status.Stdout);
+        Assert.DoesNotContain("none yet", status.Stdout);
+
+        var watch = await ExternalProcess.RunAsync("dotnet", [s_csr, "heal", "status", "--watch", "--data", gateway.DataDirectory], timeout: TimeSpan.FromMinutes(1));
+        Assert.True(watch.ExitCode == 0, watch.ToString());
+        Assert.Matches("heal queue is empty|healer is idle", watch.Stdout);
+
+        var scrub = await ExternalProcess.RunAsync("dotnet", [s_csr, "scrub", "status", "--data", gateway.DataDirectory]);
+        Assert.True(scrub.ExitCode == 0, scrub.ToString());
+        Assert.Contains("scrubber:", scrub.Stdout);
+        Assert.Matches(@"last scrub:.*[1-9]\d* objects", scrub.Stdout);
+        Assert.DoesNotContain("healer:", scrub.Stdout);
+    }
+}
