@@ -46,6 +46,7 @@ internal sealed class Healer : IAsyncDisposable
     private static readonly TimeSpan s_statusEvery = TimeSpan.FromSeconds(1);
 
     private readonly IMetadataStore _store;
+    private readonly Manifests.ManifestWriter? _manifests;
     private readonly BlobStore _blobs;
     private readonly HealQueue _queue;
     private readonly VolumeMonitor _monitor;
@@ -69,9 +70,11 @@ internal sealed class Healer : IAsyncDisposable
     /// <param name="sweepInterval">How often the sweep over every object runs besides start and returning volumes.</param>
     /// <param name="statusPath">Where to write the status (<see cref="HealStatusFile"/>); null to keep it in memory only.</param>
     public Healer(IMetadataStore store, BlobStore blobs, HealQueue queue, VolumeMonitor monitor, GarbageCollector garbage, StorageClassCatalog classes,
-        HealProgress progress, long healBytesPerSecond, TimeSpan sweepInterval, string? statusPath, TimeProvider clock, ILogger<Healer> log)
+        HealProgress progress, long healBytesPerSecond, TimeSpan sweepInterval, string? statusPath, TimeProvider clock, ILogger<Healer> log,
+        Manifests.ManifestWriter? manifests = null)
     {
         _store = store;
+        _manifests = manifests;
         _blobs = blobs;
         _queue = queue;
         _monitor = monitor;
@@ -412,6 +415,7 @@ internal sealed class Healer : IAsyncDisposable
         }
         _log.LogWarning("Healed {Bucket}/{Key}: {Shards}.", record.Bucket, record.Key,
             string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
+        await RefreshManifestsAsync(record.Bucket, record.Key, ct);
         await _garbage.CollectAsync(ct);
         if (moreFaults.Count > 0)
         {
@@ -615,6 +619,29 @@ internal sealed class Healer : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.LogWarning(e, "Writing the heal status to {Path} failed.", _statusPath);
+        }
+    }
+
+    // The object's manifests on the volumes still name the replaced shards: write fresh ones, so that a
+    // metadata rebuild finds the healed layout. On failure the old manifests stay (they still name at
+    // least k good shards, and the next sweep heals again after a rebuild).
+    private async Task RefreshManifestsAsync(string bucket, string key, CancellationToken ct)
+    {
+        if (_manifests is null || await _store.GetObjectAsync(bucket, key, ct) is not { } current)
+        {
+            return;
+        }
+        try
+        {
+            var fresh = current with { Manifests = await _manifests.WriteObjectAsync(current, ct) };
+            if (!await _store.ReplaceObjectIfUnchangedAsync(current, fresh, CancellationToken.None))
+            {
+                await _manifests.ReleaseAsync(fresh.Manifests);
+            }
+        }
+        catch (IOException e)
+        {
+            _log.LogWarning(e, "Writing fresh manifests of healed {Bucket}/{Key} failed; the old ones stay.", bucket, key);
         }
     }
 

@@ -129,7 +129,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(sp => new Healing.Healer(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Healing.HealQueue>(),
             sp.GetRequiredService<VolumeMonitor>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses, sp.GetRequiredService<Healing.HealProgress>(),
             data.Config.HealBytesPerSecond, TimeSpan.FromMinutes(Math.Max(1, data.Config.HealSweepMinutes)), Healing.HealStatusFile.PathIn(data.Path),
-            clock, sp.GetRequiredService<ILogger<Healing.Healer>>()));
+            clock, sp.GetRequiredService<ILogger<Healing.Healer>>(), sp.GetRequiredService<Manifests.ManifestWriter>()));
         services.AddSingleton(sp => new Healing.Scrubber(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Healing.HealQueue>(),
             sp.GetRequiredService<Healing.HealProgress>(), data.Config.ScrubBytesPerSecond, TimeSpan.FromHours(Math.Max(1, data.Config.ScrubIntervalHours)),
             clock, sp.GetRequiredService<ILogger<Healing.Scrubber>>()));

@@ -112,6 +112,7 @@ public sealed class HealingTests(GatewayFixture gateway)
         var (s3, bucket) = await NewBucketAsync();
         var body = await PutAsync(s3, bucket, "obj");
         var before = await SegmentAsync(bucket, "obj");
+        var manifestsBefore = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "obj", default))!.Manifests;
         var queued = new ConcurrentQueue<HealRequest>();
         void OnQueued(object? sender, HealRequest r) => queued.Enqueue(r);
         gateway.Host.HealQueue.Queued += OnQueued;
@@ -137,6 +138,8 @@ public sealed class HealingTests(GatewayFixture gateway)
         Assert.Equal(before.Shards[1].VolumeId, after.Shards[1].VolumeId);
         await AssertFullRedundancyAsync(after);
         Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+        // Fresh manifests name the healed shards, so that a metadata rebuild finds them.
+        await WaitUntilAsync(async () => !(await gateway.Host.Data.Store.GetObjectAsync(bucket, "obj", default))!.Manifests.SequenceEqual(manifestsBefore), "the healer writes fresh manifests");
         await WaitUntilNothingQueuedAsync(bucket);
     }
 

@@ -28,7 +28,7 @@ public sealed class RackLossTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task RackDisksDeleted_EveryObjectStillReadsThroughAwsCli_AndUnplaceableWritesAreRefused()
+    public async Task RackDisksDeleted_EveryObjectStillReadsThroughAwsCli_UnplaceableWritesAreRefused_AndTheHealerRestoresEveryShard()
     {
         var tenant = await gateway.NewTenantAsync();
         var env = gateway.ClientEnvironment(tenant);
@@ -120,9 +120,33 @@ public sealed class RackLossTests(GatewayFixture gateway)
             await get.ResponseStream.CopyToAsync(ms);
             Assert.True(Same(bytes, ms.ToArray()), $"{name} read back wrong after the racks returned");
         }
+        // The new rack3 disks came back empty: the healer (woken by their return) restores every shard.
+        var volumes = gateway.Host.Data.Volumes.ToDictionary(v => v.Id);
+        async Task<bool> FullyRedundantAsync()
+        {
+            foreach (var name in files.Keys)
+            {
+                var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, name, default))!;
+                if (record.Segments.SelectMany(s => s.Shards).Any(s => !File.Exists(volumes[s.VolumeId].BlobPath(s.BlobId))))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        var healDeadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await FullyRedundantAsync())
+        {
+            Assert.True(DateTime.UtcNow < healDeadline, "the healer did not restore every shard of the objects");
+            await Task.Delay(200);
+        }
+        foreach (var name in files.Keys)
+        {
+            var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, name, default))!;
+            Assert.All(record.Segments, s => Assert.All(s.Shards.GroupBy(shard => volumes[shard.VolumeId].Config.Rack), rack => Assert.True(rack.Count() <= s.ParityShards)));
+        }
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "after", ContentBody = "placed by the rule again" });
         var after = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "after", default))!;
-        var volumes = gateway.Host.Data.Volumes.ToDictionary(v => v.Id);
         Assert.All(after.Segments[0].Shards.GroupBy(s => volumes[s.VolumeId].Config.Rack), rack => Assert.True(rack.Count() <= 2));
     }
 
