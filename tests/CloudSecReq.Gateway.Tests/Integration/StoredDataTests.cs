@@ -146,18 +146,26 @@ public sealed class StoredDataTests(GatewayFixture gateway)
         BitConverter.TryWriteBytes(bytes.AsSpan(ShardHeader.SizeBytes + blockBytes, 4), ShardHeader.BlockChecksum(bytes.AsSpan(ShardHeader.SizeBytes, blockBytes), 0));
         await File.WriteAllBytesAsync(path, bytes);
 
-        using var get = await s3.GetObjectAsync(bucket, "k");
-        using var ms = new MemoryStream();
-        await get.ResponseStream.CopyToAsync(ms);
-        Assert.Equal(body, ms.ToArray());
-        // The GET reported the shard: the object is queued for healing (the report lands just after the
-        // response body; a healer may already have taken it, which replaces the shard).
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!(await gateway.Host.Data.Store.ListHealQueueAsync(1000, default)).Any(r => r.Bucket == bucket && r.Key == "k")
-            && (await RecordAsync(bucket, "k")).Segments[0].Shards[1] == record.Segments[0].Shards[1])
+        var reported = new System.Collections.Concurrent.ConcurrentQueue<HealRequest>();
+        void OnQueued(object? sender, HealRequest r) => reported.Enqueue(r);
+        gateway.Host.HealQueue.Queued += OnQueued;
+        try
         {
-            Assert.True(DateTime.UtcNow < deadline, "the object was neither queued for healing nor healed");
-            await Task.Delay(50);
+            using var get = await s3.GetObjectAsync(bucket, "k");
+            using var ms = new MemoryStream();
+            await get.ResponseStream.CopyToAsync(ms);
+            Assert.Equal(body, ms.ToArray());
+            // The GET reports the shard for healing (just after the response body).
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!reported.Any(r => r.Bucket == bucket && r.Key == "k" && r.Reason.Contains("shard 1")))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the GET did not report shard 1 for healing");
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            gateway.Host.HealQueue.Queued -= OnQueued;
         }
     }
 
