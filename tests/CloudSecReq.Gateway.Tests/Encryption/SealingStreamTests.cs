@@ -133,20 +133,27 @@ public sealed class SealingStreamTests
             await sealing.WriteAsync(chunk);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1024; i++)
+        // Three rounds, the lowest count of each kept: the runtime may allocate once in a round (tiering,
+        // on-stack replacement, thread statics), which is not a per-package cost; a per-package cost
+        // shows in every round.
+        long sync = long.MaxValue, asynchronous = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            sealing.Write(chunk);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1024; i++)
+            {
+                sealing.Write(chunk);
+            }
+            sync = Math.Min(sync, GC.GetAllocatedBytesForCurrentThread() - before);
+            before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1024; i++)
+            {
+                await sealing.WriteAsync(chunk.AsMemory());
+            }
+            asynchronous = Math.Min(asynchronous, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long sync = GC.GetAllocatedBytesForCurrentThread() - before;
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1024; i++)
-        {
-            await sealing.WriteAsync(chunk.AsMemory());
-        }
-        long asynchronous = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(2 * (16L << 20), sealing.PlainLength - 2 * 64 * chunk.Length);
+        Assert.Equal(6 * (16L << 20), sealing.PlainLength - 2 * 64 * chunk.Length);
         // 256 packages each way: even 16 bytes per package would exceed 2048.
         Assert.True(sync < 2048, $"the synchronous path allocated {sync} bytes");
         // The async path may cost the runtime a small constant per call (seen: 96 bytes on .NET 10.0.12),
