@@ -25,11 +25,9 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
     {
         var tally = new Dictionary<(string Site, string Rack), (long Pieces, long Bytes)>();
         long objects = 0;
-        string? after = null;
-        while (true)
+        await foreach (var record in ObjectWalk.InBucketAsync(store, bucket, null, ct))
         {
-            var page = await store.ListObjectsAsync(bucket, "", after, 1000, ct);
-            foreach (var segment in page.Items.SelectMany(r => r.Segments))
+            foreach (var segment in record.Segments)
             {
                 var shardBytes = segment.ShardFileBytes;
                 foreach (var shard in segment.Shards)
@@ -39,12 +37,7 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
                     tally[(piece.Site, piece.Rack)] = (n + 1, bytes + shardBytes);
                 }
             }
-            objects += page.Items.Count;
-            if (!page.IsTruncated || page.Items.Count == 0)
-            {
-                break;
-            }
-            after = page.Items[^1].Key;
+            objects++;
         }
         var racks = tally.OrderBy(t => t.Key.Site, StringComparer.Ordinal).ThenBy(t => t.Key.Rack, StringComparer.Ordinal)
             .Select(t => new RackShare(t.Key.Site, t.Key.Rack, t.Value.Pieces, t.Value.Bytes)).ToList();
@@ -59,27 +52,11 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
     public static async Task<(long Objects, long Shards)> CountOnVolumeAsync(IMetadataStore store, string volumeId, CancellationToken ct)
     {
         long objects = 0, shards = 0;
-        foreach (var tenant in await store.ListTenantsAsync(ct))
+        await foreach (var record in ObjectWalk.AllAsync(store, null, ct))
         {
-            foreach (var bucket in await store.ListBucketsAsync(tenant.Id, ct))
-            {
-                string? after = null;
-                while (true)
-                {
-                    var page = await store.ListObjectsAsync(bucket.Name, "", after, 1000, ct);
-                    foreach (var record in page.Items)
-                    {
-                        var n = record.Segments.Sum(s => s.Shards.Count(shard => shard.VolumeId == volumeId));
-                        objects += n > 0 ? 1 : 0;
-                        shards += n;
-                    }
-                    if (!page.IsTruncated || page.Items.Count == 0)
-                    {
-                        break;
-                    }
-                    after = page.Items[^1].Key;
-                }
-            }
+            var n = record.Segments.Sum(s => s.Shards.Count(shard => shard.VolumeId == volumeId));
+            objects += n > 0 ? 1 : 0;
+            shards += n;
         }
         return (objects, shards);
     }

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using CloudSecReq.Gateway.Metadata;
 
-namespace CloudSecReq.Gateway.Healing;
+namespace CloudSecReq.Gateway.Metadata;
 
 /// <summary>
 /// Every object of every bucket of every tenant, one metadata page at a time: buckets in ordinal
@@ -36,19 +35,28 @@ internal static class ObjectWalk
                     startAfter = position.Key;
                 }
             }
-            while (true)
+            await foreach (var record in InBucketAsync(store, bucket, startAfter, ct))
             {
-                var page = await store.ListObjectsAsync(bucket, "", startAfter, PageSize, ct);
-                foreach (var record in page.Items)
-                {
-                    yield return record;
-                }
-                if (!page.IsTruncated || page.Items.Count == 0)
-                {
-                    break;
-                }
-                startAfter = page.Items[^1].Key;
+                yield return record;
             }
+        }
+    }
+
+    /// <summary>Every object of one bucket in key order, after <paramref name="startAfter"/> (null: from the first).</summary>
+    public static async IAsyncEnumerable<ObjectRecord> InBucketAsync(IMetadataStore store, string bucket, string? startAfter, [EnumeratorCancellation] CancellationToken ct)
+    {
+        while (true)
+        {
+            var page = await store.ListObjectsAsync(bucket, "", startAfter, PageSize, ct);
+            foreach (var record in page.Items)
+            {
+                yield return record;
+            }
+            if (!page.IsTruncated || page.Items.Count == 0)
+            {
+                yield break;
+            }
+            startAfter = page.Items[^1].Key;
         }
     }
 }
