@@ -318,20 +318,9 @@ internal sealed class Healer : IAsyncDisposable
             {
                 continue;
             }
-            await using var stream = _blobs.TryOpenRead(segment.Shards[i]);
-            if (stream is null)
+            if ((await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct)).Problem is { } problem)
             {
-                bad[i] = "the shard file is missing";
-                continue;
-            }
-            var verified = await ShardVerifier.VerifyAsync(new PacedStream(stream, _throttle), i, ct);
-            if (!verified.IsHealthy)
-            {
-                bad[i] = string.Join(", ", verified.Faults.Take(3).Select(f => f.Kind + (f.Stripe is { } s ? $" in stripe {s}" : "")));
-            }
-            else if (verified.Header is { } h && (h.DataShards != k || h.ParityShards != m || h.BlockSizeBytes != segment.BlockBytes || h.ObjectLengthBytes != segment.Length))
-            {
-                bad[i] = "the file is a shard of another object";
+                bad[i] = problem;
             }
         }
         var misplaced = Misplaced(segment, bad.Keys, m);

@@ -130,21 +130,11 @@ internal sealed class Scrubber : IAsyncDisposable
                     continue;
                 }
                 shards++;
-                await using var stream = _blobs.TryOpenRead(shard);
-                if (stream is null)
+                var (problem, read) = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
+                bytes += read;
+                if (problem is not null)
                 {
-                    faults.Add($"shard {i}: Missing");
-                    continue;
-                }
-                var verified = await ShardVerifier.VerifyAsync(new PacedStream(stream, _throttle), i, ct);
-                bytes += verified.BytesRead;
-                if (!verified.IsHealthy)
-                {
-                    faults.Add($"shard {i}: {verified.Faults[0].Kind}" + (verified.Faults[0].Stripe is { } s ? $" in stripe {s}" : ""));
-                }
-                else if (verified.Header is { } h && (h.DataShards != segment.DataShards || h.ParityShards != segment.ParityShards || h.BlockSizeBytes != segment.BlockBytes || h.ObjectLengthBytes != segment.Length))
-                {
-                    faults.Add($"shard {i}: of another object");
+                    faults.Add($"shard {i}: {problem}");
                 }
             }
         }

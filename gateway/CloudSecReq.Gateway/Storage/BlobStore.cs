@@ -73,12 +73,9 @@ internal sealed class BlobStore
                 BufferSize = 0,
             });
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
-        }
-        catch (IOException)
-        {
+            // Gone (file or directory not found) or unreadable: the reader rebuilds it from the others.
             return null;
         }
     }
