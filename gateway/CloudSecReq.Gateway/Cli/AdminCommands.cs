@@ -187,15 +187,15 @@ internal static class AdminCommands
             Console.WriteLine($"index:        {objects} object(s) with {shards} shard(s) on this volume");
         }));
 
-        var readmit = new Command("readmit", "Re-admit a fenced volume after checking its disk: rewrite its identity file with a fresh MAC (the gateway uses it from its next start)") { id };
+        var readmit = new Command("readmit", "Re-admit a fenced volume after checking its disk, or initialise the new disk of a missing one: write its identity file with a fresh MAC (a running gateway uses it within seconds)") { id };
         readmit.SetAction((parse, ct) => RunAsync(parse, ct, data =>
         {
             var volumeId = parse.GetValue(id)!;
             var before = data.Volumes.FirstOrDefault(v => v.Id == volumeId)
                 ?? throw new ArgumentException($"No volume '{volumeId}' is configured in {GatewayConfig.FileName}.");
-            if (!before.IsFenced)
+            if (before.IsUsable)
             {
-                Console.WriteLine($"volume {volumeId} is not fenced; nothing to do");
+                Console.WriteLine($"volume {volumeId} is in use; nothing to do");
                 return Task.CompletedTask;
             }
             var after = data.ReadmitVolume(volumeId);
@@ -203,10 +203,10 @@ internal static class AdminCommands
             {
                 throw new InvalidOperationException($"volume {volumeId} is still fenced: {after.FencedReason}");
             }
-            Console.WriteLine($"volume {volumeId} re-admitted (was fenced: {before.FencedReason}); restart the gateway to use it");
+            Console.WriteLine($"volume {volumeId} re-admitted (was {before.StateText}); a running gateway uses it within a few seconds and heals its shards onto it");
             return Task.CompletedTask;
         }));
-        return new Command("volume", "Add and inspect storage volumes; re-admit fenced ones") { add, list, status, readmit };
+        return new Command("volume", "Add and inspect storage volumes; re-admit fenced or missing ones") { add, list, status, readmit };
     }
 
     // Binary units, one decimal: "-" when the file system could not be asked.

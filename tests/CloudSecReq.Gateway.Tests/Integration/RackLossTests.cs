@@ -104,10 +104,11 @@ public sealed class RackLossTests(GatewayFixture gateway)
             {
                 Directory.Move(volume.Config.Path + ".offline", volume.Config.Path);
             }
-            // New, empty disks in rack3: the operator initialises them.
+            // New, empty disks in rack3: the operator initialises them with the csr command, beside the running gateway.
             foreach (var volume in rack3)
             {
-                gateway.Host.Data.ReadmitVolume(volume.Id);
+                var readmit = await ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "csr.dll"), "volume", "readmit", volume.Id, "--data", gateway.DataDirectory]);
+                Assert.True(readmit.ExitCode == 0 && readmit.Stdout.Contains("re-admitted"), readmit.ToString());
             }
             await WaitUntilAsync(() => gateway.Host.Data.Volumes.All(v => v.IsUsable), "every volume is back in use");
         }
