@@ -253,36 +253,48 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
                 break;
             }
             var done = new List<ManifestCopy>();
-            foreach (var copy in batch)
+            // One fdatasync per log and batch, not per copy: deleting small objects releases many.
+            foreach (var onVolume in batch.GroupBy(c => c.VolumeId))
             {
-                if (_logs.Find(copy.VolumeId) is not { } log)
+                var copies = onVolume.ToList();
+                if (_logs.Find(onVolume.Key) is not { } log)
                 {
-                    unreachable++;
-                    waiting.Add(copy);
+                    unreachable += copies.Count;
+                    waiting.UnionWith(copies);
                     continue;
                 }
+                await _throttle.WaitAsync(copies.Sum(c => (long)c.Extent.Length), ct);
+                Exception?[] results;
                 try
                 {
-                    await _throttle.WaitAsync(copy.Extent.Length, ct);
-                    await log.OverwriteAsync(copy.Extent, ct);
-                    overwritten++;
-                    done.Add(copy);
+                    results = await log.OverwriteAsync(copies.Select(c => c.Extent).ToList(), ct);
                 }
-                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                catch (ObjectDisposedException e)
                 {
-                    done.Add(copy); // the segment is gone, and the record with it
+                    results = copies.Select(_ => (Exception?)e).ToArray();
                 }
-                catch (InvalidDataException e)
+                for (var i = 0; i < copies.Count; i++)
                 {
-                    // The extent names no record of that length: nothing of it can be overwritten safely.
-                    _log.LogWarning(e, "A released manifest on volume {VolumeId} does not match its log; dropped.", copy.VolumeId);
-                    done.Add(copy);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
-                {
-                    _log.LogWarning(e, "Overwriting a released manifest on volume {VolumeId} failed; it stays queued.", copy.VolumeId);
-                    failed++;
-                    waiting.Add(copy);
+                    switch (results[i])
+                    {
+                        case null:
+                            overwritten++;
+                            done.Add(copies[i]);
+                            break;
+                        case FileNotFoundException or DirectoryNotFoundException:
+                            done.Add(copies[i]); // the segment is gone, and the record with it
+                            break;
+                        case InvalidDataException or ArgumentException:
+                            // The extent names no record of that length: nothing of it can be overwritten safely.
+                            _log.LogWarning(results[i], "A released manifest on volume {VolumeId} does not match its log; dropped.", copies[i].VolumeId);
+                            done.Add(copies[i]);
+                            break;
+                        default:
+                            _log.LogWarning(results[i], "Overwriting a released manifest on volume {VolumeId} failed; it stays queued.", copies[i].VolumeId);
+                            failed++;
+                            waiting.Add(copies[i]);
+                            break;
+                    }
                 }
             }
             if (done.Count > 0)

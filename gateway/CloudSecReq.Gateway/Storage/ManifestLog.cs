@@ -41,7 +41,8 @@ internal sealed partial class ManifestLog : IAsyncDisposable
     private readonly Lock _queueLock = new();
     private readonly List<(ReadOnlyMemory<byte> Payload, TaskCompletionSource<LogExtent> Done)> _queue = [];
     private bool _closing; // guarded by _queueLock
-    private readonly ManualResetEventSlim _signal = new(false);
+    // No spinning before blocking: one committer per volume, and spinning ones would take the cores the requests need.
+    private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
     private readonly TaskCompletionSource _committerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // The active segment: written only by the committer thread; number and durable length read
@@ -227,11 +228,69 @@ internal sealed partial class ManifestLog : IAsyncDisposable
     public Task OverwriteAsync(LogExtent extent, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        if (OverwriteInPlace(extent) is { } written)
+        {
+            DataSync(written);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// <see cref="OverwriteAsync(LogExtent, CancellationToken)"/> for many records with one fdatasync
+    /// per segment touched, not one per record (the garbage collector releases many at a time).
+    /// Returns, per extent, null when it is overwritten and durable, or the exception that
+    /// <see cref="OverwriteAsync(LogExtent, CancellationToken)"/> would have thrown; a failed sync fails
+    /// every record written to that segment. Runs synchronously on the calling thread.
+    /// </summary>
+    public Task<Exception?[]> OverwriteAsync(IReadOnlyList<LogExtent> extents, CancellationToken ct)
+    {
+        var results = new Exception?[extents.Count];
+        var written = new Dictionary<SafeFileHandle, List<int>>();
+        for (var i = 0; i < extents.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                if (OverwriteInPlace(extents[i]) is { } handle)
+                {
+                    if (!written.TryGetValue(handle, out var indices))
+                    {
+                        written[handle] = indices = [];
+                    }
+                    indices.Add(i);
+                }
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                results[i] = e;
+            }
+        }
+        foreach (var (handle, indices) in written)
+        {
+            try
+            {
+                DataSync(handle);
+            }
+            catch (IOException e)
+            {
+                foreach (var i in indices)
+                {
+                    results[i] = e;
+                }
+            }
+        }
+        return Task.FromResult(results);
+    }
+
+    // Overwrites one record's payload in place (see OverwriteAsync); returns the segment handle written
+    // to, to be synced, or null when there was nothing to write.
+    private SafeFileHandle? OverwriteInPlace(LogExtent extent)
+    {
         var handle = SegmentFor(extent);
         var total = (int)Math.Min(HeaderBytes + extent.Length, Math.Max(0, RandomAccess.GetLength(handle) - extent.Offset));
         if (total <= PayloadCrcOffset)
         {
-            return Task.CompletedTask; // the payload is not in the file: nothing to overwrite
+            return null; // the payload is not in the file: nothing to overwrite
         }
         var buffer = ArrayPool<byte>.Shared.Rent(HeaderBytes + extent.Length);
         try
@@ -245,11 +304,11 @@ internal sealed partial class ManifestLog : IAsyncDisposable
             }
             if (length >= 0 && got == HeaderBytes + length && IsReleased(header, buffer.AsSpan(HeaderBytes, length)))
             {
-                return Task.CompletedTask;
+                return null;
             }
             if (got <= PayloadCrcOffset)
             {
-                return Task.CompletedTask; // cut off since GetLength: only an unacknowledged tail is ever cut
+                return null; // cut off since GetLength: only an unacknowledged tail is ever cut
             }
             // A damaged header is no reason to keep the payload: the extent came from AppendAsync.
             var tail = buffer.AsSpan(PayloadCrcOffset, got - PayloadCrcOffset);
@@ -262,14 +321,13 @@ internal sealed partial class ManifestLog : IAsyncDisposable
                 RandomNumberGenerator.Fill(tail);
             }
             RandomAccess.Write(handle, tail, extent.Offset + PayloadCrcOffset);
-            DataSync(handle);
+            return handle;
         }
         finally
         {
             CryptographicOperations.ZeroMemory(buffer.AsSpan(0, total));
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>Every intact record, segment by segment in order; see <see cref="ScanAsync(ManifestLogScanStats?, CancellationToken)"/>.</summary>

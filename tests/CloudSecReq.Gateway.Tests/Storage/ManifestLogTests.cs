@@ -211,6 +211,35 @@ public sealed class ManifestLogTests : IDisposable
     }
 
     [Fact]
+    public async Task OverwriteAsync_Batch_ReleasesEveryGoodExtentAndReportsEachBadOneAlone()
+    {
+        await using var log = ManifestLog.Open(_directory, segmentBytes: 4096);
+        var extents = new List<LogExtent>();
+        for (var i = 0; i < 20; i++)
+        {
+            extents.Add(await log.AppendAsync(Payload(i, 1000), default)); // four records a segment: the batch spans segments
+        }
+        var wrongLength = extents[3] with { Length = 10 };
+        var badName = new LogExtent("lock", 0, 10);
+        var batch = new List<LogExtent> { extents[0], wrongLength, extents[5], badName, extents[9], extents[0] };
+
+        var results = await log.OverwriteAsync(batch, default);
+
+        Assert.Null(results[0]);
+        Assert.IsType<InvalidDataException>(results[1]);
+        Assert.Null(results[2]);
+        Assert.IsAssignableFrom<ArgumentException>(results[3]);
+        Assert.Null(results[4]);
+        Assert.Null(results[5]); // the same record again: already released, nothing to do
+        foreach (var i in new[] { 0, 5, 9 })
+        {
+            Assert.Null(await log.ReadAsync(extents[i], default));
+        }
+        Assert.Equal(Payload(3, 1000), await log.ReadAsync(extents[3], default));
+        Assert.Equal(17, (await ScanAllAsync(log)).Count);
+    }
+
+    [Fact]
     public async Task OverwriteAsync_ExtentOfAnotherLength_ThrowsAndWritesNothing()
     {
         await using var log = ManifestLog.Open(_directory);
@@ -353,10 +382,13 @@ public sealed class ManifestLogTests : IDisposable
         await using (var log = ManifestLog.Open(Path.Combine(disk.MountPoint, "log"), segmentBytes: 256 * 1024))
         {
             var extents = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => log.AppendAsync(Body(i % 2 == 0 ? released : kept), default)));
-            foreach (var extent in extents.Where((_, i) => i % 2 == 0))
+            var releasedExtents = extents.Where((_, i) => i % 2 == 0).ToList();
+            // Half one at a time, half in one batch (one fdatasync per segment), as the garbage collector does.
+            foreach (var extent in releasedExtents.Take(50))
             {
                 await log.OverwriteAsync(extent, default);
             }
+            Assert.All(await log.OverwriteAsync(releasedExtents.Skip(50).ToList(), default), Assert.Null);
         }
         await disk.UnmountAsync();
 
