@@ -118,12 +118,12 @@ internal static class AdminCommands
             {
                 var record = await data.Store.GetObjectAsync(b, k, ct) ?? throw new InvalidOperationException($"No object '{k}' in bucket '{b}'.");
                 Console.WriteLine($"{b}/{k}  {record.Size} bytes  {record.StorageClass}");
-                Console.WriteLine($"{"PART",5} {"BYTES",12}  {"SITE",-8} {"RACK",-8} {"NODE",-8} {"VOLUME",-8} STATE");
+                Console.WriteLine($"{"PART",5} {"BYTES",12}  {"LAYOUT",-18} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"VOLUME",-8} STATE");
                 foreach (var segment in locator.Locate(record))
                 {
                     foreach (var p in segment.Pieces)
                     {
-                        Console.WriteLine($"{segment.PartNumber,5} {segment.Bytes,12}  {p.Site,-8} {p.Rack,-8} {p.Node,-8} {p.VolumeId,-8} {p.State}");
+                        Console.WriteLine($"{segment.PartNumber,5} {segment.Bytes,12}  {segment.Layout,-18} {p.Site,-8} {p.Rack,-8} {p.Node,-8} {p.VolumeId,-8} {p.State}");
                     }
                 }
                 return;
@@ -141,14 +141,14 @@ internal static class AdminCommands
 
     public static Command Volume()
     {
-        var list = new Command("list", "List volumes with their labels, capacity, free space, shard files (count and bytes) and state (ok, fenced: why, missing: why)");
+        var list = new Command("list", "List volumes with their labels, capacity, free space, bytes used (shard files and log segments), shard files and state (ok, fenced: why, missing: why)");
         list.SetAction((parse, ct) => RunAsync(parse, ct, data =>
         {
             Console.WriteLine($"{"ID",-8} {"SITE",-8} {"RACK",-8} {"NODE",-8} {"TOTAL",10} {"FREE",10} {"USED",10} {"SHARDS",8}  {"PATH",-40} STATE");
             foreach (var v in data.Volumes)
             {
                 var u = VolumeUsage.Measure(v);
-                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {Size(u.TotalBytes),10} {Size(u.FreeBytes),10} {Size(u.ShardBytes),10} {u.ShardFiles,8}  {v.Config.Path,-40} {v.StateText}");
+                Console.WriteLine($"{v.Id,-8} {v.Config.Site,-8} {v.Config.Rack,-8} {v.Config.Node,-8} {Size(u.TotalBytes),10} {Size(u.FreeBytes),10} {Size(u.ShardBytes + u.LogBytes),10} {u.ShardFiles,8}  {v.Config.Path,-40} {v.StateText}");
             }
             return Task.CompletedTask;
         }));
@@ -167,7 +167,7 @@ internal static class AdminCommands
             return Task.CompletedTask;
         }));
 
-        var status = new Command("status", "Show one volume in detail: labels, identity, capacity, shard and temporary files, and how many objects have a shard on it") { id };
+        var status = new Command("status", "Show one volume in detail: labels, identity, capacity, shard files, log segments and temporary files, and how many objects have a shard or an inline copy on it") { id };
         status.SetAction((parse, ct) => RunAsync(parse, ct, async data =>
         {
             var volumeId = parse.GetValue(id)!;
@@ -183,8 +183,9 @@ internal static class AdminCommands
             Console.WriteLine($"identity:     {(identity is null ? "(none)" : $"created {identity.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, " + (v.IsFenced ? "does not verify (fenced)" : v.IsUsable ? "MAC verified" : "not checked"))}");
             Console.WriteLine($"capacity:     {Size(u.TotalBytes)} total, {Size(u.FreeBytes)} free (the file system under the volume)");
             Console.WriteLine($"shard files:  {u.ShardFiles} ({Size(u.ShardBytes)})");
+            Console.WriteLine($"log:          {u.LogSegments} segment(s) ({Size(u.LogBytes)}) manifests and small objects stored inline");
             Console.WriteLine($"temp files:   {u.TempFiles} ({Size(u.TempBytes)}) writes in progress or released files waiting for overwrite");
-            Console.WriteLine($"index:        {objects} object(s) with {shards} shard(s) on this volume");
+            Console.WriteLine($"index:        {objects} object(s) with {shards} shard(s) or inline copies on this volume");
         }));
 
         var readmit = new Command("readmit", "Re-admit a fenced volume after checking its disk, or initialise the new disk of a missing one: write its identity file with a fresh MAC (a running gateway uses it within seconds)") { id };

@@ -30,6 +30,13 @@ namespace CloudSecReq.Gateway.Healing;
 /// <see cref="GarbageCollector"/> once their volume is reachable.
 /// </para>
 /// <para>
+/// Healing an inline object (its bytes in its m + 1 manifest copies): every copy is read back (CRCs,
+/// MAC); when fewer than m + 1 are good, or a rack holds more than m of them, a good copy's bytes are
+/// written as a fresh set of m + 1 copies on volumes the placement planner chooses, swapped in with a
+/// compare-and-swap (<see cref="IMetadataStore.ReplaceObjectIfUnchangedAsync"/>); the old copies become
+/// garbage and are overwritten.
+/// </para>
+/// <para>
 /// All shard I/O goes through one <see cref="OverwriteThrottle"/> at <c>HealBytesPerSecond</c>, so
 /// foreground traffic keeps priority. Progress is kept in <see cref="Progress"/> and written to
 /// <c>DATA/heal-status.json</c> every second while there is work (<c>csr heal status</c>).
@@ -46,7 +53,7 @@ internal sealed class Healer : IAsyncDisposable
     private static readonly TimeSpan s_statusEvery = TimeSpan.FromSeconds(1);
 
     private readonly IMetadataStore _store;
-    private readonly Manifests.ManifestWriter? _manifests;
+    private readonly Manifests.ManifestWriter _manifests;
     private readonly BlobStore _blobs;
     private readonly HealQueue _queue;
     private readonly VolumeMonitor _monitor;
@@ -64,6 +71,9 @@ internal sealed class Healer : IAsyncDisposable
     private Task? _loop;
     private Task? _statusLoop;
     private int _sweepRequested;
+    // Volumes that came back since the last sweep: their inline copies are read, not only looked for,
+    // because a new disk's log reuses segment names and an old extent may land on another record.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _returned = new();
     private bool _disposed;
 
     /// <param name="healBytesPerSecond">Pace of all shard reads and writes of the healer; 0 or less for unlimited.</param>
@@ -71,7 +81,7 @@ internal sealed class Healer : IAsyncDisposable
     /// <param name="statusPath">Where to write the status (<see cref="HealStatusFile"/>); null to keep it in memory only.</param>
     public Healer(IMetadataStore store, BlobStore blobs, HealQueue queue, VolumeMonitor monitor, GarbageCollector garbage, StorageClassCatalog classes,
         HealProgress progress, long healBytesPerSecond, TimeSpan sweepInterval, string? statusPath, TimeProvider clock, ILogger<Healer> log,
-        Manifests.ManifestWriter? manifests = null)
+        Manifests.ManifestWriter manifests)
     {
         _store = store;
         _manifests = manifests;
@@ -207,8 +217,9 @@ internal sealed class Healer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Queues every object that has a shard on a volume out of use or a shard file that is gone (a
-    /// cheap check: no file is read). Returns how many it queued. Throws on metadata failure or cancellation.
+    /// Queues every object that has a shard (or an inline copy) on a volume out of use or a shard file
+    /// (or log segment) that is gone (a cheap check: no file is read, except the inline copies on
+    /// volumes that came back since the last sweep, which may be new disks). Returns how many it queued. Throws on metadata failure or cancellation.
     /// </summary>
     public async Task<int> SweepNowAsync(CancellationToken ct)
     {
@@ -218,11 +229,12 @@ internal sealed class Healer : IAsyncDisposable
             Progress.SetState(HealStatus.Sweeping);
         }
         var queued = 0;
+        var returned = _returned.Keys.ToHashSet();
         try
         {
             await foreach (var record in ObjectWalk.AllAsync(_store, null, ct))
             {
-                if (UnreachableShard(record) is { } reason)
+                if ((UnreachableShard(record) ?? await LostInlineCopyAsync(record, returned, ct)) is { } reason)
                 {
                     await _store.QueueHealAsync(new HealRequest(record.Bucket, record.Key, reason, _clock.GetUtcNow()), ct);
                     queued++;
@@ -236,6 +248,10 @@ internal sealed class Healer : IAsyncDisposable
                 Progress.SetState(before);
             }
         }
+        foreach (var id in returned)
+        {
+            _returned.TryRemove(id, out _);
+        }
         Progress.Swept(queued);
         if (queued > 0)
         {
@@ -244,8 +260,40 @@ internal sealed class Healer : IAsyncDisposable
         return queued;
     }
 
+    private async Task<string?> LostInlineCopyAsync(ObjectRecord record, IReadOnlySet<string> returnedVolumes, CancellationToken ct)
+    {
+        if (returnedVolumes.Count == 0 || !record.IsInline())
+        {
+            return null;
+        }
+        foreach (var copy in record.Manifests.Where(c => returnedVolumes.Contains(c.VolumeId)))
+        {
+            if ((await _blobs.ReadInlineAsync(copy, record, ct)).Problem is { } problem)
+            {
+                return problem;
+            }
+        }
+        return null;
+    }
+
     private string? UnreachableShard(ObjectRecord record)
     {
+        if (record.IsInline())
+        {
+            var wanted = record.Segments[0].ParityShards + 1;
+            foreach (var copy in record.Manifests)
+            {
+                if (!_blobs.HasVolume(copy.VolumeId))
+                {
+                    return $"a copy is on volume {copy.VolumeId}, which is not in use";
+                }
+                if (!File.Exists(Path.Combine(VolumeLogs.DirectoryOf(_blobs.FindVolume(copy.VolumeId)!), copy.Extent.Segment)))
+                {
+                    return $"the log segment of a copy is missing from volume {copy.VolumeId}";
+                }
+            }
+            return record.Manifests.Count < wanted ? $"{record.Manifests.Count} of {wanted} copies" : null;
+        }
         foreach (var segment in record.Segments)
         {
             for (var i = 0; i < segment.Shards.Count; i++)
@@ -273,6 +321,10 @@ internal sealed class Healer : IAsyncDisposable
 
     private async Task<(HealOutcome Outcome, string? Detail)> HealCoreAsync(ObjectRecord record, CancellationToken ct)
     {
+        if (record.IsInline())
+        {
+            return await HealInlineAsync(record, ct);
+        }
         var outcome = HealOutcome.Healthy;
         string? detail = null;
         foreach (var segment in record.Segments)
@@ -413,6 +465,71 @@ internal sealed class Healer : IAsyncDisposable
         return (HealOutcome.Healed, null);
     }
 
+    private async Task<(HealOutcome Outcome, string? Detail)> HealInlineAsync(ObjectRecord record, CancellationToken ct)
+    {
+        var segment = record.Segments[0];
+        int m = segment.ParityShards, wanted = m + 1;
+        var good = new List<Volume>();
+        var problems = new List<string>();
+        var unreachable = false;
+        ReadOnlyMemory<byte>? bytes = null;
+        for (var i = 0; i < record.Manifests.Count; i++)
+        {
+            var copy = record.Manifests[i];
+            var (read, problem, damaged) = await _blobs.ReadInlineAsync(copy, record, ct);
+            await _throttle.WaitAsync(copy.Extent.Length, ct);
+            if (read is { } b && b.Length == segment.Length)
+            {
+                good.Add(_blobs.FindVolume(copy.VolumeId)!);
+                bytes ??= b;
+            }
+            else
+            {
+                unreachable |= read is null && !damaged;
+                problems.Add($"copy {i}: {problem ?? $"{read?.Length} bytes, not {segment.Length}"}");
+            }
+        }
+        var crowded = good.GroupBy(RackOf).Any(g => g.Count() > m);
+        if (good.Count >= wanted && !crowded)
+        {
+            return (HealOutcome.Healthy, null);
+        }
+        var why = problems.Count > 0 ? string.Join("; ", problems) : crowded ? $"more than {m} copies in one rack" : $"{good.Count} of {wanted} copies";
+        if (bytes is not { } sealedBytes)
+        {
+            return unreachable
+                ? (HealOutcome.WaitingForVolumes, $"no copy is readable ({why})")
+                : (HealOutcome.Unrecoverable, $"no copy is intact ({why})");
+        }
+        var storageClass = _classes.All.FirstOrDefault(c => c.Name == record.StorageClass && c.ParityShards == m) ?? _classes.Default;
+        var placement = _blobs.Plan(storageClass, segment.Length);
+        if (!placement.Succeeded)
+        {
+            return (HealOutcome.WaitingForVolumes, placement.Failure.Message);
+        }
+        IReadOnlyList<ManifestCopy> fresh;
+        try
+        {
+            fresh = await _manifests.WriteObjectAsync(record with { Manifests = [] }, sealedBytes, placement.Plan.Volumes.Select(v => v.Id).ToList(), wanted, ct);
+        }
+        catch (IOException e)
+        {
+            return (HealOutcome.WaitingForVolumes, e.Message);
+        }
+        // Not cancellable: once the swap may have committed, the new copies must not be released.
+        if (!await _store.ReplaceObjectIfUnchangedAsync(record, record with { Manifests = fresh }, CancellationToken.None))
+        {
+            await _manifests.ReleaseAsync(fresh);
+            _log.LogInformation("{Bucket}/{Key} changed while it was healed; the new copies were released.", record.Bucket, record.Key);
+            return (HealOutcome.Superseded, null);
+        }
+        Progress.ShardRebuilt(sealedBytes.Length * (long)fresh.Count);
+        _log.LogWarning("Healed {Bucket}/{Key}: {Why}; {Copies} fresh copies on volumes {Volumes}.", record.Bucket, record.Key, why, fresh.Count,
+            string.Join(", ", fresh.Select(c => c.VolumeId)));
+        await _garbage.CollectAsync(ct);
+        return (HealOutcome.Healed, null);
+    }
+
     /// <summary>Good shards beyond m in one rack (a degraded write): the highest indices of each over-full rack.</summary>
     private List<int> Misplaced(DataSegment segment, IEnumerable<int> bad, int m)
     {
@@ -515,6 +632,7 @@ internal sealed class Healer : IAsyncDisposable
 
     private void OnVolumeReturned(object? sender, Volume volume)
     {
+        _returned[volume.Id] = true;
         Interlocked.Exchange(ref _sweepRequested, 1);
         _wake.Writer.TryWrite(true);
     }
@@ -616,7 +734,7 @@ internal sealed class Healer : IAsyncDisposable
     // least k good shards, and the next sweep heals again after a rebuild).
     private async Task RefreshManifestsAsync(string bucket, string key, CancellationToken ct)
     {
-        if (_manifests is null || await _store.GetObjectAsync(bucket, key, ct) is not { } current)
+        if (await _store.GetObjectAsync(bucket, key, ct) is not { } current)
         {
             return;
         }

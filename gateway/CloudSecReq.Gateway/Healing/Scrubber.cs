@@ -8,7 +8,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// <summary>
 /// Walks every object in the background and verifies each of its shard files end to end
 /// (<see cref="ShardVerifier"/>: header, every block's CRC-32C, exact length, and that the header is
-/// this segment's), queueing objects with a missing or faulty shard for the <see cref="Healer"/>
+/// this segment's), or, for an inline object, each manifest copy that holds its bytes (CRCs, MAC), queueing objects with a missing or faulty shard for the <see cref="Healer"/>
 /// (<see cref="HealQueue"/>). Shards on volumes out of use are left to the healer's sweep.
 /// <para>
 /// Paced by <c>ScrubBytesPerSecond</c> (csr.json; 0 turns the background walk off) so that foreground
@@ -120,6 +120,28 @@ internal sealed class Scrubber : IAsyncDisposable
     {
         long shards = 0, bytes = 0;
         var faults = new List<string>();
+        if (record.IsInline())
+        {
+            // The copies are the object's storage: each is read back (CRCs, MAC) like a shard.
+            for (var i = 0; i < record.Manifests.Count; i++)
+            {
+                var copy = record.Manifests[i];
+                if (!_blobs.HasVolume(copy.VolumeId))
+                {
+                    continue;
+                }
+                shards++;
+                // Paced as at least 64 KiB a copy: a small record costs a seek and a metadata lookup,
+                // not its bytes, and thousands of them a second would compete with foreground reads.
+                await _throttle.WaitAsync(Math.Max(copy.Extent.Length, 64 * 1024), ct);
+                bytes += copy.Extent.Length;
+                var (read, problem, _) = await _blobs.ReadInlineAsync(copy, record, ct);
+                if (read is null || read.Value.Length != record.Segments[0].Length)
+                {
+                    faults.Add($"copy {i}: {problem ?? "wrong length"}");
+                }
+            }
+        }
         foreach (var segment in record.Segments)
         {
             for (var i = 0; i < segment.Shards.Count; i++)
@@ -151,7 +173,8 @@ internal sealed class Scrubber : IAsyncDisposable
     private async Task<bool> StillStoredAsync(ObjectRecord record, CancellationToken ct) =>
         await _store.GetObjectAsync(record.Bucket, record.Key, ct) is { } now
         && now.Segments.Count == record.Segments.Count
-        && now.Segments.Zip(record.Segments).All(p => p.First.Shards.SequenceEqual(p.Second.Shards));
+        && now.Segments.Zip(record.Segments).All(p => p.First.Shards.SequenceEqual(p.Second.Shards))
+        && (!record.IsInline() || now.Manifests.SequenceEqual(record.Manifests));
 
     private async Task RunAsync()
     {

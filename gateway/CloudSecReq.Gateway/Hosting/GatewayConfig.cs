@@ -59,6 +59,12 @@ internal sealed record GatewayConfig
     /// shards that could not be written are rebuilt by the healer.
     /// </summary>
     public int WriteQuorum { get; init; } = 1;
+    /// <summary>
+    /// Single PUTs and copies of at most this many bytes are stored inline: their sealed bytes travel in
+    /// the object's manifest copies (m + 1 of them across racks, group-committed in the volumes' logs)
+    /// instead of k + m shard files. 0 stores every object in shard files; at most 8 MiB.
+    /// </summary>
+    public long InlineObjectBytes { get; init; } = BlobStore.DefaultInlineMaxBytes;
 
     public static GatewayConfig LoadOrCreate(string dataDirectory)
     {

@@ -10,7 +10,10 @@ namespace CloudSecReq.Gateway.Manifests;
 /// </summary>
 internal sealed record ManifestRecord
 {
+    /// <summary>A record without inline bytes.</summary>
     public const int CurrentFormat = 1;
+    /// <summary>A record whose payload carries the object's sealed bytes after the JSON (<see cref="ManifestCodec"/>).</summary>
+    public const int InlineFormat = 2;
     public const string ObjectKind = "object";
     public const string CatalogKind = "catalog";
 

@@ -18,28 +18,41 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeP
 
     public VolumeLogs Logs => logs;
 
+    /// <summary>The manifest of an object stored in shard files, on its shard volumes first; at least one copy.</summary>
+    public Task<IReadOnlyList<ManifestCopy>> WriteObjectAsync(ObjectRecord record, CancellationToken ct) =>
+        WriteObjectAsync(record, null, null, 1, ct);
+
     /// <summary>
     /// Appends <paramref name="record"/>'s manifest and returns once its copies are durable, with
     /// where they lie (to be stored in <see cref="ObjectRecord.Manifests"/>). A volume whose append
-    /// fails is replaced by another. Throws <see cref="IOException"/> when the copies that could be
-    /// written would not survive the loss of one rack while the usable volumes span more than one;
-    /// copies written until then are released first.
+    /// fails is replaced by another. Throws <see cref="IOException"/> when fewer than
+    /// <paramref name="minimumCopies"/> copies could be written, or when they would not survive the
+    /// loss of one rack while the usable volumes span more than one; copies written until then are
+    /// released first.
     /// </summary>
-    public async Task<IReadOnlyList<ManifestCopy>> WriteObjectAsync(ObjectRecord record, CancellationToken ct)
+    /// <param name="inlineBytes">A small object's sealed bytes (its one segment is <see cref="DataSegment.Inline"/>): every copy carries them, so the copies are the object's storage.</param>
+    /// <param name="preferredVolumes">Where the copies go first, one rack at a time (the placement plan of an inline object); by default the object's shard volumes.</param>
+    /// <param name="minimumCopies">Fewer durable copies than this fail the write.</param>
+    public async Task<IReadOnlyList<ManifestCopy>> WriteObjectAsync(ObjectRecord record, ReadOnlyMemory<byte>? inlineBytes,
+        IReadOnlyList<string>? preferredVolumes, int minimumCopies, CancellationToken ct)
     {
+        if (record.IsInline() != inlineBytes.HasValue)
+        {
+            throw new ArgumentException("An object's manifest carries its bytes exactly when its segment is inline.", nameof(inlineBytes));
+        }
         var payload = codec.Encode(new ManifestRecord
         {
             Kind = ManifestRecord.ObjectKind,
             Id = Guid.NewGuid().ToString("N"),
             WrittenTicks = NextTicks(),
             Object = record with { Manifests = [] },
-        });
+        }, inlineBytes);
         var parity = record.Segments.Count == 0 ? 1 : record.Segments.Max(s => s.ParityShards);
-        var shardVolumes = record.Segments.SelectMany(s => s.Shards).Select(s => s.VolumeId).Distinct().ToList();
-        // The object's shard volumes first (they hold the rack rule already), then any other.
+        var preferred = preferredVolumes ?? record.Segments.SelectMany(s => s.Shards).Select(s => s.VolumeId).Distinct().ToList();
+        // The preferred volumes first (they hold the rack rule already), then any other.
         var candidates = new Queue<Volume>(
-            SpreadOverRacks(shardVolumes.Select(FindVolume).OfType<Volume>().Where(v => v.IsUsable))
-                .Concat(SpreadOverRacks(logs.Volumes.Where(v => v.IsUsable && !shardVolumes.Contains(v.Id)).OrderBy(_ => Random.Shared.Next()))));
+            SpreadOverRacks(preferred.Select(FindVolume).OfType<Volume>().Where(v => v.IsUsable))
+                .Concat(SpreadOverRacks(logs.Volumes.Where(v => v.IsUsable && !preferred.Contains(v.Id)).OrderBy(_ => Random.Shared.Next()))));
         var written = new List<(ManifestCopy Copy, Volume Volume)>();
         var wanted = parity + 1;
         while (written.Count < wanted && candidates.Count > 0)
@@ -54,10 +67,11 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeP
         }
         var racks = written.Select(w => RackOf(w.Volume)).Distinct().Count();
         var usableRacks = logs.Volumes.Where(v => v.IsUsable).Select(RackOf).Distinct().Count();
-        if (written.Count == 0 || (racks < 2 && usableRacks >= 2))
+        if (written.Count < Math.Max(1, minimumCopies) || (racks < 2 && usableRacks >= 2))
         {
             await ReleaseAsync(written.Select(w => w.Copy).ToList());
-            throw new IOException($"The manifest of {record.Bucket}/{record.Key} could not be stored on volumes in two racks.");
+            throw new IOException($"The manifest of {record.Bucket}/{record.Key} could be stored on {written.Count} volumes in {racks} racks, " +
+                $"not on {Math.Max(1, minimumCopies)} in two racks.");
         }
         if (written.Count < wanted)
         {

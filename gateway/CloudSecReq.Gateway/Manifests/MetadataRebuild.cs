@@ -9,7 +9,8 @@ namespace CloudSecReq.Gateway.Manifests;
 /// access keys, buckets), then for each (bucket, key) the newest object manifest, by
 /// <c>LastModified</c>, then the time the manifest was written, then its id (ordinal), so that every
 /// copy and every run choose the same one. An object is restored only when its bucket is in the
-/// catalog and every segment has at least k shard files present; the others are reported. The
+/// catalog and every segment has at least k shard files present (an inline object's bytes travel in
+/// its manifest copies, so a copy found is the object); the others are reported. The
 /// restored objects record where their manifest copies are, and older manifests of restored objects
 /// (with the shards they alone reference) are queued for overwriting. Multipart uploads in progress
 /// and the heal queue are not restored.
@@ -40,7 +41,8 @@ internal sealed class MetadataRebuild(IMetadataStore store, IReadOnlyList<Volume
             await foreach (var (extent, payload) in log.ScanAsync(stats, ct))
             {
                 summary.RecordsRead++;
-                if (codec.TryDecode(payload) is not { } record)
+                if (codec.TryDecode(payload) is not { } record
+                    || (record.Object is { } described && described.IsInline() && ManifestCodec.InlineBytes(payload)?.Length != described.Segments[0].Length))
                 {
                     summary.RecordsSkipped++;
                     continue;
@@ -141,9 +143,13 @@ internal sealed class MetadataRebuild(IMetadataStore store, IReadOnlyList<Volume
         }
     }
 
-    /// <summary>Why the object cannot be read back (a segment with fewer than k shard files present), or null.</summary>
+    /// <summary>Why the object cannot be read back (a segment with fewer than k shard files present), or null; an inline object's bytes are in the copies found.</summary>
     private string? MissingShards(ObjectRecord record)
     {
+        if (record.IsInline())
+        {
+            return null;
+        }
         for (var i = 0; i < record.Segments.Count; i++)
         {
             var segment = record.Segments[i];

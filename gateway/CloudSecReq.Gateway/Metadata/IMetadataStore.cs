@@ -32,15 +32,17 @@ internal interface IMetadataStore : IAsyncDisposable
     Task<bool> DeleteBucketAsync(string name, CancellationToken ct);
 
     Task<ObjectRecord?> GetObjectAsync(string bucket, string key, CancellationToken ct);
-    /// <summary>Stores or replaces an object; the replaced object's segments become garbage.</summary>
-    Task PutObjectAsync(ObjectRecord record, CancellationToken ct);
+    /// <summary>
+    /// Stores or replaces an object; the replaced object's segments and manifest copies become
+    /// garbage. Returns true when an object was replaced (there is garbage to collect).
+    /// </summary>
+    Task<bool> PutObjectAsync(ObjectRecord record, CancellationToken ct);
     /// <summary>Deletes an object; its segments become garbage. Returns false when there was none.</summary>
     Task<bool> DeleteObjectAsync(string bucket, string key, CancellationToken ct);
-    /// <summary>Replaces an object's tags; false when the object does not exist.</summary>
-    Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct);
     /// <summary>
     /// Replaces the stored object with <paramref name="replacement"/> (same bucket and key) only while
-    /// it is still <paramref name="expected"/> (same ETag, LastModified and blobs); manifest copies of
+    /// it is still <paramref name="expected"/> (same ETag, LastModified, blobs and manifest copies, which
+    /// hold an inline object's bytes and its tags); manifest copies of
     /// the old record that the new one does not keep become garbage. False when the object is gone or
     /// was replaced meanwhile.
     /// </summary>

@@ -27,4 +27,10 @@ internal sealed record ObjectRecord
     /// or deleted objects' copies are overwritten in the background like their shards.
     /// </summary>
     public IReadOnlyList<ManifestCopy> Manifests { get; init; } = [];
+
+    /// <summary>
+    /// Whether the object's bytes are inline in its manifest copies (a small object: one
+    /// <see cref="DataSegment.Inline"/> segment) rather than in shard files.
+    /// </summary>
+    public bool IsInline() => Segments is [{ Inline: true }];
 }

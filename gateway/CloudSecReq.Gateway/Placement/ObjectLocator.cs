@@ -5,18 +5,22 @@ namespace CloudSecReq.Gateway.Placement;
 
 /// <summary>
 /// Where a tenant's data is (P2 8.3.2 b): the site, rack, node and volume that hold each stored
-/// shard of an object (per segment: a single PUT's body or a part, k + m shards each), and per bucket
-/// how its stored bytes spread over sites and racks. Thread-safe.
+/// piece of an object (per segment: a single PUT's body or a part, k + m shards each; for a small
+/// object stored inline, its m + 1 manifest copies), and per bucket how its stored bytes spread over
+/// sites and racks. Thread-safe.
 /// </summary>
 internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
 {
     private readonly Dictionary<string, Volume> _volumes = volumes.ToDictionary(v => v.Id);
 
     public sealed record Piece(int Index, string VolumeId, string Site, string Rack, string Node, string State);
-    public sealed record SegmentPlace(int PartNumber, long Bytes, IReadOnlyList<Piece> Pieces);
+    /// <param name="Layout">"erasure k+m" (shard i on piece i) or "inline, n copies" (whole copies).</param>
+    public sealed record SegmentPlace(int PartNumber, long Bytes, string Layout, IReadOnlyList<Piece> Pieces);
 
     public IReadOnlyList<SegmentPlace> Locate(ObjectRecord record) =>
-        record.Segments.Select(s => new SegmentPlace(s.PartNumber, s.ObjectBytes, s.Shards.Select((shard, i) => PieceOf(i, shard.VolumeId)).ToList())).ToList();
+        record.Segments.Select(s => s.Inline
+            ? new SegmentPlace(s.PartNumber, s.ObjectBytes, $"inline, {record.Manifests.Count} copies", record.Manifests.Select((copy, i) => PieceOf(i, copy.VolumeId)).ToList())
+            : new SegmentPlace(s.PartNumber, s.ObjectBytes, $"erasure {s.DataShards}+{s.ParityShards}", s.Shards.Select((shard, i) => PieceOf(i, shard.VolumeId)).ToList())).ToList();
 
     public sealed record RackShare(string Site, string Rack, long Pieces, long StoredBytes);
 
@@ -29,12 +33,14 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
         {
             foreach (var segment in record.Segments)
             {
-                var shardBytes = segment.ShardFileBytes;
-                foreach (var shard in segment.Shards)
+                var pieces = segment.Inline
+                    ? record.Manifests.Select(c => (c.VolumeId, Bytes: (long)c.Extent.Length))
+                    : segment.Shards.Select(shard => (shard.VolumeId, Bytes: segment.ShardFileBytes));
+                foreach (var (volumeId, pieceBytes) in pieces)
                 {
-                    var piece = PieceOf(0, shard.VolumeId);
+                    var piece = PieceOf(0, volumeId);
                     var (n, bytes) = tally.GetValueOrDefault((piece.Site, piece.Rack));
-                    tally[(piece.Site, piece.Rack)] = (n + 1, bytes + shardBytes);
+                    tally[(piece.Site, piece.Rack)] = (n + 1, bytes + pieceBytes);
                 }
             }
             objects++;
@@ -45,7 +51,7 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
     }
 
     /// <summary>
-    /// How many objects have a shard on a volume, and how many shards in all, read from the index a
+    /// How many objects have a shard (or an inline copy) on a volume, and how many in all, read from the index a
     /// page at a time over every tenant's buckets (one pass over all objects: an admin report, not
     /// for the request path). Parts of multipart uploads still in progress are not counted.
     /// </summary>
@@ -54,7 +60,9 @@ internal sealed class ObjectLocator(IEnumerable<Volume> volumes)
         long objects = 0, shards = 0;
         await foreach (var record in ObjectWalk.AllAsync(store, null, ct))
         {
-            var n = record.Segments.Sum(s => s.Shards.Count(shard => shard.VolumeId == volumeId));
+            var n = record.IsInline()
+                ? record.Manifests.Count(c => c.VolumeId == volumeId)
+                : record.Segments.Sum(s => s.Shards.Count(shard => shard.VolumeId == volumeId));
             objects += n > 0 ? 1 : 0;
             shards += n;
         }

@@ -51,6 +51,12 @@ internal static class BodyIngest
                 {
                     throw new S3Exception(S3ErrorCode.EntityTooLarge);
                 }
+                if (total > declared)
+                {
+                    // More than declared (an aws-chunked body beyond x-amz-decoded-content-length): the
+                    // sink may have sized itself by the declared length.
+                    throw new S3Exception(S3ErrorCode.IncompleteBody);
+                }
                 var chunk = buffer.AsMemory(0, n);
                 void Hash()
                 {

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using CloudSecReq.Erasure.Codec;
 using CloudSecReq.Erasure.Shards;
@@ -13,10 +14,12 @@ namespace CloudSecReq.Gateway.S3;
 /// <summary>
 /// An object's bytes as stream stages. Writing: plaintext → <see cref="SealingStream"/> (64 KiB AES-GCM
 /// packages under a segment key) → stripes erasure-coded into k + m shard files on the volumes the
-/// placement plan chose (<see cref="SegmentWriter"/>). Reading: only the stripes a range touches are
-/// read from the shards (rebuilt from the others when a shard is missing or fails its checksum),
+/// placement plan chose (<see cref="SegmentWriter"/>), or, for a small single PUT, a buffer whose
+/// bytes the object's manifest copies carry (an inline segment, made durable with the manifest).
+/// Reading: only the stripes a range touches are read from the shards (rebuilt from the others when
+/// a shard is missing or fails its checksum), or an inline segment from its first good manifest copy,
 /// and only the packages the range touches are verified and decrypted; no unverified byte is ever
-/// written to the destination. Shard faults seen on the way are returned, for the heal queue.
+/// written to the destination. Shard and copy faults seen on the way are returned, for the heal queue.
 /// </summary>
 internal static class ObjectBody
 {
@@ -25,6 +28,9 @@ internal static class ObjectBody
     /// <paramref name="produce"/> writes the plaintext into the stream it is given. With a data key the
     /// segment is sealed under a key derived from it, a fresh random salt and <paramref name="partNumber"/>
     /// (0 for a single PUT); without one (only the benchmark build without encryption) it is stored as is.
+    /// A single PUT whose declared length is at most <see cref="BlobStore.InlineMaxBytes"/> is kept in
+    /// memory as an inline segment (<see cref="SegmentCommit.InlineBytes"/>), durable only once the
+    /// caller has written the object's manifest; the placement rule is checked all the same.
     /// Throws <see cref="S3Exception"/> ServiceUnavailable (503) when the usable volumes cannot keep the
     /// placement rule, or when too few shards became durable; nothing is left behind then.
     /// </summary>
@@ -32,30 +38,19 @@ internal static class ObjectBody
     public static async Task<(SegmentCommit Commit, T Result)> WriteSegmentAsync<T>(BlobStore blobs, StorageClass storageClass, long? expectedPlainBytes,
         PinnedKey? dataKey, int partNumber, Func<Stream, Task<T>> produce, CancellationToken ct)
     {
+        var inline = partNumber == 0 && expectedPlainBytes is { } declared && declared <= blobs.InlineMaxBytes;
         var shardBytes = expectedPlainBytes is { } plain ? SealedFormat.SealedLength(plain) / storageClass.DataShards + 4096 : 0;
-        var placement = blobs.Plan(storageClass, shardBytes);
+        var placement = blobs.Plan(storageClass, inline ? SealedFormat.SealedLength(expectedPlainBytes!.Value) : shardBytes);
         if (!placement.Succeeded)
         {
             throw PlacementRefused(placement.Failure);
         }
+        if (inline)
+        {
+            return await WriteInlineAsync(placement.Plan, expectedPlainBytes!.Value, dataKey, produce, ct);
+        }
         await using var writer = blobs.CreateSegment(placement.Plan);
-        T result;
-        long plainLength;
-        byte[]? salt = null;
-        if (dataKey is null)
-        {
-            result = await produce(writer.Stream);
-            plainLength = writer.Stream.Position;
-        }
-        else
-        {
-            salt = DataKeys.NewSalt();
-            using var segmentKey = SegmentKey.Derive(dataKey.Bytes, salt, partNumber);
-            await using var sealing = new SealingStream(writer.Stream, segmentKey);
-            result = await produce(sealing);
-            await sealing.FinishAsync(ct);
-            plainLength = sealing.PlainLength;
-        }
+        var (result, plainLength, salt) = await SealAsync(writer.Stream, dataKey, partNumber, produce, ct);
         SegmentCommit commit;
         try
         {
@@ -70,6 +65,51 @@ internal static class ObjectBody
             Segment = commit.Segment with { PlainLength = plainLength, Salt = salt, PartNumber = partNumber },
             Degraded = placement.Plan.Degraded,
         }, result);
+    }
+
+    // A small object's sealed bytes, in a buffer of exactly the declared size (BodyIngest refuses a
+    // body longer than declared before it reaches the sink). Stored as k = 1, m = the class's m:
+    // m + 1 whole copies, which the manifest writer places one rack at a time over the plan's volumes.
+    private static async Task<(SegmentCommit Commit, T Result)> WriteInlineAsync<T>(PlacementPlan plan, long plainBytes, PinnedKey? dataKey,
+        Func<Stream, Task<T>> produce, CancellationToken ct)
+    {
+        var stored = new byte[dataKey is null ? plainBytes : SealedFormat.SealedLength(plainBytes)];
+        using var buffer = new MemoryStream(stored, writable: true);
+        var (result, plainLength, salt) = await SealAsync(buffer, dataKey, 0, produce, ct);
+        var segment = new DataSegment
+        {
+            Length = buffer.Position,
+            PlainLength = plainLength,
+            Salt = salt,
+            DataShards = 1,
+            ParityShards = plan.StorageClass.ParityShards,
+            BlockBytes = 0,
+            Shards = [],
+            Inline = true,
+        };
+        return (new SegmentCommit(segment, [])
+        {
+            InlineBytes = stored.AsMemory(0, (int)buffer.Position),
+            PlannedVolumes = plan.Volumes.Select(v => v.Id).ToList(),
+            Degraded = plan.Degraded,
+        }, result);
+    }
+
+    private static async Task<(T Result, long PlainLength, byte[]? Salt)> SealAsync<T>(Stream destination, PinnedKey? dataKey, int partNumber,
+        Func<Stream, Task<T>> produce, CancellationToken ct)
+    {
+        if (dataKey is null)
+        {
+            var start = destination.Position;
+            var plainResult = await produce(destination);
+            return (plainResult, destination.Position - start, null);
+        }
+        var salt = DataKeys.NewSalt();
+        using var segmentKey = SegmentKey.Derive(dataKey.Bytes, salt, partNumber);
+        await using var sealing = new SealingStream(destination, segmentKey);
+        var result = await produce(sealing);
+        await sealing.FinishAsync(ct);
+        return (result, sealing.PlainLength, salt);
     }
 
     /// <summary>The documented refusal of a write the healthy topology cannot place safely (docs/s3-api.md).</summary>
@@ -100,7 +140,11 @@ internal static class ObjectBody
             {
                 var within = offset - segmentStart;
                 var take = Math.Min(length, plainLength - within);
-                if (record.Encryption is null)
+                if (segment.Inline)
+                {
+                    faults.AddRange(await CopyInlineAsync(blobs, record, segment, dataKey, within, take, target, ct));
+                }
+                else if (record.Encryption is null)
                 {
                     faults.AddRange(await ReadStoredAsync(blobs, segment, within, take, target, ct));
                 }
@@ -116,6 +160,62 @@ internal static class ObjectBody
         }
         return faults;
     }
+
+    // An inline segment is read from its first good manifest copy; a copy that cannot be read or whose
+    // package fails authentication is reported (its index in ObjectRecord.Manifests) and the next
+    // one is tried, resuming at the package that failed.
+    private static async Task<IReadOnlyList<ShardFault>> CopyInlineAsync(BlobStore blobs, ObjectRecord record, DataSegment segment, PinnedKey? dataKey,
+        long plainOffset, long count, Stream target, CancellationToken ct)
+    {
+        var faults = new List<ShardFault>();
+        using var segmentKey = dataKey is null ? null
+            : SegmentKey.Derive(dataKey.Bytes, segment.Salt ?? throw new SegmentIntegrityException(segment.PartNumber, 0, "the segment has no salt"), segment.PartNumber);
+        var end = plainOffset + count;
+        SegmentIntegrityException? failed = null;
+        for (var i = 0; i < record.Manifests.Count; i++)
+        {
+            var (bytes, problem, damaged) = await blobs.ReadInlineAsync(record.Manifests[i], null, ct);
+            if (bytes is not { } stored)
+            {
+                faults.Add(new ShardFault(i, damaged ? ShardFaultKind.ChecksumMismatch : ShardFaultKind.Missing, null, problem!));
+                continue;
+            }
+            if (stored.Length != segment.Length)
+            {
+                faults.Add(new ShardFault(i, ShardFaultKind.ChecksumMismatch, null, $"copy {i} holds {stored.Length} bytes, not {segment.Length}"));
+                continue;
+            }
+            if (segmentKey is null)
+            {
+                await target.WriteAsync(stored.Slice((int)plainOffset, (int)count), ct);
+                return faults;
+            }
+            try
+            {
+                await SegmentOpener.CopyPlaintextAsync(storedOffset => ReadOnlyStream(stored[(int)storedOffset..]),
+                    segmentKey, segment.ObjectBytes, plainOffset, end - plainOffset, target, ct);
+                return faults;
+            }
+            catch (SegmentIntegrityException e)
+            {
+                failed = e;
+                faults.Add(new ShardFault(i, ShardFaultKind.ChecksumMismatch, null, $"package {e.PackageIndex} of copy {i} failed authentication"));
+                plainOffset = Math.Max(plainOffset, e.PackageIndex * SealedFormat.PackagePlainBytes);
+            }
+        }
+        if (faults.All(f => f.Kind == ShardFaultKind.ChecksumMismatch))
+        {
+            // Every copy was there and failed its checks: 500, as a package that fails authentication with every choice of shards.
+            throw failed ?? new SegmentIntegrityException(segment.PartNumber, 0, "no copy of the inline object is intact");
+        }
+        throw new S3Exception(S3ErrorCode.ServiceUnavailable, "No copy of the object is readable right now; please retry later.",
+            new IOException(string.Join("; ", faults.Select(f => f.Detail))));
+    }
+
+    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var array)
+            ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
 
     // A package that fails authentication although every block passed its checksum means a shard
     // holds wrong bytes under a valid checksum (or the stored object was tampered with): the read

@@ -10,7 +10,7 @@ namespace CloudSecReq.Gateway.S3;
 
 /// <summary>What the S3 handlers work with. One per gateway; thread-safe.</summary>
 internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageCollector garbage, StorageClassCatalog storageClasses, HealQueue healing, TimeProvider clock, string region,
-    ManifestWriter? manifests = null)
+    ManifestWriter manifests)
 {
     public const long MaxSinglePutBytes = 5L * 1024 * 1024 * 1024;
     public const long MinPartBytes = 5L * 1024 * 1024;
@@ -23,33 +23,64 @@ internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageC
     public HealQueue Healing { get; } = healing;
     public TimeProvider Clock { get; } = clock;
     public string Region { get; } = region;
-    /// <summary>Writes object manifests to the volumes before each metadata commit; null: none are written.</summary>
-    public ManifestWriter? Manifests { get; } = manifests;
+    /// <summary>Writes object manifests (and the bytes of inline objects) to the volumes before each metadata commit.</summary>
+    public ManifestWriter Manifests { get; } = manifests;
 
     /// <summary>
     /// Writes <paramref name="record"/>'s manifest to the volumes (durable when this returns) and
-    /// returns the record with where its copies are, ready for the metadata commit. Throws
-    /// <see cref="S3Exception"/> ServiceUnavailable when the copies cannot be placed across racks.
+    /// returns the record with where its copies are, ready for the metadata commit. For an object
+    /// stored inline, <paramref name="inline"/> is its segment as written: the copies carry its bytes,
+    /// go first to the planned volumes, and at least 1 + the write quorum of them must be durable.
+    /// Throws <see cref="S3Exception"/> ServiceUnavailable when the copies cannot be placed across racks.
     /// </summary>
-    public async Task<ObjectRecord> WithManifestsAsync(ObjectRecord record, CancellationToken ct)
+    public async Task<ObjectRecord> WithManifestsAsync(ObjectRecord record, SegmentCommit? inline, CancellationToken ct)
     {
-        if (Manifests is null)
-        {
-            return record;
-        }
         try
         {
-            return record with { Manifests = await Manifests.WriteObjectAsync(record, ct) };
+            return record with
+            {
+                Manifests = inline?.InlineBytes is { } bytes
+                    ? await Manifests.WriteObjectAsync(record, bytes, inline.PlannedVolumes, MinimumInlineCopies(record), ct)
+                    : await Manifests.WriteObjectAsync(record, ct),
+            };
         }
         catch (IOException e)
         {
-            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "The object's manifest could not be stored; please retry.", e);
+            throw new S3Exception(S3ErrorCode.ServiceUnavailable, record.IsInline()
+                ? "Too few copies of the object could be stored; please retry."
+                : "The object's manifest could not be stored; please retry.", e);
         }
     }
 
+    /// <summary>
+    /// Writes the manifest of <paramref name="replacement"/>, a new version of the metadata of
+    /// <paramref name="current"/> (new tags), to the volumes; an inline object's bytes are carried
+    /// over from a good copy of <paramref name="current"/>, and the new copies go to the same volumes
+    /// first. Throws <see cref="S3Exception"/> ServiceUnavailable when no copy of the bytes is readable
+    /// or the copies cannot be placed across racks.
+    /// </summary>
+    public async Task<ObjectRecord> WithFreshManifestsAsync(ObjectRecord current, ObjectRecord replacement, CancellationToken ct)
+    {
+        replacement = replacement with { Manifests = [] };
+        if (!current.IsInline())
+        {
+            return await WithManifestsAsync(replacement, null, ct);
+        }
+        var bytes = await Blobs.ReadInlineAsync(current, ct)
+            ?? throw new S3Exception(S3ErrorCode.ServiceUnavailable, "No copy of the object is readable right now; please retry later.");
+        return await WithManifestsAsync(replacement, new SegmentCommit(current.Segments[0], [])
+        {
+            InlineBytes = bytes,
+            PlannedVolumes = current.Manifests.Select(m => m.VolumeId).ToList(),
+        }, ct);
+    }
+
+    /// <summary>Durable copies an inline object needs before its write succeeds: 1 + the write quorum (at most m + 1).</summary>
+    public int MinimumInlineCopies(ObjectRecord record) => 1 + Math.Min(Blobs.WriteQuorum, record.Segments[0].ParityShards);
+
     /// <summary>Overwrites the manifest copies of a record whose metadata commit did not happen.</summary>
     public Task ReleaseManifestsAsync(ObjectRecord record) =>
-        Manifests is null || record.Manifests.Count == 0 ? Task.CompletedTask : Manifests.ReleaseAsync(record.Manifests);
+        record.Manifests.Count == 0 ? Task.CompletedTask : Manifests.ReleaseAsync(record.Manifests);
 
     /// <summary>
     /// The class a write by <paramref name="principal"/> gets for <c>x-amz-storage-class</c>

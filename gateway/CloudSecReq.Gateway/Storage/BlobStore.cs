@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
+using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 
 namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
-/// Stores object bytes as erasure-coded shard files on the configured volumes. A new segment's
+/// Stores object bytes as erasure-coded shard files on the configured volumes, and reads the bytes
+/// of small objects stored inline in their manifest copies in the volumes' logs
+/// (<see cref="ReadInlineAsync"/>; <see cref="InlineMaxBytes"/> says which objects are). A new segment's
 /// volumes come from the <see cref="PlacementPlanner"/> over the volumes usable right now
 /// (<see cref="Volume.IsUsable"/>), so the placement rule holds for every write. Released space is
 /// overwritten before it is unlinked (<see cref="FileOverwriter"/>): blobs the metadata dropped
@@ -18,18 +21,43 @@ internal sealed class BlobStore
     /// <summary>Bytes per shard block in full stripes: a 4+2 stripe carries 1 MiB of sealed data.</summary>
     public const int DefaultBlockBytes = 256 * 1024;
 
+    /// <summary>Single PUTs up to this many bytes are stored inline in their manifests by default: one AES-GCM package.</summary>
+    public const long DefaultInlineMaxBytes = 64 * 1024;
+
     private readonly Dictionary<string, Volume> _volumes;
     private readonly ConcurrentQueue<string> _releasedFiles = new();
 
     /// <param name="volumes">Every configured volume; fenced or missing ones are neither read nor written while they are.</param>
     /// <param name="planner">Chooses the volumes of each new segment.</param>
     /// <param name="writeQuorum">Shards beyond k that must be durable for a write to succeed (clamped to m).</param>
-    public BlobStore(IEnumerable<Volume> volumes, PlacementPlanner planner, int writeQuorum = 1)
+    /// <param name="logs">The volumes' manifest logs, where small objects are stored inline; null: every object goes to shard files.</param>
+    /// <param name="manifestCodec">Authenticates the manifest records that carry inline bytes; needed with <paramref name="logs"/>.</param>
+    /// <param name="inlineMaxBytes">Single PUTs (and copies) of at most this many bytes go inline when <paramref name="logs"/> is given; 0 turns inlining off.</param>
+    public BlobStore(IEnumerable<Volume> volumes, PlacementPlanner planner, int writeQuorum = 1,
+        VolumeLogs? logs = null, ManifestCodec? manifestCodec = null, long inlineMaxBytes = DefaultInlineMaxBytes)
     {
+        if (logs is not null && manifestCodec is null)
+        {
+            throw new ArgumentNullException(nameof(manifestCodec), "Inline objects need the manifest codec.");
+        }
         _volumes = volumes.ToDictionary(v => v.Id);
         Planner = planner;
         WriteQuorum = Math.Max(0, writeQuorum);
+        Logs = logs;
+        _manifestCodec = manifestCodec;
+        InlineMaxBytes = logs is null ? 0 : Math.Clamp(inlineMaxBytes, 0, MaxInlineBytes);
     }
+
+    private readonly ManifestCodec? _manifestCodec;
+
+    // A manifest record holds at most 16 MiB; the object's bytes must leave room for its JSON.
+    private const long MaxInlineBytes = 8 * 1024 * 1024;
+
+    /// <summary>The volumes' manifest logs, or null when this store keeps no inline objects.</summary>
+    public VolumeLogs? Logs { get; }
+
+    /// <summary>Largest object (plaintext bytes) a single PUT or copy stores inline; 0 when none are.</summary>
+    public long InlineMaxBytes { get; }
 
     public IReadOnlyCollection<Volume> Volumes => _volumes.Values;
 
@@ -79,6 +107,78 @@ internal sealed class BlobStore
             return null;
         }
     }
+
+    /// <summary>
+    /// Reads the inline bytes (sealed) of a small object from one of its manifest copies: the record
+    /// is read with one positional read, checked against its CRCs (<see cref="ManifestLog.ReadAsync"/>)
+    /// and its MAC (<see cref="ManifestCodec.Authenticates"/>). Returns the bytes, or why the copy cannot
+    /// be had: unreachable (volume out of use, log not open, a read error) or damaged (segment gone,
+    /// record released, damaged or not authentic, no inline bytes, not <paramref name="owner"/>'s).
+    /// Never throws for a bad copy.
+    /// </summary>
+    /// <param name="owner">
+    /// When given, the record is also decoded and must be this object's manifest (bucket, key, salt and
+    /// length): a volume replaced by a new disk has a new log whose segment names repeat, so an old
+    /// extent can name another object's authentic record. Readers that copy the bytes elsewhere
+    /// (healing, tagging) need this; a GET does not, as AES-GCM under the object's key refuses foreign bytes.
+    /// </param>
+    public async ValueTask<InlineRead> ReadInlineAsync(ManifestCopy copy, ObjectRecord? owner, CancellationToken ct)
+    {
+        var where = $"the record at {copy.Extent.Segment}@{copy.Extent.Offset} on volume {copy.VolumeId}";
+        if (!_volumes.TryGetValue(copy.VolumeId, out var volume) || !volume.IsUsable)
+        {
+            return InlineRead.Unreachable($"volume {copy.VolumeId} is not in use");
+        }
+        if (Logs?.Find(copy.VolumeId) is not { } log)
+        {
+            return InlineRead.Unreachable($"the log of volume {copy.VolumeId} cannot be opened");
+        }
+        byte[]? payload;
+        try
+        {
+            payload = await log.ReadAsync(copy.Extent, ct);
+        }
+        catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+        {
+            return InlineRead.Damaged($"{where} is gone: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            return InlineRead.Unreachable($"reading {where} failed: {e.Message}");
+        }
+        if (payload is null)
+        {
+            return InlineRead.Damaged($"{where} is released or damaged");
+        }
+        if (!_manifestCodec!.Authenticates(payload))
+        {
+            return InlineRead.Damaged($"{where} fails its MAC");
+        }
+        if (owner is not null && !IsManifestOf(_manifestCodec.TryDecode(payload)?.Object, owner))
+        {
+            return InlineRead.Damaged($"{where} is not a manifest of {owner.Bucket}/{owner.Key}");
+        }
+        return ManifestCodec.InlineBytes(payload) is { } bytes ? new InlineRead(bytes, null, false) : InlineRead.Damaged($"{where} holds no object bytes");
+    }
+
+    /// <summary>The inline bytes of <paramref name="owner"/> from the first of its copies that reads back intact, authentic and its own (see <see cref="ReadInlineAsync(ManifestCopy, ObjectRecord?, CancellationToken)"/>), or null.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>?> ReadInlineAsync(ObjectRecord owner, CancellationToken ct)
+    {
+        foreach (var copy in owner.Manifests)
+        {
+            if ((await ReadInlineAsync(copy, owner, ct)).Bytes is { } bytes)
+            {
+                return bytes;
+            }
+        }
+        return null;
+    }
+
+    // The salt is random per write, so bucket, key and salt name one write of one object.
+    private static bool IsManifestOf(ObjectRecord? described, ObjectRecord owner) =>
+        described is { Segments: [{ Inline: true } segment] } && owner.Segments is [{ } own]
+        && described.Bucket == owner.Bucket && described.Key == owner.Key && segment.Length == own.Length
+        && (segment.Salt ?? []).AsSpan().SequenceEqual(own.Salt ?? []);
 
     /// <summary>
     /// Releases a shard that no metadata references and never did (its metadata commit failed):

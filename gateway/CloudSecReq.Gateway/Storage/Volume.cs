@@ -123,8 +123,27 @@ internal sealed class Volume
 
     public string BlobPath(string blobId) => System.IO.Path.Combine(BlobDirectory, blobId[..2], blobId);
 
-    /// <summary>Bytes free on the filesystem that holds the volume.</summary>
-    public long FreeBytes => new DriveInfo(Config.Path).AvailableFreeSpace;
+    /// <summary>
+    /// Bytes free on the filesystem that holds the volume, as measured at most a second ago: the
+    /// placement planner asks for every write, and one filesystem query per volume and write is not
+    /// worth a second's precision.
+    /// </summary>
+    public long FreeBytes
+    {
+        get
+        {
+            var now = Environment.TickCount64;
+            var (bytes, at) = _freeBytes;
+            if (at == 0 || now - at > 1000)
+            {
+                bytes = new DriveInfo(Config.Path).AvailableFreeSpace;
+                _freeBytes = (bytes, now);
+            }
+            return bytes;
+        }
+    }
+
+    private (long Bytes, long AtTickCount) _freeBytes;
 
     public long TotalBytes => new DriveInfo(Config.Path).TotalSize;
 

@@ -3,11 +3,12 @@ namespace CloudSecReq.Gateway.Storage;
 /// <summary>
 /// What a volume holds and the room it has, measured on its file system: capacity and free space of
 /// the file system under it (null when it cannot be asked, e.g. the directory is gone), and the count
-/// and summed length of the shard files under <c>blobs/</c> and of the files under <c>tmp/</c>
-/// (writes in progress, and released files waiting to be overwritten). Usage is read from the
-/// directory, not from the metadata, so it includes shard files the index no longer references.
+/// and summed length of the shard files under <c>blobs/</c>, of the manifest log's segments under
+/// <c>log/</c> (manifests and the bytes of small objects stored inline) and of the files under
+/// <c>tmp/</c> (writes in progress, and released files waiting to be overwritten). Usage is read from
+/// the directory, not from the metadata, so it includes shard files the index no longer references.
 /// </summary>
-internal sealed record VolumeUsage(long? TotalBytes, long? FreeBytes, long ShardFiles, long ShardBytes, long TempFiles, long TempBytes)
+internal sealed record VolumeUsage(long? TotalBytes, long? FreeBytes, long ShardFiles, long ShardBytes, long TempFiles, long TempBytes, long LogSegments, long LogBytes)
 {
     /// <summary>
     /// Walks the volume's <c>blobs/</c> and <c>tmp/</c> (directory listings only: no file is opened),
@@ -30,10 +31,11 @@ internal sealed record VolumeUsage(long? TotalBytes, long? FreeBytes, long Shard
         }
         var (shardFiles, shardBytes) = Sum(volume.BlobDirectory, SearchOption.AllDirectories);
         var (tempFiles, tempBytes) = Sum(volume.TempDirectory, SearchOption.TopDirectoryOnly);
-        return new VolumeUsage(total, free, shardFiles, shardBytes, tempFiles, tempBytes);
+        var (logSegments, logBytes) = Sum(VolumeLogs.DirectoryOf(volume), SearchOption.TopDirectoryOnly, "*" + ManifestLogFormat.SegmentSuffix);
+        return new VolumeUsage(total, free, shardFiles, shardBytes, tempFiles, tempBytes, logSegments, logBytes);
     }
 
-    private static (long Files, long Bytes) Sum(string directory, SearchOption depth)
+    private static (long Files, long Bytes) Sum(string directory, SearchOption depth, string pattern = "*")
     {
         long files = 0, bytes = 0;
         try
@@ -43,7 +45,7 @@ internal sealed record VolumeUsage(long? TotalBytes, long? FreeBytes, long Shard
                 return (0, 0);
             }
             var options = new EnumerationOptions { RecurseSubdirectories = depth == SearchOption.AllDirectories, IgnoreInaccessible = true, AttributesToSkip = 0 };
-            foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", options))
+            foreach (var file in new DirectoryInfo(directory).EnumerateFiles(pattern, options))
             {
                 files++;
                 bytes += file.Length;

@@ -133,22 +133,27 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task VolumeStatus_AfterAPut_CountsShardFilesAndObjectsOnTheVolume()
+    public async Task VolumeStatus_AfterPuts_CountsShardFilesLogSegmentsAndObjectsOnTheVolume()
     {
         var tenant = await gateway.NewTenantAsync("vol");
         using var s3 = gateway.S3Client(tenant);
         var bucket = GatewayFixture.NewBucketName();
         await s3.PutBucketAsync(bucket);
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "some bytes" });
-        var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "k", default))!;
-        var volumeId = record.Segments[0].Shards[0].VolumeId;
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "small", ContentBody = "some bytes" });
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "large", InputStream = new MemoryStream(new byte[200_000]) });
+        var small = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "small", default))!;
+        var large = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "large", default))!;
+        Assert.True(small.IsInline());
+        // A volume that holds a copy of the small object and a shard of the large one.
+        var volumeId = small.Manifests.Select(m => m.VolumeId).Intersect(large.Segments[0].Shards.Select(s => s.VolumeId)).First();
 
         var status = await CsrAsync("volume", "status", volumeId);
 
         Assert.True(status.ExitCode == 0, status.ToString());
         long Number(string label) => long.Parse(status.Stdout.Split('\n').Single(l => l.StartsWith(label, StringComparison.Ordinal))[label.Length..].Trim().Split(' ')[0]);
         Assert.True(Number("shard files:") > 0, status.Stdout);
-        Assert.True(Number("index:") >= 1, status.Stdout);
+        Assert.True(Number("log:") > 0, status.Stdout);
+        Assert.True(Number("index:") >= 2, status.Stdout);
         Assert.Contains("state:        ok", status.Stdout);
         var missing = await CsrAsync("volume", "status", "no-such-volume");
         Assert.Equal(1, missing.ExitCode);

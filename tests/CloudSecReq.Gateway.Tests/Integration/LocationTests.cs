@@ -66,11 +66,22 @@ public sealed class LocationTests(GatewayFixture gateway)
             Assert.All(pieces.GroupBy(p => All(p, "RackName").Single().Value), rack => Assert.True(rack.Count() <= 2));
         }
 
+        // A small object is stored inline: three whole copies (m + 1) in the manifest logs of three racks.
+        (status, body) = await LocateAsync(tenant, $"/{bucket}/small");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var small = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "small", default))!;
+        var inline = All(body!, "Segment").Single();
+        Assert.Equal("inline, 3 copies", All(inline, "Layout").Single().Value);
+        var copies = All(inline, "Piece").ToList();
+        Assert.Equal(small.Manifests.Select(m => m.VolumeId), copies.Select(p => All(p, "Volume").Single().Value));
+        Assert.Equal(3, copies.Select(p => All(p, "RackName").Single().Value).Distinct().Count());
+        Assert.Equal("erasure 4+2", All(segments[0], "Layout").Single().Value);
+
         (status, body) = await LocateAsync(tenant, $"/{bucket}");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("2", All(body!, "Objects").Single().Value);
         var stored = All(body!, "StoredBytes").Sum(e => long.Parse(e.Value));
-        var expected = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "small", default))!.Segments.Concat(record.Segments).Sum(s => s.ShardFileBytes * s.Shards.Count);
+        var expected = record.Segments.Sum(s => s.ShardFileBytes * s.Shards.Count) + small.Manifests.Sum(m => (long)m.Extent.Length);
         Assert.Equal(expected, stored);
 
         var other = await gateway.NewTenantAsync("loc");

@@ -5,8 +5,10 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using CloudSecReq.Erasure.Codec;
 using CloudSecReq.Erasure.Shards;
+using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.ServerSideEncryption;
+using CloudSecReq.Gateway.Storage;
 using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Tests.Integration;
@@ -109,7 +111,13 @@ public sealed class StoredDataTests(GatewayFixture gateway)
                 Assert.Equal(0, new FileInfo(file).Length);
                 continue;
             }
-            using var f = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // SQLite databases (metadata, KMS) are read through cat: closing a descriptor of a database
+            // file in this process would drop the POSIX locks the gateway's open connections hold on it
+            // (sqlite.org/howtocorrupt.html, 2.2), and another process could then reset its WAL.
+            using var cat = Path.GetFileName(file).Contains(".db", StringComparison.Ordinal)
+                ? System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [file]) { RedirectStandardOutput = true })!
+                : null;
+            using var f = cat is null ? new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete) : cat.StandardOutput.BaseStream;
             var carried = 0;
             int n;
             while ((n = f.Read(buffer, carried, buffer.Length - carried)) > 0)
@@ -124,6 +132,11 @@ public sealed class StoredDataTests(GatewayFixture gateway)
                 }
                 carried = Math.Min(overlap - 1, window.Length);
                 window[^carried..].CopyTo(buffer);
+            }
+            if (cat is not null)
+            {
+                cat.WaitForExit();
+                Assert.Equal(0, cat.ExitCode);
             }
         }
         return hits.Distinct().ToList();
@@ -203,6 +216,34 @@ public sealed class StoredDataTests(GatewayFixture gateway)
         }
     }
 
+    /// <summary>
+    /// Changes an inline object's sealed bytes in every manifest copy on the volumes and fixes each log
+    /// record's CRCs; <paramref name="withMac"/> also recomputes the manifest's MAC with the gateway's key.
+    /// </summary>
+    private async Task RewriteInlineAsync(string bucket, string key, Func<byte[], byte[]> tamper, bool withMac)
+    {
+        var record = await RecordAsync(bucket, key);
+        Assert.True(record.IsInline());
+        var codec = gateway.Host.Data.Manifests;
+        foreach (var copy in record.Manifests)
+        {
+            var volume = gateway.Host.Data.Volumes.Single(v => v.Id == copy.VolumeId);
+            await using var file = new FileStream(Path.Combine(VolumeLogs.DirectoryOf(volume), copy.Extent.Segment), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            var bytes = new byte[ManifestLogFormat.HeaderBytes + copy.Extent.Length];
+            file.Position = copy.Extent.Offset;
+            await file.ReadExactlyAsync(bytes);
+            var payload = bytes[ManifestLogFormat.HeaderBytes..];
+            var tampered = tamper(ManifestCodec.InlineBytes(payload)!.Value.ToArray());
+            var rewritten = withMac ? codec.Encode(codec.TryDecode(payload)!, tampered) : payload;
+            tampered.CopyTo(rewritten, rewritten.Length - tampered.Length);
+            Assert.Equal(payload.Length, rewritten.Length);
+            rewritten.CopyTo(bytes, ManifestLogFormat.HeaderBytes);
+            ManifestLogFormat.WriteHeader(bytes.AsSpan(0, ManifestLogFormat.HeaderBytes), rewritten);
+            file.Position = copy.Extent.Offset;
+            await file.WriteAsync(bytes);
+        }
+    }
+
     private static async Task AssertGetFailsAsync(AmazonS3Client s3, string bucket, string key, byte[] original)
     {
         try
@@ -228,9 +269,9 @@ public sealed class StoredDataTests(GatewayFixture gateway)
     {
         var (s3, _, bucket) = await NewBucketAsync();
         var bodies = new Dictionary<string, byte[]>();
-        foreach (var key in new[] { "flip", "swap", "truncate", "ex1", "ex2", "small" })
+        foreach (var key in new[] { "flip", "swap", "truncate", "ex1", "ex2", "small", "small-no-mac" })
         {
-            bodies[key] = RandomNumberGenerator.GetBytes(key == "small" ? 1000 : 200_000);
+            bodies[key] = RandomNumberGenerator.GetBytes(key.StartsWith("small", StringComparison.Ordinal) ? 1000 : 200_000);
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(bodies[key]) });
         }
 
@@ -253,15 +294,22 @@ public sealed class StoredDataTests(GatewayFixture gateway)
             await File.WriteAllBytesAsync(ex1[i], await File.ReadAllBytesAsync(ex2[i]));
             await File.WriteAllBytesAsync(ex2[i], ex1Bytes);
         }
-        await RewriteSealedAsync(bucket, "small", b => { b[10] ^= 0x80; return b; });
+        // Small objects are stored inline, in three manifest copies: every copy rewritten, with the
+        // manifest MAC recomputed (as only the gateway's own key could: AES-GCM must notice) or not
+        // (the MAC refuses every copy).
+        await RewriteInlineAsync(bucket, "small", b => { b[10] ^= 0x80; return b; }, withMac: true);
+        await RewriteInlineAsync(bucket, "small-no-mac", b => { b[10] ^= 0x80; return b; }, withMac: false);
 
         foreach (var key in new[] { "flip", "swap", "truncate", "ex1", "ex2" })
         {
             await AssertGetFailsAsync(s3, bucket, key, bodies[key]);
         }
         // A one-package object fails before any byte is sent: a clean S3 error, not a cut connection.
-        var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(bucket, "small"));
-        Assert.Equal("InternalError", e.ErrorCode);
+        foreach (var key in new[] { "small", "small-no-mac" })
+        {
+            var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(bucket, key));
+            Assert.Equal("InternalError", e.ErrorCode);
+        }
         // Untouched packages of a damaged object still read: the first package of "flip".
         using var head = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "flip", ByteRange = new ByteRange(0, 999) });
         using var ms = new MemoryStream();

@@ -103,6 +103,62 @@ public sealed class ManifestCodecTests : IDisposable
         Assert.Null(_codec.TryDecode(Encoding.UTF8.GetBytes("not a manifest")));
     }
 
+    private static ObjectRecord InlineRecord(int sealedBytes) => FullRecord() with
+    {
+        Segments = [new DataSegment { Length = sealedBytes, PlainLength = Math.Max(0, sealedBytes - 16), Salt = [1], DataShards = 1, ParityShards = 2, BlockBytes = 0, Shards = [], Inline = true }],
+        PartsCount = 0,
+        PartSizes = [],
+    };
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(4096 + 16)]
+    [InlineData(65536 + 16)]
+    public void Encode_WithInlineBytes_CarriesThemAfterTheJsonInFormat2(int sealedBytes)
+    {
+        // Zero bytes inside the inline data must not confuse the split: only the first zero after the MAC ends the JSON.
+        var bytes = RandomNumberGenerator.GetBytes(sealedBytes);
+        bytes[0] = 0;
+        bytes[^1] = 0;
+        var record = InlineRecord(sealedBytes);
+
+        var payload = _codec.Encode(new ManifestRecord { Kind = ManifestRecord.ObjectKind, Id = "id", WrittenTicks = 1, Object = record }, bytes);
+        var decoded = _codec.TryDecode(payload);
+
+        Assert.NotNull(decoded);
+        Assert.Equal(ManifestRecord.InlineFormat, decoded.Format);
+        Assert.Equal(Canonical(record), Canonical(decoded.Object!));
+        Assert.True(_codec.Authenticates(payload));
+        Assert.Equal(bytes, ManifestCodec.InlineBytes(payload)!.Value.ToArray());
+    }
+
+    [Fact]
+    public void InlineBytes_RecordWithoutThem_IsNull()
+    {
+        var payload = _codec.Encode(new ManifestRecord { Kind = ManifestRecord.ObjectKind, Id = "id", WrittenTicks = 1, Object = FullRecord() });
+        Assert.Null(ManifestCodec.InlineBytes(payload));
+        Assert.Equal(ManifestRecord.CurrentFormat, _codec.TryDecode(payload)!.Format);
+    }
+
+    [Fact]
+    public void Authenticates_AnInlineByteChanged_IsFalse()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(4112);
+        var payload = _codec.Encode(new ManifestRecord { Kind = ManifestRecord.ObjectKind, Id = "id", WrittenTicks = 1, Object = InlineRecord(bytes.Length) }, bytes);
+        payload[^100] ^= 0x20;
+
+        Assert.False(_codec.Authenticates(payload));
+        Assert.Null(_codec.TryDecode(payload));
+    }
+
+    [Fact]
+    public void TryDecode_Format2LabelWithoutInlineBytes_IsRefused()
+    {
+        // A record may not claim the inline format without carrying bytes (nor carry bytes under format 1).
+        var payload = _codec.Encode(new ManifestRecord { Format = ManifestRecord.InlineFormat, Kind = ManifestRecord.ObjectKind, Id = "id", WrittenTicks = 1, Object = FullRecord() });
+        Assert.Null(_codec.TryDecode(payload));
+    }
+
     [Fact]
     public void TryDecode_UnknownFormat_IsRefused()
     {

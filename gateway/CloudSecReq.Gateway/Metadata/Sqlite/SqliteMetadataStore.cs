@@ -108,15 +108,79 @@ internal sealed class SqliteMetadataStore : IMetadataStore
 
     private async Task<List<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> map, CancellationToken ct, params (string, object?)[] args)
     {
-        await using var c = await OpenConnectionAsync(ct);
-        await using var cmd = Command(c, null, sql, args);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<T>();
-        while (await reader.ReadAsync(ct))
+        var connection = _readers.TryTake(out var idle) ? idle : new ReadConnection(await OpenConnectionAsync(ct));
+        var reusable = false;
+        try
         {
-            list.Add(map(reader));
+            var cmd = connection.Prepared(sql);
+            cmd.Parameters.Clear();
+            foreach (var (name, value) in args)
+            {
+                cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+            var list = new List<T>();
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    list.Add(map(reader));
+                }
+            }
+            reusable = true;
+            return list;
         }
-        return list;
+        finally
+        {
+            if (reusable && _readers.Count < MaxIdleReaders)
+            {
+                _readers.Add(connection);
+            }
+            else
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    // Reads run on connections opened once (their pragmas set once) and kept with their prepared
+    // statements: a GET's two lookups cost no open, no pragma and no SQL parse.
+    private const int MaxIdleReaders = 16;
+    private readonly System.Collections.Concurrent.ConcurrentBag<ReadConnection> _readers = new();
+
+    private sealed class ReadConnection(SqliteConnection connection) : IDisposable
+    {
+        private const int MaxStatements = 64;
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        public SqliteCommand Prepared(string sql)
+        {
+            if (_commands.TryGetValue(sql, out var cmd))
+            {
+                return cmd;
+            }
+            if (_commands.Count >= MaxStatements)
+            {
+                // Listing queries vary with their arguments; keep the cache bounded.
+                foreach (var old in _commands.Values)
+                {
+                    old.Dispose();
+                }
+                _commands.Clear();
+            }
+            cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            _commands[sql] = cmd;
+            return cmd;
+        }
+
+        public void Dispose()
+        {
+            foreach (var cmd in _commands.Values)
+            {
+                cmd.Dispose();
+            }
+            connection.Dispose();
+        }
     }
 
     /// <summary>
@@ -338,13 +402,10 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         (await QueryAsync("SELECT props FROM objects WHERE bucket=$b AND key=$k", r => FromJson<ObjectRecord>(r.GetString(0)), ct,
             ("$b", bucket), ("$k", key))).FirstOrDefault();
 
-    public Task PutObjectAsync(ObjectRecord record, CancellationToken ct) => WriteAsync(async (c, tx) =>
-    {
-        await ReplaceObjectAsync(c, tx, record, ct);
-        return true;
-    }, ct);
+    public Task<bool> PutObjectAsync(ObjectRecord record, CancellationToken ct) => WriteAsync((c, tx) => ReplaceObjectAsync(c, tx, record, ct), ct);
 
-    private static async Task ReplaceObjectAsync(SqliteConnection c, SqliteTransaction tx, ObjectRecord record, CancellationToken ct)
+    // True when an older object was replaced (its storage became garbage).
+    private static async Task<bool> ReplaceObjectAsync(SqliteConnection c, SqliteTransaction tx, ObjectRecord record, CancellationToken ct)
     {
         var old = await ReadObjectAsync(c, tx, record.Bucket, record.Key, ct);
         if (old is not null)
@@ -354,6 +415,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         }
         await ExecAsync(c, tx, "INSERT OR REPLACE INTO objects(bucket, key, props, kms_key_arn) VALUES($b, $k, $p, $a)", ct,
             ("$b", record.Bucket), ("$k", record.Key), ("$p", Json(record)), ("$a", record.Encryption?.KeyArn));
+        return old is not null;
     }
 
     private static async Task<ObjectRecord?> ReadObjectAsync(SqliteConnection c, SqliteTransaction tx, string bucket, string key, CancellationToken ct)
@@ -420,23 +482,12 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }, ct);
 
-    public Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct) => WriteAsync(async (c, tx) =>
-    {
-        var old = await ReadObjectAsync(c, tx, bucket, key, ct);
-        if (old is null)
-        {
-            return false;
-        }
-        await ExecAsync(c, tx, "UPDATE objects SET props=$p WHERE bucket=$b AND key=$k", ct,
-            ("$b", bucket), ("$k", key), ("$p", Json(old with { Tags = tags })));
-        return true;
-    }, ct);
-
     public Task<bool> ReplaceObjectIfUnchangedAsync(ObjectRecord expected, ObjectRecord replacement, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
         var old = await ReadObjectAsync(c, tx, expected.Bucket, expected.Key, ct);
         if (old is null || old.ETag != expected.ETag || old.LastModified != expected.LastModified
-            || old.Segments.Count != expected.Segments.Count || !old.Segments.Zip(expected.Segments).All(p => p.First.SameBlobs(p.Second) || p.First.Shards.Count == 0))
+            || old.Segments.Count != expected.Segments.Count || !old.Segments.Zip(expected.Segments).All(p => p.First.SameBlobs(p.Second) || p.First.Shards.Count == 0)
+            || !old.Manifests.SequenceEqual(expected.Manifests))
         {
             return false;
         }
@@ -681,6 +732,10 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         if (writer is not null)
         {
             await writer;
+        }
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
         }
         SqliteConnection.ClearAllPools();
     }

@@ -27,6 +27,7 @@ internal sealed class LocationHandlers(S3Services s, ObjectLocator locator)
                 w.WriteStartElement("Segment");
                 w.WriteElementString("PartNumber", segment.PartNumber.ToString(CultureInfo.InvariantCulture));
                 w.WriteElementString("Size", segment.Bytes.ToString(CultureInfo.InvariantCulture));
+                w.WriteElementString("Layout", segment.Layout);
                 foreach (var piece in segment.Pieces)
                 {
                     w.WriteStartElement("Piece");

@@ -53,7 +53,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             StorageClass = storageClass.Name,
             Encryption = encryption,
         };
-        await CommitAsync(record, [commit], ct);
+        await CommitAsync(record, commit, ct);
         req.Response.Headers.ETag = record.ETag;
         WriteChecksumHeader(req.Response, record.Checksum);
         SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
@@ -68,16 +68,18 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         "\"" + Convert.ToHexStringLower(encryption is null || encryption.Mode == ObjectEncryption.SseS3 ? md5 : RandomNumberGenerator.GetBytes(16)) + "\"";
 
     /// <summary>
-    /// Writes the object's manifest to the volumes, then commits object metadata; if either fails the
-    /// new blobs and manifest copies are removed so nothing is left behind.
-    /// An object written degraded or with shards missing is queued for healing.
+    /// Writes the object's manifest to the volumes (with its bytes, for an inline object), then
+    /// commits object metadata; if either fails the new blobs and manifest copies are removed so
+    /// nothing is left behind. An object written degraded, with shards missing or with fewer than
+    /// m + 1 inline copies is queued for healing.
     /// </summary>
-    private async Task CommitAsync(ObjectRecord record, SegmentCommit[] commits, CancellationToken ct)
+    private async Task CommitAsync(ObjectRecord record, SegmentCommit commit, CancellationToken ct)
     {
+        bool replaced;
         try
         {
-            record = await s.WithManifestsAsync(record, CancellationToken.None);
-            await s.Store.PutObjectAsync(record, CancellationToken.None);
+            record = await s.WithManifestsAsync(record, commit, CancellationToken.None);
+            replaced = await s.Store.PutObjectAsync(record, CancellationToken.None);
         }
         catch
         {
@@ -88,26 +90,57 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             await s.ReleaseManifestsAsync(record);
             throw;
         }
-        if (commits.FirstOrDefault(c => c.NeedsHealing) is { } weak)
+        if (commit.NeedsHealing)
         {
-            await s.Healing.ReportAsync(record.Bucket, record.Key, weak.Degraded ? "written degraded" : $"{weak.MissingShards.Count} shards could not be written");
+            await s.Healing.ReportAsync(record.Bucket, record.Key, commit.Degraded ? "written degraded" : $"{commit.MissingShards.Count} shards could not be written");
         }
-        await s.Garbage.CollectAsync(ct);
+        else if (record.IsInline() && record.Manifests.Count <= record.Segments[0].ParityShards)
+        {
+            await s.Healing.ReportAsync(record.Bucket, record.Key, $"{record.Manifests.Count} of {record.Segments[0].ParityShards + 1} copies could be written");
+        }
+        if (replaced)
+        {
+            await s.Garbage.CollectAsync(ct);
+        }
     }
 
-    public Task GetObjectAsync(S3Request req) => ReadObjectAsync(req, withBody: true);
+    public async Task GetObjectAsync(S3Request req)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted);
+            try
+            {
+                await ReadObjectAsync(req, record, withBody: true);
+                return;
+            }
+            catch (S3Exception e) when (e.Code == S3ErrorCode.ServiceUnavailable && record!.IsInline() && !req.Response.HasStarted && attempt < 3)
+            {
+                // Replaced between the lookup and the read, and the replaced copies already overwritten:
+                // read the object as it is now, as if the GET had come a moment later.
+                if (await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted) is not { } now || now.Manifests.SequenceEqual(record.Manifests))
+                {
+                    throw;
+                }
+                req.Response.Headers.Clear();
+            }
+        }
+    }
 
-    public Task HeadObjectAsync(S3Request req) => ReadObjectAsync(req, withBody: false);
+    public async Task HeadObjectAsync(S3Request req) =>
+        await ReadObjectAsync(req, await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted), withBody: false);
 
-    private async Task ReadObjectAsync(S3Request req, bool withBody)
+    private async Task ReadObjectAsync(S3Request req, ObjectRecord? record, bool withBody)
     {
         var ct = req.Aborted;
         if (req.Query("versionId") is { } v && v != "null")
         {
             throw new S3Exception(S3ErrorCode.NoSuchVersion).With("Key", req.Key).With("VersionId", v);
         }
-        var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, ct)
-            ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+        if (record is null)
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
+        }
         using var customer = CustomerKey.FromHeaders(req.Request.Headers);
         if (record.Encryption is { } encryption)
         {
@@ -347,7 +380,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             StorageClass = storageClass.Name,
             Encryption = encryption,
         };
-        await CommitAsync(record, [commit], ct);
+        await CommitAsync(record, commit, ct);
         SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
         await S3Xml.WriteAsync(req.Response, "CopyObjectResult", w =>
         {

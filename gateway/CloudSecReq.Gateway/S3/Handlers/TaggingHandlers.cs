@@ -20,26 +20,18 @@ internal sealed class TaggingHandlers(S3Services s)
     }
 
     /// <summary>
-    /// Replaces an object's tags. With manifests on the volumes the manifest is written anew (the
-    /// volumes must describe the tags a rebuild restores) and swapped in only if the object was not
-    /// replaced meanwhile; otherwise the new copies are released and it is tried again.
+    /// Replaces an object's tags. The manifest is written anew (the volumes must describe the tags a
+    /// rebuild restores; an inline object's copies carry its bytes over) and swapped in only if the
+    /// object was not replaced meanwhile; otherwise the new copies are released and it is tried again.
     /// </summary>
     private async Task SetTagsAsync(S3Request req, IReadOnlyList<KeyValuePair<string, string>> tags)
     {
         var ct = req.Aborted;
-        if (s.Manifests is null)
-        {
-            if (!await s.Store.SetObjectTagsAsync(req.BucketName, req.Key, tags, ct))
-            {
-                throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
-            }
-            return;
-        }
         for (var attempt = 0; ; attempt++)
         {
             var current = await s.Store.GetObjectAsync(req.BucketName, req.Key, ct)
                 ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
-            var replacement = await s.WithManifestsAsync(current with { Tags = tags, Manifests = [] }, ct);
+            var replacement = await s.WithFreshManifestsAsync(current, current with { Tags = tags }, ct);
             bool replaced;
             try
             {
