@@ -195,19 +195,41 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         var write = new QueuedWrite(async (c, tx) => result = await work(c, tx));
         lock (_writerLock)
         {
-            _writer ??= Task.Run(RunWriterAsync);
+            _writer ??= StartWriter();
         }
         await _writes.Writer.WriteAsync(write, ct);
         await write.Done.Task;
         return result;
     }
 
-    private async Task RunWriterAsync()
+    // The writer blocks in SQLite (statements, the commit's fsync) without pause while writes queue:
+    // on a thread-pool thread it would hold one of the pool's few threads (two on a 2-core machine)
+    // and starve requests until the pool grows, which it does only every half second or so.
+    private Task StartWriter()
+    {
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                RunWriter();
+                exited.SetResult();
+            }
+            catch (Exception e)
+            {
+                exited.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "metadata-writer" }.Start();
+        return exited.Task;
+    }
+
+    private void RunWriter()
     {
         SqliteConnection? connection = null;
         var batch = new List<QueuedWrite>(MaxWritesPerCommit);
         var succeeded = new List<QueuedWrite>(MaxWritesPerCommit);
-        while (await _writes.Reader.WaitToReadAsync())
+        while (_writes.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
             succeeded.Clear();
@@ -217,14 +239,15 @@ internal sealed class SqliteMetadataStore : IMetadataStore
             }
             try
             {
-                connection ??= await OpenConnectionAsync(CancellationToken.None);
-                await using var tx = connection.BeginTransaction(deferred: false);
+                connection ??= OpenConnectionAsync(CancellationToken.None).GetAwaiter().GetResult();
+                using var tx = connection.BeginTransaction(deferred: false);
                 foreach (var write in batch)
                 {
                     tx.Save("w");
                     try
                     {
-                        await write.Run(connection, tx);
+                        // The writes run SQLite statements only, which complete synchronously.
+                        write.Run(connection, tx).GetAwaiter().GetResult();
                         tx.Release("w");
                         succeeded.Add(write);
                     }
@@ -235,7 +258,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
                         write.Done.TrySetException(e);
                     }
                 }
-                await tx.CommitAsync(CancellationToken.None);
+                tx.Commit();
                 foreach (var write in succeeded)
                 {
                     write.Done.TrySetResult();
@@ -247,17 +270,11 @@ internal sealed class SqliteMetadataStore : IMetadataStore
                 {
                     write.Done.TrySetException(e);
                 }
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync();
-                    connection = null;
-                }
+                connection?.Dispose();
+                connection = null;
             }
         }
-        if (connection is not null)
-        {
-            await connection.DisposeAsync();
-        }
+        connection?.Dispose();
     }
 
     /// <summary>In the transaction of every change to tenants, users, access keys or buckets.</summary>
