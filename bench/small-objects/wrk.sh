@@ -3,8 +3,9 @@
 # its per-request cost is a fraction of an SDK's, so the gateway's own capacity shows) with presigned
 # SigV4 URLs, over HTTPS on loopback. Starts `csr serve` on a fresh temporary data directory (six
 # volumes in three racks, SSE-S3), runs a PUT phase on fresh keys and a GET phase on objects written
-# before it, prints wrk's figures (and with COUNT=1 the gateway's fsyncs and context switches per
-# request, counted with perf), and stops the gateway.
+# before it, prints wrk's figures (with COUNT=1 also the gateway's fsyncs and context switches per
+# request, counted with perf; with REFERENCE=1 also the rate of requests refused for a wrong
+# signature, the floor under any request), and stops the gateway.
 #   bench/small-objects/wrk.sh [SIZE_BYTES] [CONNECTIONS] [SECONDS] [CSR_DLL]
 # Needs wrk and python3-boto3 (apt-get install wrk python3-boto3); CSR_DLL defaults to this checkout's build.
 set -euo pipefail
@@ -55,3 +56,9 @@ for phase in PUT GET; do
   fi
   rm -f "$data.$phase"
 done
+if [ "${REFERENCE:-0}" = 1 ]; then
+  # The floor under any request on this machine: the same GETs with a wrong signature, refused with
+  # 403 SignatureDoesNotMatch after TLS, HTTP, routing, the access key lookup and the SigV4 check.
+  sed 's/X-Amz-Signature=./X-Amz-Signature=0/' "$data/get.txt" > "$data/bad.txt"
+  echo "reference, 403 for a wrong signature x$conns: $(run GET "$data/bad.txt" "$seconds" | awk '/Requests\/sec/ { print $2 }') req/s"
+fi
