@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -18,7 +17,6 @@ namespace CloudSecReq.Gateway.Tests.Integration;
 [Collection(GatewayCollection.Name)]
 public sealed class HealingTests(GatewayFixture gateway)
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
     private static readonly string s_csr = Path.Combine(AppContext.BaseDirectory, "csr.dll");
 
     private IMetadataStore Store => gateway.Host.Data.Store;
@@ -39,32 +37,12 @@ public sealed class HealingTests(GatewayFixture gateway)
         return body;
     }
 
-    private static async Task<byte[]> GetAsync(AmazonS3Client s3, string bucket, string key)
-    {
-        using var response = await s3.GetObjectAsync(bucket, key);
-        using var bytes = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(bytes);
-        return bytes.ToArray();
-    }
-
     private async Task<DataSegment> SegmentAsync(string bucket, string key) => (await Store.GetObjectAsync(bucket, key, default))!.Segments.Single();
 
     private Volume VolumeOf(ShardBlob shard) => gateway.Host.Data.Volumes.Single(v => v.Id == shard.VolumeId);
 
     private string PathOf(ShardBlob shard) => VolumeOf(shard).BlobPath(shard.BlobId);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + s_deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Not within {s_deadline.TotalSeconds} s: {what}");
-            }
-            await Task.Delay(100);
-        }
-    }
 
     private async Task<bool> IsQueuedAsync(string bucket, string key) =>
         (await Store.ListHealQueueAsync(10_000, default)).Any(r => r.Bucket == bucket && r.Key == key);
@@ -92,14 +70,14 @@ public sealed class HealingTests(GatewayFixture gateway)
     /// </summary>
     private async Task WaitUntilNothingQueuedAsync(string bucket)
     {
-        var deadline = DateTime.UtcNow + s_deadline;
+        var deadline = DateTime.UtcNow + Eventually.DefaultDeadline;
         while ((await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket))
         {
             if (DateTime.UtcNow > deadline)
             {
                 var queued = (await Store.ListHealQueueAsync(100_000, default)).Where(r => r.Bucket == bucket);
                 var status = gateway.Host.Healer.Progress.Snapshot();
-                Assert.Fail($"Objects of {bucket} still queued after {s_deadline.TotalSeconds} s: " +
+                Assert.Fail($"Objects of {bucket} still queued after {Eventually.DefaultDeadline.TotalSeconds} s: " +
                     string.Join("; ", queued.Select(r => $"{r.Key}: {r.Reason}")) + $"; healer {status.State}, {status.WaitingReason}, last error {status.LastError}");
             }
             await Task.Delay(100);
@@ -113,21 +91,14 @@ public sealed class HealingTests(GatewayFixture gateway)
         var body = await PutAsync(s3, bucket, "obj");
         var before = await SegmentAsync(bucket, "obj");
         var manifestsBefore = (await gateway.Host.Data.Store.GetObjectAsync(bucket, "obj", default))!.Manifests;
-        var queued = new ConcurrentQueue<HealRequest>();
-        void OnQueued(object? sender, HealRequest r) => queued.Enqueue(r);
-        gateway.Host.HealQueue.Queued += OnQueued;
-        try
+        using (var queued = new HealQueueRecorder(gateway.Host.HealQueue))
         {
             File.Delete(PathOf(before.Shards[1]));
             File.Delete(PathOf(before.Shards[4]));
 
-            Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
-            await WaitUntilAsync(() => Task.FromResult(queued.Any(r => r.Bucket == bucket && r.Key == "obj")), "the GET queues the object");
-            await WaitUntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards");
-        }
-        finally
-        {
-            gateway.Host.HealQueue.Queued -= OnQueued;
+            Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
+            await Eventually.UntilAsync(() => Task.FromResult(queued.Saw(bucket, "obj")), "the GET queues the object");
+            await Eventually.UntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards");
         }
 
         var after = await SegmentAsync(bucket, "obj");
@@ -137,9 +108,9 @@ public sealed class HealingTests(GatewayFixture gateway)
         // The shard's own volume was usable, so the rebuilt shard stays there.
         Assert.Equal(before.Shards[1].VolumeId, after.Shards[1].VolumeId);
         await AssertFullRedundancyAsync(after);
-        Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+        Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
         // Fresh manifests name the healed shards, so that a metadata rebuild finds them.
-        await WaitUntilAsync(async () => !(await gateway.Host.Data.Store.GetObjectAsync(bucket, "obj", default))!.Manifests.SequenceEqual(manifestsBefore), "the healer writes fresh manifests");
+        await Eventually.UntilAsync(async () => !(await gateway.Host.Data.Store.GetObjectAsync(bucket, "obj", default))!.Manifests.SequenceEqual(manifestsBefore), "the healer writes fresh manifests");
         await WaitUntilNothingQueuedAsync(bucket);
     }
 
@@ -157,42 +128,30 @@ public sealed class HealingTests(GatewayFixture gateway)
             file.Position -= 1;
             file.WriteByte((byte)(b ^ 0x10));
         }
-        var queued = new ConcurrentQueue<HealRequest>();
-        void OnQueued(object? sender, HealRequest r) => queued.Enqueue(r);
-        gateway.Host.HealQueue.Queued += OnQueued;
         ScrubPass pass;
-        try
+        var queued = new HealQueueRecorder(gateway.Host.HealQueue);
+        using (queued)
         {
             pass = await gateway.Host.Scrubber.ScrubNowAsync(default);
         }
-        finally
-        {
-            gateway.Host.HealQueue.Queued -= OnQueued;
-        }
 
-        Assert.Contains(queued, r => r.Bucket == bucket && r.Key == "obj" && r.Reason.Contains("ChecksumMismatch", StringComparison.Ordinal));
+        Assert.Contains(queued.Requests, r => r.Bucket == bucket && r.Key == "obj" && r.Reason.Contains("ChecksumMismatch", StringComparison.Ordinal));
         Assert.True(pass.FaultyShards >= 1 && pass.ObjectsQueued >= 1, $"{pass}");
         Assert.True(pass.ShardsChecked >= 6, $"{pass}");
-        Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
-        await WaitUntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards[2] != before.Shards[2], "the healer swaps in shard 2");
+        Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
+        await Eventually.UntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards[2] != before.Shards[2], "the healer swaps in shard 2");
         var after = await SegmentAsync(bucket, "obj");
         Assert.Equal(before.Shards.Where((_, i) => i != 2), after.Shards.Where((_, i) => i != 2));
         await AssertFullRedundancyAsync(after);
-        Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+        Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
         // The corrupt file became garbage: overwritten and unlinked by the collector.
-        await WaitUntilAsync(() => Task.FromResult(!File.Exists(damaged)), "the replaced shard file is released");
+        await Eventually.UntilAsync(() => Task.FromResult(!File.Exists(damaged)), "the replaced shard file is released");
         await WaitUntilNothingQueuedAsync(bucket);
-        gateway.Host.HealQueue.Queued += OnQueued;
-        try
+        using (var again = new HealQueueRecorder(gateway.Host.HealQueue))
         {
-            queued.Clear();
             await gateway.Host.Scrubber.ScrubNowAsync(default);
+            Assert.DoesNotContain(again.Requests, r => r.Bucket == bucket);
         }
-        finally
-        {
-            gateway.Host.HealQueue.Queued -= OnQueued;
-        }
-        Assert.DoesNotContain(queued, r => r.Bucket == bucket);
     }
 
     [Fact]
@@ -217,8 +176,8 @@ public sealed class HealingTests(GatewayFixture gateway)
             Assert.All(lost, v => Assert.False(v.IsUsable));
 
             // Still readable from the two racks left, and queued by the read.
-            Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
-            await WaitUntilAsync(() => IsQueuedAsync(bucket, "obj"), "the GET queues the object");
+            Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
+            await Eventually.UntilAsync(() => IsQueuedAsync(bucket, "obj"), "the GET queues the object");
             var result = await gateway.Host.Healer.HealNowAsync(default);
 
             // The other racks already hold m = 2 shards each: nowhere to put the lost two.
@@ -238,13 +197,13 @@ public sealed class HealingTests(GatewayFixture gateway)
             away.Clear();
             gateway.Host.VolumeMonitor.CheckNow(); // VolumeReturned: a sweep, then the queue
 
-            await WaitUntilAsync(async () => !await IsQueuedAsync(bucket, "obj"), "the object leaves the queue");
+            await Eventually.UntilAsync(async () => !await IsQueuedAsync(bucket, "obj"), "the object leaves the queue");
             var after = await SegmentAsync(bucket, "obj");
             Assert.NotEqual(gone, after.Shards[onLostRack[0]]);
             Assert.Equal(gone.VolumeId, after.Shards[onLostRack[0]].VolumeId);
             Assert.Equal(before.Shards[onLostRack[1]], after.Shards[onLostRack[1]]);
             await AssertFullRedundancyAsync(after);
-            Assert.Equal(body, await GetAsync(s3, bucket, "obj"));
+            Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
         }
         finally
         {
@@ -276,7 +235,7 @@ public sealed class HealingTests(GatewayFixture gateway)
             Assert.Equal(HealOutcome.Superseded, await gateway.Host.Healer.HealObjectAsync(stale, default));
 
             Assert.Equal(current.Shards, (await SegmentAsync(bucket, "obj")).Shards);
-            Assert.Equal(newer, await GetAsync(s3, bucket, "obj"));
+            Assert.Equal(newer, await ObjectBytes.GetAsync(s3, bucket, "obj"));
             // The shard rebuilt for the stale record was released, not left in blobs/.
             var prefix = old.Shards[0].BlobId.Split('.')[0];
             Assert.All(gateway.Host.Data.Volumes, v =>
@@ -300,9 +259,9 @@ public sealed class HealingTests(GatewayFixture gateway)
         Assert.True(await gateway.Host.Healer.SweepNowAsync(default) >= 1);
         await gateway.Host.Healer.HealNowAsync(default);
         // The background healer, woken by the same sweep, may be the one that heals it: wait for either.
-        await WaitUntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards[5] != before.Shards[5], "shard 5 is healed");
+        await Eventually.UntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards[5] != before.Shards[5], "shard 5 is healed");
         await gateway.Host.Scrubber.ScrubNowAsync(default);
-        await WaitUntilAsync(() => Task.FromResult(HealStatusFile.TryRead(HealStatusFile.PathIn(gateway.DataDirectory)) is { } s
+        await Eventually.UntilAsync(() => Task.FromResult(HealStatusFile.TryRead(HealStatusFile.PathIn(gateway.DataDirectory)) is { } s
             && s.ObjectsHealed > healedBefore && s.Scrub.Last is not null && s.State == HealStatus.Idle), "the status file shows the heal and the scrub");
 
         var status = await ExternalProcess.RunAsync("dotnet", [s_csr, "heal", "status", "--data", gateway.DataDirectory]);

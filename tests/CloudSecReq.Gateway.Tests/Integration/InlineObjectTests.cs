@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -18,7 +17,6 @@ namespace CloudSecReq.Gateway.Tests.Integration;
 public sealed class InlineObjectTests(GatewayFixture gateway)
 {
     private const int InlineMax = 64 * 1024;
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
 
     private IMetadataStore Store => gateway.Host.Data.Store;
 
@@ -37,14 +35,6 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         var body = RandomNumberGenerator.GetBytes(size);
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(body) });
         return body;
-    }
-
-    private static async Task<byte[]> GetAsync(AmazonS3Client s3, string bucket, string key, ByteRange? range = null)
-    {
-        using var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = range });
-        using var bytes = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(bytes);
-        return bytes.ToArray();
     }
 
     private async Task<ObjectRecord> RecordAsync(string bucket, string key) => (await Store.GetObjectAsync(bucket, key, default))!;
@@ -81,18 +71,8 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + s_deadline;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not within {s_deadline.TotalSeconds} s: {what}");
-            await Task.Delay(100);
-        }
-    }
-
     private async Task WaitUntilNothingQueuedAsync(string bucket) =>
-        await WaitUntilAsync(async () => !(await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket), $"nothing of {bucket} is queued for healing");
+        await Eventually.UntilAsync(async () => !(await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket), $"nothing of {bucket} is queued for healing");
 
     [Fact]
     public async Task SmallPut_IsStoredInlineInThreeCopiesOnThreeRacks_WithoutShardFiles_AndReadsBack()
@@ -109,8 +89,8 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         Assert.Empty(segment.Shards);
         Assert.Equal((1, 2), (segment.DataShards, segment.ParityShards));
         await AssertFullRedundancyAsync(record);
-        Assert.Equal(body, await GetAsync(s3, bucket, "small"));
-        Assert.Equal(body[100..200], await GetAsync(s3, bucket, "small", new ByteRange(100, 199)));
+        Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "small"));
+        Assert.Equal(body[100..200], await ObjectBytes.GetAsync(s3, bucket, "small", new ByteRange(100, 199)));
         var head = await s3.GetObjectMetadataAsync(bucket, "small");
         Assert.Equal(4096, head.ContentLength);
         Assert.Equal("\"" + Convert.ToHexStringLower(MD5.HashData(body)) + "\"", head.ETag);
@@ -137,7 +117,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         Assert.Equal(6, above.Segments.Single().Shards.Count);
         foreach (var (key, body) in bodies)
         {
-            Assert.Equal(body, await GetAsync(s3, bucket, key));
+            Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, key));
         }
     }
 
@@ -147,28 +127,21 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         var (s3, bucket) = await NewBucketAsync();
         var body = await PutAsync(s3, bucket, "k", 10_000);
         var before = await RecordAsync(bucket, "k");
-        var queued = new ConcurrentQueue<HealRequest>();
-        void OnQueued(object? sender, HealRequest r) => queued.Enqueue(r);
-        gateway.Host.HealQueue.Queued += OnQueued;
-        try
+        using (var queued = new HealQueueRecorder(gateway.Host.HealQueue))
         {
             await DamageAsync(before.Manifests[0]);
             await Blobs.Logs!.Find(before.Manifests[1].VolumeId)!.OverwriteAsync(before.Manifests[1].Extent, default);
 
-            Assert.Equal(body, await GetAsync(s3, bucket, "k"));
-            await WaitUntilAsync(() => Task.FromResult(queued.Any(r => r.Bucket == bucket && r.Key == "k")), "the GET queues the object");
+            Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
+            await Eventually.UntilAsync(() => Task.FromResult(queued.Saw(bucket, "k")), "the GET queues the object");
         }
-        finally
-        {
-            gateway.Host.HealQueue.Queued -= OnQueued;
-        }
-        await WaitUntilAsync(async () => !(await RecordAsync(bucket, "k")).Manifests.Intersect(before.Manifests).Any(), "the healer swaps in fresh copies");
+        await Eventually.UntilAsync(async () => !(await RecordAsync(bucket, "k")).Manifests.Intersect(before.Manifests).Any(), "the healer swaps in fresh copies");
 
         var after = await RecordAsync(bucket, "k");
         await AssertFullRedundancyAsync(after);
-        Assert.Equal(body, await GetAsync(s3, bucket, "k"));
+        Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
         // The old copies became garbage: the intact one is overwritten too.
-        await WaitUntilAsync(async () => (await Blobs.ReadInlineAsync(before.Manifests[2], null, default)).Bytes is null, "the replaced copies are overwritten");
+        await Eventually.UntilAsync(async () => (await Blobs.ReadInlineAsync(before.Manifests[2], null, default)).Bytes is null, "the replaced copies are overwritten");
         await WaitUntilNothingQueuedAsync(bucket);
     }
 
@@ -219,24 +192,18 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         var body = await PutAsync(s3, bucket, "k", 3000);
         var before = await RecordAsync(bucket, "k");
         await DamageAsync(before.Manifests[2]);
-        var queued = new ConcurrentQueue<HealRequest>();
-        void OnQueued(object? sender, HealRequest r) => queued.Enqueue(r);
-        gateway.Host.HealQueue.Queued += OnQueued;
         ScrubPass pass;
-        try
+        var queued = new HealQueueRecorder(gateway.Host.HealQueue);
+        using (queued)
         {
             pass = await gateway.Host.Scrubber.ScrubNowAsync(default);
         }
-        finally
-        {
-            gateway.Host.HealQueue.Queued -= OnQueued;
-        }
 
-        Assert.Contains(queued, r => r.Bucket == bucket && r.Key == "k" && r.Reason.Contains("copy 2", StringComparison.Ordinal));
+        Assert.Contains(queued.Requests, r => r.Bucket == bucket && r.Key == "k" && r.Reason.Contains("copy 2", StringComparison.Ordinal));
         Assert.True(pass.FaultyShards >= 1, $"{pass}");
-        await WaitUntilAsync(async () => !(await RecordAsync(bucket, "k")).Manifests.SequenceEqual(before.Manifests), "the healer swaps in fresh copies");
+        await Eventually.UntilAsync(async () => !(await RecordAsync(bucket, "k")).Manifests.SequenceEqual(before.Manifests), "the healer swaps in fresh copies");
         await AssertFullRedundancyAsync(await RecordAsync(bucket, "k"));
-        Assert.Equal(body, await GetAsync(s3, bucket, "k"));
+        Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
         await WaitUntilNothingQueuedAsync(bucket);
     }
 
@@ -252,9 +219,9 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         var after = await RecordAsync(bucket, "k");
         Assert.Empty(after.Manifests.Intersect(before.Manifests));
         await AssertFullRedundancyAsync(after);
-        Assert.Equal(body, await GetAsync(s3, bucket, "k"));
+        Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
         Assert.Equal("blue", (await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = bucket, Key = "k" })).Tagging.Single().Value);
-        await WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             foreach (var copy in before.Manifests)
             {
@@ -278,7 +245,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
 
         await s3.DeleteObjectAsync(bucket, "k");
 
-        await WaitUntilAsync(() => Task.FromResult(record.Manifests.All(copy =>
+        await Eventually.UntilAsync(() => Task.FromResult(record.Manifests.All(copy =>
             File.ReadAllBytes(SegmentPathOf(copy)).AsSpan().IndexOf(sealedBytes.AsSpan(0, 64)) < 0)), "every copy is overwritten in its log");
         Assert.Equal("NoSuchKey", (await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(bucket, "k"))).ErrorCode);
     }
