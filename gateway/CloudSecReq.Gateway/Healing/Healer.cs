@@ -268,7 +268,7 @@ internal sealed class Healer : IAsyncDisposable
         }
         foreach (var copy in record.Manifests.Where(c => returnedVolumes.Contains(c.VolumeId)))
         {
-            if ((await _blobs.ReadInlineAsync(copy, record, ct)).Problem is { } problem)
+            if ((await _blobs.ReadInlineAsync(copy, record, confirmOwner: true, ct)).Problem is { } problem)
             {
                 return problem;
             }
@@ -476,17 +476,17 @@ internal sealed class Healer : IAsyncDisposable
         for (var i = 0; i < record.Manifests.Count; i++)
         {
             var copy = record.Manifests[i];
-            var (read, problem, damaged) = await _blobs.ReadInlineAsync(copy, record, ct);
+            var (read, problem, damaged) = await _blobs.ReadInlineAsync(copy, record, confirmOwner: true, ct);
             await _throttle.WaitAsync(copy.Extent.Length, ct);
-            if (read is { } b && b.Length == segment.Length)
+            if (read is { } b)
             {
                 good.Add(_blobs.FindVolume(copy.VolumeId)!);
                 bytes ??= b;
             }
             else
             {
-                unreachable |= read is null && !damaged;
-                problems.Add($"copy {i}: {problem ?? $"{read?.Length} bytes, not {segment.Length}"}");
+                unreachable |= !damaged;
+                problems.Add($"copy {i}: {problem}");
             }
         }
         var crowded = good.GroupBy(RackOf).Any(g => g.Count() > m);

@@ -135,10 +135,9 @@ internal sealed class Scrubber : IAsyncDisposable
                 // not its bytes, and thousands of them a second would compete with foreground reads.
                 await _throttle.WaitAsync(Math.Max(copy.Extent.Length, 64 * 1024), ct);
                 bytes += copy.Extent.Length;
-                var (read, problem, _) = await _blobs.ReadInlineAsync(copy, record, ct);
-                if (read is null || read.Value.Length != record.Segments[0].Length)
+                if ((await _blobs.ReadInlineAsync(copy, record, confirmOwner: true, ct)).Problem is { } problem)
                 {
-                    faults.Add($"copy {i}: {problem ?? "wrong length"}");
+                    faults.Add($"copy {i}: {problem}");
                 }
             }
         }

@@ -109,22 +109,21 @@ internal sealed class BlobStore
     }
 
     /// <summary>
-    /// Reads the inline bytes (sealed) of a small object from one of its manifest copies: the record
-    /// is read with one positional read, checked against its CRCs (<see cref="ManifestLog.ReadAsync"/>)
-    /// and its MAC (<see cref="ManifestCodec.Authenticates"/>). Returns the bytes, or why the copy cannot
-    /// be had: unreachable (volume out of use, log not open, a read error) or damaged (segment gone,
-    /// record released, damaged or not authentic, no inline bytes, not <paramref name="owner"/>'s).
-    /// Never throws for a bad copy.
+    /// Reads the inline bytes (sealed) of small object <paramref name="owner"/> from one of its manifest
+    /// copies: the record is read with one positional read, checked against its CRCs
+    /// (<see cref="ManifestLog.ReadAsync"/>) and its MAC (<see cref="ManifestCodec.Authenticates"/>), and
+    /// its bytes must be as long as the owner's segment. Returns the bytes, or why the copy cannot be
+    /// had: unreachable (volume out of use, log not open, a read error) or damaged (segment gone, record
+    /// released, damaged or not authentic, no or other bytes, not the owner's). Never throws for a bad copy.
     /// </summary>
-    /// <param name="owner">
-    /// When given, the record is also decoded and must be this object's manifest (bucket, key, salt and
-    /// length): a volume replaced by a new disk has a new log whose segment names repeat, so an old
-    /// extent can name another object's authentic record. Readers that copy the bytes elsewhere
-    /// (healing, tagging) need this; a GET does not, as AES-GCM under the object's key refuses foreign bytes.
+    /// <param name="confirmOwner">
+    /// Also decode the record and require it to be the owner's manifest (bucket, key, salt and length):
+    /// a volume replaced by a new disk has a new log whose segment names repeat, so an old extent can
+    /// name another object's authentic record. Readers that copy the bytes elsewhere (healing, tagging)
+    /// need this; a GET does not, as AES-GCM under the object's key refuses foreign bytes.
     /// </param>
-    public async ValueTask<InlineRead> ReadInlineAsync(ManifestCopy copy, ObjectRecord? owner, CancellationToken ct)
+    public async ValueTask<InlineRead> ReadInlineAsync(ManifestCopy copy, ObjectRecord owner, bool confirmOwner, CancellationToken ct)
     {
-        var where = $"the record at {copy.Extent.Segment}@{copy.Extent.Offset} on volume {copy.VolumeId}";
         if (!_volumes.TryGetValue(copy.VolumeId, out var volume) || !volume.IsUsable)
         {
             return InlineRead.Unreachable($"volume {copy.VolumeId} is not in use");
@@ -133,6 +132,7 @@ internal sealed class BlobStore
         {
             return InlineRead.Unreachable($"the log of volume {copy.VolumeId} cannot be opened");
         }
+        string Where() => $"the record at {copy.Extent.Segment}@{copy.Extent.Offset} on volume {copy.VolumeId}";
         byte[]? payload;
         try
         {
@@ -140,33 +140,35 @@ internal sealed class BlobStore
         }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException)
         {
-            return InlineRead.Damaged($"{where} is gone: {e.Message}");
+            return InlineRead.Damaged($"{Where()} is gone: {e.Message}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
-            return InlineRead.Unreachable($"reading {where} failed: {e.Message}");
+            return InlineRead.Unreachable($"reading {Where()} failed: {e.Message}");
         }
         if (payload is null)
         {
-            return InlineRead.Damaged($"{where} is released or damaged");
+            return InlineRead.Damaged($"{Where()} is released or damaged");
         }
         if (!_manifestCodec!.Authenticates(payload))
         {
-            return InlineRead.Damaged($"{where} fails its MAC");
+            return InlineRead.Damaged($"{Where()} fails its MAC");
         }
-        if (owner is not null && !IsManifestOf(_manifestCodec.TryDecode(payload)?.Object, owner))
+        if (confirmOwner && !IsManifestOf(_manifestCodec.TryDecode(payload)?.Object, owner))
         {
-            return InlineRead.Damaged($"{where} is not a manifest of {owner.Bucket}/{owner.Key}");
+            return InlineRead.Damaged($"{Where()} is not a manifest of {owner.Bucket}/{owner.Key}");
         }
-        return ManifestCodec.InlineBytes(payload) is { } bytes ? new InlineRead(bytes, null, false) : InlineRead.Damaged($"{where} holds no object bytes");
+        return ManifestCodec.InlineBytes(payload) is { } bytes && bytes.Length == owner.Segments[0].Length
+            ? new InlineRead(bytes, null, false)
+            : InlineRead.Damaged($"{Where()} does not hold the object's {owner.Segments[0].Length} bytes");
     }
 
-    /// <summary>The inline bytes of <paramref name="owner"/> from the first of its copies that reads back intact, authentic and its own (see <see cref="ReadInlineAsync(ManifestCopy, ObjectRecord?, CancellationToken)"/>), or null.</summary>
+    /// <summary>The inline bytes of <paramref name="owner"/> from the first of its copies that reads back intact, authentic and its own (see <see cref="ReadInlineAsync(ManifestCopy, ObjectRecord, bool, CancellationToken)"/>), or null.</summary>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadInlineAsync(ObjectRecord owner, CancellationToken ct)
     {
         foreach (var copy in owner.Manifests)
         {
-            if ((await ReadInlineAsync(copy, owner, ct)).Bytes is { } bytes)
+            if ((await ReadInlineAsync(copy, owner, confirmOwner: true, ct)).Bytes is { } bytes)
             {
                 return bytes;
             }

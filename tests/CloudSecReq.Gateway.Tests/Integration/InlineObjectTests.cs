@@ -65,7 +65,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         Assert.Equal(3, record.Manifests.Select(VolumeOf).Select(v => v.Config.Rack).Distinct().Count());
         foreach (var copy in record.Manifests)
         {
-            var read = await Blobs.ReadInlineAsync(copy, record, default);
+            var read = await Blobs.ReadInlineAsync(copy, record, confirmOwner: true, default);
             Assert.True(read.Bytes is not null, read.Problem);
             Assert.Equal(record.Segments[0].Length, read.Bytes!.Value.Length);
         }
@@ -141,7 +141,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         await AssertFullRedundancyAsync(after);
         Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
         // The old copies became garbage: the intact one is overwritten too.
-        await Eventually.UntilAsync(async () => (await Blobs.ReadInlineAsync(before.Manifests[2], null, default)).Bytes is null, "the replaced copies are overwritten");
+        await Eventually.UntilAsync(async () => (await Blobs.ReadInlineAsync(before.Manifests[2], before, confirmOwner: false, default)).Bytes is null, "the replaced copies are overwritten");
         await WaitUntilNothingQueuedAsync(bucket);
     }
 
@@ -154,15 +154,16 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         await PutAsync(s3, bucket, "a", 100);
         await PutAsync(s3, bucket, "b", 100);
         var a = await RecordAsync(bucket, "a");
-        var foreign = (await RecordAsync(bucket, "b")).Manifests[0];
+        var b = await RecordAsync(bucket, "b");
+        var foreign = b.Manifests[0];
 
-        Assert.NotNull((await Blobs.ReadInlineAsync(foreign, null, default)).Bytes);
-        var read = await Blobs.ReadInlineAsync(foreign, a, default);
+        Assert.NotNull((await Blobs.ReadInlineAsync(foreign, b, confirmOwner: true, default)).Bytes);
+        var read = await Blobs.ReadInlineAsync(foreign, a, confirmOwner: true, default);
 
         Assert.Null(read.Bytes);
         Assert.True(read.IsDamaged);
         Assert.Contains($"not a manifest of {bucket}/a", read.Problem);
-        Assert.NotNull((await Blobs.ReadInlineAsync(a.Manifests[0], a, default)).Bytes);
+        Assert.NotNull((await Blobs.ReadInlineAsync(a.Manifests[0], a, confirmOwner: true, default)).Bytes);
     }
 
     [Fact]
@@ -225,7 +226,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         {
             foreach (var copy in before.Manifests)
             {
-                if ((await Blobs.ReadInlineAsync(copy, null, default)).Bytes is not null)
+                if ((await Blobs.ReadInlineAsync(copy, before, confirmOwner: false, default)).Bytes is not null)
                 {
                     return false;
                 }
@@ -240,7 +241,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         var (s3, bucket) = await NewBucketAsync();
         await PutAsync(s3, bucket, "k", 2000);
         var record = await RecordAsync(bucket, "k");
-        var sealedBytes = (await Blobs.ReadInlineAsync(record.Manifests[0], record, default)).Bytes!.Value.ToArray();
+        var sealedBytes = (await Blobs.ReadInlineAsync(record.Manifests[0], record, confirmOwner: true, default)).Bytes!.Value.ToArray();
         Assert.All(record.Manifests, copy => Assert.True(File.ReadAllBytes(SegmentPathOf(copy)).AsSpan().IndexOf(sealedBytes) >= 0));
 
         await s3.DeleteObjectAsync(bucket, "k");
