@@ -29,18 +29,20 @@ internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageC
     /// <summary>
     /// Writes <paramref name="record"/>'s manifest to the volumes (durable when this returns) and
     /// returns the record with where its copies are, ready for the metadata commit. For an object
-    /// stored inline, <paramref name="inline"/> is its segment as written: the copies carry its bytes,
-    /// go first to the planned volumes, and at least 1 + the write quorum of them must be durable.
-    /// Throws <see cref="S3Exception"/> ServiceUnavailable when the copies cannot be placed across racks.
+    /// stored inline, <paramref name="inlineBytes"/> are its sealed bytes: every copy carries them, the
+    /// copies go first to <paramref name="preferredVolumes"/>, and at least 1 + the write quorum of them
+    /// must be durable. Throws <see cref="S3Exception"/> ServiceUnavailable when the copies cannot be
+    /// placed across racks.
     /// </summary>
-    public async Task<ObjectRecord> WithManifestsAsync(ObjectRecord record, SegmentCommit? inline, CancellationToken ct)
+    public async Task<ObjectRecord> WithManifestsAsync(ObjectRecord record, ReadOnlyMemory<byte>? inlineBytes, IReadOnlyList<string>? preferredVolumes,
+        CancellationToken ct)
     {
         try
         {
             return record with
             {
-                Manifests = inline?.InlineBytes is { } bytes
-                    ? await Manifests.WriteObjectAsync(record, bytes, inline.PlannedVolumes, MinimumInlineCopies(record), ct)
+                Manifests = inlineBytes is { } bytes
+                    ? await Manifests.WriteObjectAsync(record, bytes, preferredVolumes, 1 + Math.Min(Blobs.WriteQuorum, record.Segments[0].ParityShards), ct)
                     : await Manifests.WriteObjectAsync(record, ct),
             };
         }
@@ -64,19 +66,12 @@ internal sealed class S3Services(IMetadataStore store, BlobStore blobs, GarbageC
         replacement = replacement with { Manifests = [] };
         if (!current.IsInline())
         {
-            return await WithManifestsAsync(replacement, null, ct);
+            return await WithManifestsAsync(replacement, null, null, ct);
         }
         var bytes = await Blobs.ReadInlineAsync(current, ct)
             ?? throw new S3Exception(S3ErrorCode.ServiceUnavailable, "No copy of the object is readable right now; please retry later.");
-        return await WithManifestsAsync(replacement, new SegmentCommit(current.Segments[0], [])
-        {
-            InlineBytes = bytes,
-            PlannedVolumes = current.Manifests.Select(m => m.VolumeId).ToList(),
-        }, ct);
+        return await WithManifestsAsync(replacement, bytes, current.Manifests.Select(m => m.VolumeId).ToList(), ct);
     }
-
-    /// <summary>Durable copies an inline object needs before its write succeeds: 1 + the write quorum (at most m + 1).</summary>
-    public int MinimumInlineCopies(ObjectRecord record) => 1 + Math.Min(Blobs.WriteQuorum, record.Segments[0].ParityShards);
 
     /// <summary>Overwrites the manifest copies of a record whose metadata commit did not happen.</summary>
     public Task ReleaseManifestsAsync(ObjectRecord record) =>

@@ -255,7 +255,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             PartSizes = parts.Select(p => p.Size).ToList(),
             Encryption = upload.Encryption,
         };
-        record = await s.WithManifestsAsync(record, null, ct);
+        record = await s.WithManifestsAsync(record, null, null, ct);
         bool completed;
         try
         {

@@ -78,7 +78,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         bool replaced;
         try
         {
-            record = await s.WithManifestsAsync(record, commit, CancellationToken.None);
+            record = await s.WithManifestsAsync(record, commit.InlineBytes, commit.PlannedVolumes, CancellationToken.None);
             replaced = await s.Store.PutObjectAsync(record, CancellationToken.None);
         }
         catch
