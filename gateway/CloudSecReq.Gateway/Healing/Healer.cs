@@ -71,9 +71,6 @@ internal sealed class Healer : IAsyncDisposable
     private Task? _loop;
     private Task? _statusLoop;
     private int _sweepRequested;
-    // Volumes that came back since the last sweep: their inline copies are read, not only looked for,
-    // because a new disk's log reuses segment names and an old extent may land on another record.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _returned = new();
     private bool _disposed;
 
     /// <param name="healBytesPerSecond">Pace of all shard reads and writes of the healer; 0 or less for unlimited.</param>
@@ -218,8 +215,8 @@ internal sealed class Healer : IAsyncDisposable
 
     /// <summary>
     /// Queues every object that has a shard (or an inline copy) on a volume out of use or a shard file
-    /// (or log segment) that is gone (a cheap check: no file is read, except the inline copies on
-    /// volumes that came back since the last sweep, which may be new disks). Returns how many it queued. Throws on metadata failure or cancellation.
+    /// (or log segment) that is gone (a cheap check: no file is read). Returns how many it queued.
+    /// Throws on metadata failure or cancellation.
     /// </summary>
     public async Task<int> SweepNowAsync(CancellationToken ct)
     {
@@ -229,12 +226,11 @@ internal sealed class Healer : IAsyncDisposable
             Progress.SetState(HealStatus.Sweeping);
         }
         var queued = 0;
-        var returned = _returned.Keys.ToHashSet();
         try
         {
             await foreach (var record in ObjectWalk.AllAsync(_store, null, ct))
             {
-                if ((UnreachableShard(record) ?? await LostInlineCopyAsync(record, returned, ct)) is { } reason)
+                if (UnreachableShard(record) is { } reason)
                 {
                     await _store.QueueHealAsync(new HealRequest(record.Bucket, record.Key, reason, _clock.GetUtcNow()), ct);
                     queued++;
@@ -248,32 +244,12 @@ internal sealed class Healer : IAsyncDisposable
                 Progress.SetState(before);
             }
         }
-        foreach (var id in returned)
-        {
-            _returned.TryRemove(id, out _);
-        }
         Progress.Swept(queued);
         if (queued > 0)
         {
             _log.LogWarning("The heal sweep queued {Count} objects with shards on volumes out of use or missing.", queued);
         }
         return queued;
-    }
-
-    private async Task<string?> LostInlineCopyAsync(ObjectRecord record, IReadOnlySet<string> returnedVolumes, CancellationToken ct)
-    {
-        if (returnedVolumes.Count == 0 || !record.IsInline())
-        {
-            return null;
-        }
-        foreach (var copy in record.Manifests.Where(c => returnedVolumes.Contains(c.VolumeId)))
-        {
-            if ((await _blobs.ReadInlineAsync(copy, record, confirmOwner: true, ct)).Problem is { } problem)
-            {
-                return problem;
-            }
-        }
-        return null;
     }
 
     private string? UnreachableShard(ObjectRecord record)
@@ -287,6 +263,7 @@ internal sealed class Healer : IAsyncDisposable
                 {
                     return $"a copy is on volume {copy.VolumeId}, which is not in use";
                 }
+                // A replaced disk's new log never has the old segment names (VolumeLogs.OpenLog).
                 if (!File.Exists(Path.Combine(VolumeLogs.DirectoryOf(_blobs.FindVolume(copy.VolumeId)!), copy.Extent.Segment)))
                 {
                     return $"the log segment of a copy is missing from volume {copy.VolumeId}";
@@ -632,7 +609,6 @@ internal sealed class Healer : IAsyncDisposable
 
     private void OnVolumeReturned(object? sender, Volume volume)
     {
-        _returned[volume.Id] = true;
         Interlocked.Exchange(ref _sweepRequested, 1);
         _wake.Writer.TryWrite(true);
     }

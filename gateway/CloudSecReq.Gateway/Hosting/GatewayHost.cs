@@ -162,10 +162,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         var monitor = app.Services.GetRequiredService<VolumeMonitor>();
         monitor.CheckNow();
         // The logs are opened (and their locks taken) before the first request; a volume that comes
-        // back gets its log reopened.
-        var logs = app.Services.GetRequiredService<VolumeLogs>();
-        logs.OpenUsable();
-        monitor.VolumeReturned += (_, volume) => _ = logs.ReopenAsync(volume);
+        // back gets its log opened afresh on first use (VolumeLogs.Find).
+        app.Services.GetRequiredService<VolumeLogs>().OpenUsable();
         app.Services.GetRequiredService<Manifests.CatalogSnapshots>().Start();
         var cleaned = app.Services.GetRequiredService<BlobStore>().CleanTemporaryFiles();
         if (cleaned > 0)

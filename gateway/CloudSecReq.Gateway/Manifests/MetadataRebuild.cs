@@ -36,7 +36,7 @@ internal sealed class MetadataRebuild(IMetadataStore store, IReadOnlyList<Volume
                 summary.VolumesNotScanned.Add($"{volume.Id} ({volume.StateText})");
                 continue;
             }
-            await using var log = ManifestLog.Open(VolumeLogs.DirectoryOf(volume));
+            await using var log = VolumeLogs.OpenLog(volume);
             var stats = new ManifestLogScanStats();
             await foreach (var (extent, payload) in log.ScanAsync(stats, ct))
             {

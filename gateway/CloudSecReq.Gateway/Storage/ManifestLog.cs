@@ -89,10 +89,16 @@ internal sealed partial class ManifestLog : IAsyncDisposable
     /// never cut, so an extent handed out before stays valid. Reads the whole newest segment.
     /// </summary>
     /// <param name="segmentBytes">When a segment holds this many bytes, appends roll to a new one; a record larger than it gets a segment of its own.</param>
+    /// <param name="firstSegment">
+    /// The number of a new log's first segment (later ones count up from it). An owner whose disks can
+    /// be replaced gives each new log a number no earlier log used, so that an extent kept from a
+    /// replaced disk names no segment of the new log instead of someone else's bytes.
+    /// </param>
     /// <exception cref="IOException">The directory cannot be created or read, another <see cref="ManifestLog"/> holds it, or a segment cannot be opened, truncated or synced.</exception>
-    public static ManifestLog Open(string directory, long segmentBytes = DefaultSegmentBytes)
+    public static ManifestLog Open(string directory, long segmentBytes = DefaultSegmentBytes, long firstSegment = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(segmentBytes, HeaderBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstSegment, 1);
         directory = Path.GetFullPath(directory);
         var existed = System.IO.Directory.Exists(directory);
         System.IO.Directory.CreateDirectory(directory);
@@ -115,9 +121,9 @@ internal sealed partial class ManifestLog : IAsyncDisposable
             segments.Sort();
             if (segments.Count == 0)
             {
-                var (handle, path) = CreateSegment(directory, 1);
-                segments.Add(1);
-                return new ManifestLog(directory, segmentBytes, lockFile, segments, 1, 0, handle, path, 0);
+                var (handle, path) = CreateSegment(directory, firstSegment);
+                segments.Add(firstSegment);
+                return new ManifestLog(directory, segmentBytes, lockFile, segments, firstSegment, 0, handle, path, 0);
             }
             var newest = segments[^1];
             var newestPath = Path.Combine(directory, SegmentName(newest));

@@ -15,6 +15,7 @@ internal sealed class Volume
 
     private volatile string? _fencedReason;
     private volatile string? _missingReason;
+    private int _returns;
 
     private Volume(VolumeConfig config, string? fencedReason)
     {
@@ -39,6 +40,13 @@ internal sealed class Volume
     public bool IsUsable => _fencedReason is null && _missingReason is null;
 
     /// <summary>"ok", "fenced: ...", or "missing: ..." for listings.</summary>
+    /// <summary>
+    /// How often the volume has come back into use (a <see cref="Refresh"/> found it usable after it
+    /// was not): state kept on the disk's behalf, such as an open log, belongs to one return and must
+    /// be opened afresh after the next, since the disk may have been replaced in between.
+    /// </summary>
+    public int Returns => Volatile.Read(ref _returns);
+
     public string StateText => _fencedReason is { } f ? "fenced: " + f : _missingReason is { } m ? "missing: " + m : "ok";
 
     /// <summary>
@@ -62,6 +70,11 @@ internal sealed class Volume
             {
                 Directory.CreateDirectory(TempDirectory);
                 Directory.CreateDirectory(BlobDirectory);
+            }
+            // Counted before the volume shows as usable, so that whoever sees it usable sees this return.
+            if (!IsUsable && fenced is null)
+            {
+                Interlocked.Increment(ref _returns);
             }
             _fencedReason = fenced;
             _missingReason = null;

@@ -4,9 +4,9 @@ namespace CloudSecReq.Gateway.Storage;
 
 /// <summary>
 /// The manifest log of each volume (<c>&lt;volume&gt;/log/</c>, <see cref="ManifestLog"/>), opened while the
-/// volume is usable: a fenced or missing volume has none until it comes back (<see cref="ReopenAsync"/>,
-/// wired to <see cref="VolumeMonitor.VolumeReturned"/>). Owns the logs and closes them on dispose.
-/// Thread-safe.
+/// volume is usable: a fenced or missing volume has none, and one that came back gets its log opened
+/// afresh on first use (<see cref="Volume.Returns"/>: its old handles may name files of a disk that
+/// was replaced). Owns the logs and closes them on dispose. Thread-safe.
 /// </summary>
 internal sealed class VolumeLogs : IAsyncDisposable
 {
@@ -15,7 +15,7 @@ internal sealed class VolumeLogs : IAsyncDisposable
     private readonly Dictionary<string, Volume> _volumes;
     private readonly ILogger _log;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, ManifestLog> _open = [];
+    private readonly Dictionary<string, (ManifestLog Log, int Returns)> _open = [];
     private bool _disposed;
 
     public VolumeLogs(IEnumerable<Volume> volumes, ILogger log)
@@ -29,6 +29,15 @@ internal sealed class VolumeLogs : IAsyncDisposable
 
     public static string DirectoryOf(Volume volume) => Path.Combine(volume.Config.Path, DirectoryName);
 
+    /// <summary>
+    /// Opens (creating if needed) a volume's log. A new log's segments are numbered from the time in
+    /// milliseconds, not from 1: a disk replaced by an empty one gets a new log, and extents the metadata
+    /// still holds for the old disk (copies to heal, garbage to overwrite) then name segments that do
+    /// not exist rather than records of the new log.
+    /// </summary>
+    public static ManifestLog OpenLog(Volume volume) =>
+        ManifestLog.Open(DirectoryOf(volume), ManifestLog.DefaultSegmentBytes, firstSegment: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
     /// <summary>Opens the log of every usable volume now (at start, so that the logs' locks are held from the first moment).</summary>
     public void OpenUsable()
     {
@@ -39,8 +48,9 @@ internal sealed class VolumeLogs : IAsyncDisposable
     }
 
     /// <summary>
-    /// The log of a usable volume, opening it on first use; null when the volume is not configured,
-    /// not usable, or its log cannot be opened (logged).
+    /// The log of a usable volume, opening it on first use and again after the volume came back
+    /// (<see cref="Volume.Returns"/>); null when the volume is not configured, not usable, or its log
+    /// cannot be opened (logged).
     /// </summary>
     public ManifestLog? Find(string volumeId)
     {
@@ -48,16 +58,26 @@ internal sealed class VolumeLogs : IAsyncDisposable
         {
             return null;
         }
+        var returns = volume.Returns;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_open.TryGetValue(volumeId, out var log))
+            if (_open.TryGetValue(volumeId, out var open))
             {
-                return log;
+                if (open.Returns == returns)
+                {
+                    return open.Log;
+                }
+                // Opened before the volume left and came back, perhaps as a new disk: its handles may
+                // name files that are gone, and its lock may be the one the new log needs. Rare, so
+                // closed here, waiting under the lock.
+                _open.Remove(volumeId);
+                CloseAsync(open.Log).GetAwaiter().GetResult();
             }
+            ManifestLog log;
             try
             {
-                log = ManifestLog.Open(DirectoryOf(volume));
+                log = OpenLog(volume);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -68,36 +88,8 @@ internal sealed class VolumeLogs : IAsyncDisposable
             {
                 _log.LogWarning("Cut {Bytes} bytes of torn tail off the manifest log of volume {VolumeId}.", log.TruncatedBytesOnOpen, volumeId);
             }
-            _open[volumeId] = log;
+            _open[volumeId] = (log, returns);
             return log;
-        }
-    }
-
-    /// <summary>
-    /// Closes a volume's log so that the next use opens it afresh: for a volume that came back (its
-    /// old handles may name files of a disk that was removed). Never throws.
-    /// </summary>
-    public async Task ReopenAsync(Volume volume)
-    {
-        ManifestLog? old;
-        lock (_lock)
-        {
-            if (_disposed || !_open.Remove(volume.Id, out old))
-            {
-                old = null;
-            }
-        }
-        if (old is not null)
-        {
-            await CloseAsync(old);
-        }
-        try
-        {
-            Find(volume.Id);
-        }
-        catch (ObjectDisposedException)
-        {
-            // the gateway is stopping
         }
     }
 
@@ -123,7 +115,7 @@ internal sealed class VolumeLogs : IAsyncDisposable
                 return;
             }
             _disposed = true;
-            logs = [.. _open.Values];
+            logs = [.. _open.Values.Select(o => o.Log)];
             _open.Clear();
         }
         foreach (var log in logs)

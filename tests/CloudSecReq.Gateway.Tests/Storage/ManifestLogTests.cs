@@ -240,6 +240,28 @@ public sealed class ManifestLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_NewLogWithAFirstSegmentNumber_ExtentsOfAnEarlierLogNameNoSegmentAndTouchNothing()
+    {
+        // A replaced disk: the old log's extents (still in the metadata) must not land in the new log.
+        LogExtent old;
+        await using (var before = ManifestLog.Open(_directory))
+        {
+            old = await before.AppendAsync(Payload(1), default);
+        }
+        Directory.Delete(_directory, recursive: true);
+        await using var log = ManifestLog.Open(_directory, firstSegment: 1_000_000);
+        var fresh = await log.AppendAsync(Payload(2), default);
+        var raw = File.ReadAllBytes(SegmentPath(fresh.Segment));
+
+        Assert.Equal(new LogExtent("01000000.log", 0, 300), fresh);
+        Assert.Equal("00000001.log", old.Segment);
+        await Assert.ThrowsAsync<FileNotFoundException>(async () => await log.ReadAsync(old, default));
+        Assert.IsType<FileNotFoundException>((await log.OverwriteAsync([old], default)).Single());
+        Assert.Equal(raw, File.ReadAllBytes(SegmentPath(fresh.Segment)));
+        Assert.Equal(Payload(2), await log.ReadAsync(fresh, default));
+    }
+
+    [Fact]
     public async Task OverwriteAsync_ExtentOfAnotherLength_ThrowsAndWritesNothing()
     {
         await using var log = ManifestLog.Open(_directory);
