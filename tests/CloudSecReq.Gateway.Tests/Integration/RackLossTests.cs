@@ -51,6 +51,7 @@ public sealed class RackLossTests(GatewayFixture gateway)
         await AwsCli.OkAsync(env, "s3", "cp", dir["rr.bin"], $"s3://{bucket}/rr.bin", "--storage-class", "REDUCED_REDUNDANCY", "--only-show-errors", "--no-progress");
         files["rr.bin"] = rr;
 
+        using var recorder = new HealQueueRecorder(gateway.Host.HealQueue);
         var rack3 = Rack("rack3");
         var rack2 = Rack("rack2");
         try
@@ -149,7 +150,7 @@ public sealed class RackLossTests(GatewayFixture gateway)
         while (await MissingAsync() is { } missing)
         {
             var status = gateway.Host.Healer.Progress.Snapshot();
-            Assert.True(DateTime.UtcNow < healDeadline, $"the healer did not restore every shard of the objects: {missing}; healer {status.State}, {status.WaitingReason}, last error {status.LastError}");
+            Assert.True(DateTime.UtcNow < healDeadline, $"the healer did not restore every shard of the objects: {missing}; healer {status.State}, {status.WaitingReason}, last error {status.LastError}; queued: {string.Join(" | ", recorder.Requests.Where(r => r.Bucket == bucket).Select(r => $"{r.QueuedAt:HH:mm:ss.fff} {r.Key}: {r.Reason}"))}; returns {string.Join(",", gateway.Host.Data.Volumes.Select(v => v.Id + "=" + v.Returns))}");
             await Task.Delay(200);
         }
         foreach (var name in files.Keys)

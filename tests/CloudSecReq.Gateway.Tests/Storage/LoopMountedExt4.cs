@@ -56,7 +56,20 @@ internal sealed class LoopMountedExt4 : IAsyncDisposable
     {
         if (_mounted)
         {
-            await RunAsync("umount", MountPoint);
+            // "target is busy" can be transient: a process another test forks at that moment holds the
+            // descriptors it inherited until it execs.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await RunAsync("umount", MountPoint);
+                    break;
+                }
+                catch (InvalidOperationException) when (attempt < 10)
+                {
+                    await Task.Delay(200);
+                }
+            }
             _mounted = false;
         }
         if (_device is not null)
