@@ -118,9 +118,9 @@ internal sealed class BlobStore
     /// </summary>
     /// <param name="confirmOwner">
     /// Also decode the record and require it to be the owner's manifest (bucket, key, salt and length):
-    /// a volume replaced by a new disk has a new log whose segment names repeat, so an old extent can
-    /// name another object's authentic record. Readers that copy the bytes elsewhere (healing, tagging)
-    /// need this; a GET does not, as AES-GCM under the object's key refuses foreign bytes.
+    /// the MAC says a record is authentic, not whose it is. Readers that copy the bytes elsewhere
+    /// (healing, tagging) ask for this before spreading them; a GET does not, as AES-GCM under the
+    /// object's key refuses foreign bytes.
     /// </param>
     public async ValueTask<InlineRead> ReadInlineAsync(ManifestCopy copy, ObjectRecord owner, bool confirmOwner, CancellationToken ct)
     {

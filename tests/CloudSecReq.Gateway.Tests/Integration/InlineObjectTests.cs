@@ -148,8 +148,8 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
     [Fact]
     public async Task ReadInline_AnExtentThatNamesAnotherObjectsRecord_IsRefusedForTheOwner()
     {
-        // What a new disk's log can do to an old extent: its segment names repeat, so the extent may
-        // land on another object's authentic record. Bytes copied elsewhere must be the owner's.
+        // An extent that names another object's authentic record (the MAC cannot tell whose it is):
+        // bytes copied elsewhere must be the owner's.
         var (s3, bucket) = await NewBucketAsync();
         await PutAsync(s3, bucket, "a", 100);
         await PutAsync(s3, bucket, "b", 100);
