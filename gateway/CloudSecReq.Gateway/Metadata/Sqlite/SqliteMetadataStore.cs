@@ -108,7 +108,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
 
     private async Task<List<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> map, CancellationToken ct, params (string, object?)[] args)
     {
-        var connection = _readers.TryTake(out var idle) ? idle : new ReadConnection(await OpenConnectionAsync(ct));
+        var connection = _readers.TryDequeue(out var idle) ? idle : new ReadConnection(await OpenConnectionAsync(ct));
         var reusable = false;
         try
         {
@@ -133,7 +133,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         {
             if (reusable && _readers.Count < MaxIdleReaders)
             {
-                _readers.Add(connection);
+                _readers.Enqueue(connection);
             }
             else
             {
@@ -145,7 +145,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
     // Reads run on connections opened once (their pragmas set once) and kept with their prepared
     // statements: a GET's two lookups cost no open, no pragma and no SQL parse.
     private const int MaxIdleReaders = 16;
-    private readonly System.Collections.Concurrent.ConcurrentBag<ReadConnection> _readers = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ReadConnection> _readers = new();
 
     private sealed class ReadConnection(SqliteConnection connection) : IDisposable
     {
@@ -750,7 +750,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         {
             await writer;
         }
-        while (_readers.TryTake(out var reader))
+        while (_readers.TryDequeue(out var reader))
         {
             reader.Dispose();
         }
