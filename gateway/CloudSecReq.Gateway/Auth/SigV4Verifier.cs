@@ -95,6 +95,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         {
             throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "The host header must be signed.");
         }
+        CheckAmzHeadersSigned(request, signedHeaders);
         var payloadHash = request.Headers["x-amz-content-sha256"].ToString();
         if (bodySha256 is not null)
         {
@@ -169,6 +170,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         {
             throw new S3Exception(bad, "The host header must be signed.");
         }
+        CheckAmzHeadersSigned(request, signedHeaders);
         var signature = query["X-Amz-Signature"].ToString();
         var (principal, signingKey) = await keys.GetAsync(credential, ct) ?? throw new S3Exception(S3ErrorCode.InvalidAccessKeyId);
         var headers = signedHeaders.SelectMany(h => request.Headers[h].Select(v => new KeyValuePair<string, string>(h, v ?? "")));
@@ -182,6 +184,33 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         var mode = payloadHash.Length == 64 ? PayloadMode.SignedHash : PayloadMode.Unsigned;
         return new AuthenticatedRequest(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
             new SigningContext(signingKey, amzDate, credential.Scope, signature), true);
+    }
+
+    /// <summary>
+    /// Every x-amz-* header must be signed, as AWS requires ("There were headers present in the
+    /// request which were not signed"): otherwise whoever holds a presigned URL, which signs only the
+    /// host, could add x-amz-copy-source (a copy of anything the signer can read) or SSE-C headers
+    /// (locking the owner out). x-amz-content-sha256 and x-amz-date are exempt: both are bound by
+    /// the signature anyway (payload hash, string to sign).
+    /// </summary>
+    private static void CheckAmzHeadersSigned(HttpRequest request, string[] signedHeaders)
+    {
+        List<string>? unsigned = null;
+        foreach (var name in request.Headers.Keys)
+        {
+            if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase)
+                && !name.Equals("x-amz-content-sha256", StringComparison.OrdinalIgnoreCase)
+                && !name.Equals("x-amz-date", StringComparison.OrdinalIgnoreCase)
+                && !signedHeaders.Contains(name.ToLowerInvariant()))
+            {
+                (unsigned ??= []).Add(name.ToLowerInvariant());
+            }
+        }
+        if (unsigned is not null)
+        {
+            throw new S3Exception(S3ErrorCode.AccessDenied, "There were headers present in the request which were not signed")
+                .With("HeadersNotSigned", string.Join(", ", unsigned));
+        }
     }
 
     private void CheckScope(SigV4Credential credential, string service, S3ErrorCode code)

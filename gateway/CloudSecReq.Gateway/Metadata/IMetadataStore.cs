@@ -37,6 +37,11 @@ internal interface IMetadataStore : IAsyncDisposable
     /// garbage. Returns true when an object was replaced (there is garbage to collect).
     /// </summary>
     Task<bool> PutObjectAsync(ObjectRecord record, CancellationToken ct);
+    /// <summary>
+    /// Stores or replaces an object only while <paramref name="condition"/> holds for the stored one,
+    /// checked in the same transaction: Created, Replaced (garbage to collect) or PreconditionFailed.
+    /// </summary>
+    Task<WriteOutcome> PutObjectIfAsync(ObjectRecord record, ObjectWriteCondition condition, CancellationToken ct);
     /// <summary>Deletes an object; its segments become garbage. Returns false when there was none.</summary>
     Task<bool> DeleteObjectAsync(string bucket, string key, CancellationToken ct);
     /// <summary>
@@ -63,7 +68,7 @@ internal interface IMetadataStore : IAsyncDisposable
     /// and marks the parts not used by the object (and a replaced object) as garbage.
     /// False when the upload no longer exists.
     /// </summary>
-    Task<bool> CompleteUploadAsync(string uploadId, ObjectRecord record, CancellationToken ct);
+    Task<WriteOutcome> CompleteUploadAsync(string uploadId, ObjectRecord record, ObjectWriteCondition condition, CancellationToken ct);
     /// <summary>Removes the upload; its parts become garbage. False when it did not exist.</summary>
     Task<bool> AbortUploadAsync(string bucket, string uploadId, CancellationToken ct);
 

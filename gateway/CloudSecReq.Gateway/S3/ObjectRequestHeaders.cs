@@ -64,12 +64,15 @@ internal static class ObjectRequestHeaders
         foreach (var pair in value.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=');
-            var k = Uri.UnescapeDataString((eq < 0 ? pair : pair[..eq]).Replace('+', ' '));
-            var v = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
+            var k = Decode(eq < 0 ? pair : pair[..eq]);
+            var v = eq < 0 ? "" : Decode(pair[(eq + 1)..]);
             tags.Add(new(k, v));
         }
         ValidateTags(tags);
         return tags;
+
+        static string Decode(string text) => PercentDecoding.DecodeUtf8(text.Replace('+', ' '))
+            ?? throw new S3Exception(S3ErrorCode.InvalidTag, "The tag is not valid UTF-8 once percent-decoded.");
     }
 
     public static void ValidateTags(IReadOnlyList<KeyValuePair<string, string>> tags)
@@ -108,7 +111,8 @@ internal static class ObjectRequestHeaders
                 throw new S3Exception(S3ErrorCode.NoSuchVersion);
             }
         }
-        var decoded = SigV4.PercentDecode(value).TrimStart('/');
+        var decoded = (PercentDecoding.DecodeUtf8(value)
+            ?? throw new S3Exception(S3ErrorCode.InvalidArgument, "Copy Source is not valid UTF-8 once percent-decoded.").With("ArgumentName", "x-amz-copy-source")).TrimStart('/');
         var slash = decoded.IndexOf('/');
         if (slash <= 0 || slash == decoded.Length - 1)
         {

@@ -22,7 +22,7 @@ internal static class Preconditions
         var lastModified = TruncateToSeconds(record.LastModified);
         if (ifMatch is not null)
         {
-            if (!ETagMatches(ifMatch, record.ETag))
+            if (!ObjectWriteCondition.ETagMatches(ifMatch, record.ETag))
             {
                 throw new S3Exception(S3ErrorCode.PreconditionFailed).With("Condition", prefix + "If-Match");
             }
@@ -34,7 +34,7 @@ internal static class Preconditions
         var notModified = false;
         if (ifNoneMatch is not null)
         {
-            notModified = ETagMatches(ifNoneMatch, record.ETag);
+            notModified = ObjectWriteCondition.ETagMatches(ifNoneMatch, record.ETag);
         }
         else if (ifModifiedSince is { } ims && lastModified <= ims)
         {
@@ -48,19 +48,40 @@ internal static class Preconditions
         }
     }
 
-    private static bool ETagMatches(string header, string etag)
+    /// <summary>
+    /// The conditions of a write (PutObject, CopyObject, CompleteMultipartUpload): If-Match with
+    /// ETags, If-None-Match with * only (AWS answers NotImplemented for an ETag there).
+    /// </summary>
+    public static ObjectWriteCondition ForWrite(HttpRequest request)
     {
-        var bare = etag.Trim('"');
-        foreach (var candidate in header.Split(','))
+        var ifNoneMatch = request.Headers.TryGetValue("If-None-Match", out var n) ? n.ToString() : null;
+        if (ifNoneMatch is not null && ifNoneMatch.Trim() != "*")
         {
-            var c = candidate.Trim();
-            if (c == "*" || c.TrimStart('W', '/').Trim('"') == bare)
-            {
-                return true;
-            }
+            throw new S3Exception(S3ErrorCode.NotImplemented, "A write's If-None-Match header only takes *.").With("Header", "If-None-Match");
         }
-        return false;
+        var ifMatch = request.Headers.TryGetValue("If-Match", out var m) ? m.ToString() : null;
+        return ifMatch is null && ifNoneMatch is null ? ObjectWriteCondition.None : new ObjectWriteCondition(ifMatch, ifNoneMatch is not null);
     }
+
+    /// <summary>Throws PreconditionFailed (412) when <paramref name="condition"/> does not hold for <paramref name="stored"/>.</summary>
+    /// <remarks>As AWS: If-Match on a key that holds no object is NoSuchKey (404).</remarks>
+    public static void CheckWrite(ObjectWriteCondition condition, ObjectRecord? stored, string key)
+    {
+        if (condition.IfMatch is not null && stored is null)
+        {
+            throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", key);
+        }
+        if (condition.FailedHeader(stored) is { } header)
+        {
+            throw new S3Exception(S3ErrorCode.PreconditionFailed).With("Condition", header);
+        }
+    }
+
+    /// <summary>
+    /// The error for a write whose condition held when it began and no longer held at its commit: a
+    /// concurrent write changed the object meanwhile. AWS answers 409 ConditionalRequestConflict; the client retries.
+    /// </summary>
+    public static S3Exception WriteConflict() => new(S3ErrorCode.ConditionalRequestConflict);
 
     private static DateTimeOffset? ParseDate(string? value) =>
         value is not null && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;

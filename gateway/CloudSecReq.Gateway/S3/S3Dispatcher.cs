@@ -53,6 +53,7 @@ internal sealed class S3Dispatcher(
             {
                 throw new S3Exception(S3ErrorCode.NotImplemented);
             }
+            RequestHeaderSupport.Check(route.Operation, http.Request.Headers, auth.Principal.Tenant.AccountId);
             var request = new S3Request(http, requestId, route, auth);
             if (route.Operation is not (S3Operation.ListBuckets or S3Operation.CreateBucket))
             {

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using CloudSecReq.Gateway.Auth;
 
 namespace CloudSecReq.Gateway.S3;
 
@@ -26,7 +25,12 @@ internal sealed class S3Router(IReadOnlyList<string> domains)
     {
         var raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.ToString();
         var q = raw.IndexOf('?');
-        var path = SigV4.PercentDecode(q < 0 ? raw : raw[..q]);
+        var path = PercentDecoding.DecodeUtf8(q < 0 ? raw : raw[..q])
+            ?? throw new S3Exception(S3ErrorCode.InvalidURI, "Couldn't parse the specified URI: it is not valid UTF-8 once percent-decoded.");
+        if (q >= 0)
+        {
+            CheckQueryIsUtf8(raw[(q + 1)..]);
+        }
         if (path.Length == 0 || path[0] != '/')
         {
             path = "/" + path;
@@ -53,6 +57,21 @@ internal sealed class S3Router(IReadOnlyList<string> domains)
             throw new S3Exception(S3ErrorCode.KeyTooLongError).With("Key", key[..64] + "...");
         }
         return new S3Route(Operation(request.Method, request.Query, request.Headers, bucket, key), bucket, key);
+    }
+
+    // ASP.NET leaves a percent-escape that does not decode to UTF-8 as literal text ("%FF"), which
+    // would alias prefix=%FF to prefix=%25FF: refuse such parameters, as AWS does.
+    private static void CheckQueryIsUtf8(string rawQuery)
+    {
+        foreach (var part in rawQuery.Split('&'))
+        {
+            if (PercentDecoding.DecodeUtf8(part.Replace('+', ' ')) is null)
+            {
+                var eq = part.IndexOf('=');
+                throw new S3Exception(S3ErrorCode.InvalidArgument, "A query parameter is not valid UTF-8 once percent-decoded.")
+                    .With("ArgumentName", eq < 0 ? "" : PercentDecoding.DecodeUtf8(part[..eq]) ?? "");
+            }
+        }
     }
 
     private string? VirtualHostBucket(string host)

@@ -126,7 +126,10 @@ public sealed class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>An HttpClient that trusts exactly the gateway's CA.</summary>
-    public HttpClient HttpClient() => new(TrustingHttpClientFactory.Handler(CaBundlePath));
+    public HttpClient HttpClient() => new(HttpHandler());
+
+    /// <summary>A handler that trusts exactly the gateway's CA, for a test to adjust before use.</summary>
+    internal SocketsHttpHandler HttpHandler() => TrustingHttpClientFactory.Handler(CaBundlePath);
 
     /// <summary>Environment for command-line clients (aws cli, boto3, rclone, s3cmd, node) run against this gateway.</summary>
     internal Dictionary<string, string> ClientEnvironment(NewCredentials c) => new()

@@ -216,7 +216,7 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         Assert.True(await Store.PutPartAsync(p2b, default)); // re-upload of part 2 replaces it
         Assert.Contains(await Store.ListGarbageAsync(100, default), g => g.BlobId == "part2");
         var record = Obj(b, "mp") with { Segments = [p1.Segment] };
-        Assert.True(await Store.CompleteUploadAsync(upload.UploadId, record, default));
+        Assert.Equal(WriteOutcome.Created, await Store.CompleteUploadAsync(upload.UploadId, record, ObjectWriteCondition.None, default));
         var garbage = await Store.ListGarbageAsync(100, default);
         Assert.Contains(garbage, g => g.BlobId == "part2b");
         Assert.DoesNotContain(garbage, g => g.BlobId == "part1");

@@ -421,6 +421,15 @@ internal sealed class SqliteMetadataStore : IMetadataStore
 
     public Task<bool> PutObjectAsync(ObjectRecord record, CancellationToken ct) => WriteAsync((c, tx) => ReplaceObjectAsync(c, tx, record, ct), ct);
 
+    public Task<WriteOutcome> PutObjectIfAsync(ObjectRecord record, ObjectWriteCondition condition, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        if (condition.FailedHeader(await ReadObjectAsync(c, tx, record.Bucket, record.Key, ct)) is not null)
+        {
+            return WriteOutcome.PreconditionFailed;
+        }
+        return await ReplaceObjectAsync(c, tx, record, ct) ? WriteOutcome.Replaced : WriteOutcome.Created;
+    }, ct);
+
     // True when an older object was replaced (its storage became garbage).
     private static async Task<bool> ReplaceObjectAsync(SqliteConnection c, SqliteTransaction tx, ObjectRecord record, CancellationToken ct)
     {
@@ -615,18 +624,22 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return Page(rows, limit);
     }
 
-    public Task<bool> CompleteUploadAsync(string uploadId, ObjectRecord record, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    public Task<WriteOutcome> CompleteUploadAsync(string uploadId, ObjectRecord record, ObjectWriteCondition condition, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
         await using (var check = Command(c, tx, "SELECT 1 FROM uploads WHERE upload_id=$u", ("$u", uploadId)))
         {
             if (await check.ExecuteScalarAsync(ct) is null)
             {
-                return false;
+                return WriteOutcome.NoSuchUpload;
             }
         }
+        if (condition.FailedHeader(await ReadObjectAsync(c, tx, record.Bucket, record.Key, ct)) is not null)
+        {
+            // The upload stays, as in AWS: the client may complete it again without the condition.
+            return WriteOutcome.PreconditionFailed;
+        }
         await DropUploadAsync(c, tx, uploadId, keep: record.Segments, ct);
-        await ReplaceObjectAsync(c, tx, record, ct);
-        return true;
+        return await ReplaceObjectAsync(c, tx, record, ct) ? WriteOutcome.Replaced : WriteOutcome.Created;
     }, ct);
 
     public Task<bool> AbortUploadAsync(string bucket, string uploadId, CancellationToken ct) => WriteAsync(async (c, tx) =>

@@ -184,6 +184,11 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
     {
         var ct = req.Aborted;
         var upload = await UploadAsync(req);
+        var condition = Preconditions.ForWrite(req.Request);
+        if (condition != ObjectWriteCondition.None)
+        {
+            Preconditions.CheckWrite(condition, await s.Store.GetObjectAsync(upload.Bucket, upload.Key, ct), upload.Key);
+        }
         var doc = S3Xml.Parse(await BodyIngest.ReadSmallAsync(req, S3Xml.MaxRequestBytes, ct));
         if (doc.Name.LocalName != "CompleteMultipartUpload")
         {
@@ -256,20 +261,22 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             Encryption = upload.Encryption,
         };
         record = await s.WithManifestsAsync(record, null, null, ct);
-        bool completed;
+        WriteOutcome outcome;
         try
         {
-            completed = await s.Store.CompleteUploadAsync(upload.UploadId, record, CancellationToken.None);
+            outcome = await s.Store.CompleteUploadAsync(upload.UploadId, record, condition, CancellationToken.None);
         }
         catch
         {
             await s.ReleaseManifestsAsync(record);
             throw;
         }
-        if (!completed)
+        if (outcome is WriteOutcome.NoSuchUpload or WriteOutcome.PreconditionFailed)
         {
             await s.ReleaseManifestsAsync(record);
-            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId);
+            throw outcome == WriteOutcome.NoSuchUpload
+                ? new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId)
+                : Preconditions.WriteConflict();
         }
         await s.Garbage.CollectAsync(ct);
         SseHeaders.Write(req.Response, record.Encryption);

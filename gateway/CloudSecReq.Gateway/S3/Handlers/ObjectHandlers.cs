@@ -24,9 +24,11 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         var headers = ObjectRequestHeaders.ContentHeaders(req.Request);
         var meta = ObjectRequestHeaders.UserMetadata(req.Request);
         var tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging"));
-        if (req.Header("If-None-Match") == "*" && await s.Store.GetObjectAsync(req.BucketName, req.Key, ct) is not null)
+        var condition = Preconditions.ForWrite(req.Request);
+        if (condition != ObjectWriteCondition.None)
         {
-            throw new S3Exception(S3ErrorCode.PreconditionFailed).With("Condition", "If-None-Match");
+            // Fail early on a sure failure; the commit checks again in its own transaction.
+            Preconditions.CheckWrite(condition, await s.Store.GetObjectAsync(req.BucketName, req.Key, ct), req.Key);
         }
         var storageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class"));
         using var sse = SseRequest.FromHeaders(req.Request.Headers);
@@ -53,7 +55,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             StorageClass = storageClass.Name,
             Encryption = encryption,
         };
-        await CommitAsync(record, commit, ct);
+        await CommitAsync(record, commit, condition, ct);
         req.Response.Headers.ETag = record.ETag;
         WriteChecksumHeader(req.Response, record.Checksum);
         SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
@@ -73,13 +75,18 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
     /// nothing is left behind. An object written degraded, with shards missing or with fewer than
     /// m + 1 inline copies is queued for healing.
     /// </summary>
-    private async Task CommitAsync(ObjectRecord record, SegmentCommit commit, CancellationToken ct)
+    private async Task CommitAsync(ObjectRecord record, SegmentCommit commit, ObjectWriteCondition condition, CancellationToken ct)
     {
-        bool replaced;
+        WriteOutcome outcome;
         try
         {
             record = await s.WithManifestsAsync(record, commit.InlineBytes, commit.PlannedVolumes, CancellationToken.None);
-            replaced = await s.Store.PutObjectAsync(record, CancellationToken.None);
+            outcome = await s.Store.PutObjectIfAsync(record, condition, CancellationToken.None);
+            if (outcome == WriteOutcome.PreconditionFailed)
+            {
+                // Lost to a write that changed the object after the early check: nothing of this one stays.
+                throw Preconditions.WriteConflict();
+            }
         }
         catch
         {
@@ -90,6 +97,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             await s.ReleaseManifestsAsync(record);
             throw;
         }
+        var replaced = outcome == WriteOutcome.Replaced;
         if (commit.NeedsHealing)
         {
             await s.Healing.ReportAsync(record.Bucket, record.Key, commit.Degraded ? "written degraded" : $"{commit.MissingShards.Count} shards could not be written");
@@ -141,6 +149,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         {
             throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
         }
+        var overrides = ResponseOverrides(req);
         using var customer = CustomerKey.FromHeaders(req.Request.Headers);
         if (record.Encryption is { } encryption)
         {
@@ -167,7 +176,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         SseHeaders.Write(response, record.Encryption, customer);
         if (withBody)
         {
-            ApplyResponseOverrides(req);
+            ApplyResponseOverrides(req, overrides);
         }
         var offset = range?.Start ?? 0;
         var length = range?.Length ?? record.Size;
@@ -212,15 +221,16 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         h.ETag = record.ETag;
         h.LastModified = record.LastModified.ToString("r", CultureInfo.InvariantCulture);
         h.AcceptRanges = "bytes";
-        h.ContentType = record.Headers.ContentType ?? "binary/octet-stream";
-        if (record.Headers.ContentEncoding is { } ce) h.ContentEncoding = ce;
-        if (record.Headers.ContentDisposition is { } cd) h.ContentDisposition = cd;
-        if (record.Headers.ContentLanguage is { } cl) h.ContentLanguage = cl;
-        if (record.Headers.CacheControl is { } cc) h.CacheControl = cc;
-        if (record.Headers.Expires is { } ex) h.Expires = ex;
+        // Stored as received; returned mail-safe (RFC 2047 when not printable ASCII), as AWS does.
+        h.ContentType = ResponseHeaderValue.MailSafe(record.Headers.ContentType ?? "binary/octet-stream");
+        if (record.Headers.ContentEncoding is { } ce) h.ContentEncoding = ResponseHeaderValue.MailSafe(ce);
+        if (record.Headers.ContentDisposition is { } cd) h.ContentDisposition = ResponseHeaderValue.MailSafe(cd);
+        if (record.Headers.ContentLanguage is { } cl) h.ContentLanguage = ResponseHeaderValue.MailSafe(cl);
+        if (record.Headers.CacheControl is { } cc) h.CacheControl = ResponseHeaderValue.MailSafe(cc);
+        if (record.Headers.Expires is { } ex) h.Expires = ResponseHeaderValue.MailSafe(ex);
         foreach (var (k, v) in record.UserMetadata)
         {
-            h["x-amz-meta-" + k] = v;
+            h["x-amz-meta-" + k] = ResponseHeaderValue.MailSafe(v);
         }
         if (record.Tags.Count > 0)
         {
@@ -245,20 +255,39 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         }
     }
 
-    private static void ApplyResponseOverrides(S3Request req)
+    private static readonly (string Query, string Header)[] s_responseOverrides =
+    [
+        ("response-content-type", "Content-Type"), ("response-content-language", "Content-Language"),
+        ("response-expires", "Expires"), ("response-cache-control", "Cache-Control"),
+        ("response-content-disposition", "Content-Disposition"), ("response-content-encoding", "Content-Encoding"),
+    ];
+
+    /// <summary>
+    /// The response-* query parameters of a GET, checked before any work: a control character (CR,
+    /// LF, NUL ...) could split or end the response header, so it is refused; other text is sent mail-safe.
+    /// </summary>
+    private static List<(string Header, string Value)> ResponseOverrides(S3Request req)
     {
-        var h = req.Response.Headers;
-        foreach (var (query, header) in new[]
-        {
-            ("response-content-type", "Content-Type"), ("response-content-language", "Content-Language"),
-            ("response-expires", "Expires"), ("response-cache-control", "Cache-Control"),
-            ("response-content-disposition", "Content-Disposition"), ("response-content-encoding", "Content-Encoding"),
-        })
+        var overrides = new List<(string, string)>();
+        foreach (var (query, header) in s_responseOverrides)
         {
             if (req.Query(query) is { } value)
             {
-                h[header] = value;
+                if (ResponseHeaderValue.HasControlCharacters(value))
+                {
+                    throw new S3Exception(S3ErrorCode.InvalidArgument, $"{query} must not contain control characters.").With("ArgumentName", query);
+                }
+                overrides.Add((header, ResponseHeaderValue.MailSafe(value)));
             }
+        }
+        return overrides;
+    }
+
+    private static void ApplyResponseOverrides(S3Request req, List<(string Header, string Value)> overrides)
+    {
+        foreach (var (header, value) in overrides)
+        {
+            req.Response.Headers[header] = value;
         }
     }
 
@@ -335,6 +364,11 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             SseKeys.CheckCustomerKey(sourceEncryption, sourceCustomer);
         }
         Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
+        var condition = Preconditions.ForWrite(req.Request);
+        if (condition != ObjectWriteCondition.None)
+        {
+            Preconditions.CheckWrite(condition, await s.Store.GetObjectAsync(req.BucketName, req.Key, ct), req.Key);
+        }
         using var sse = SseRequest.FromHeaders(req.Request.Headers);
         var directive = req.Header("x-amz-metadata-directive") ?? "COPY";
         var tagDirective = req.Header("x-amz-tagging-directive") ?? "COPY";
@@ -380,7 +414,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             StorageClass = storageClass.Name,
             Encryption = encryption,
         };
-        await CommitAsync(record, commit, ct);
+        await CommitAsync(record, commit, condition, ct);
         SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
         await S3Xml.WriteAsync(req.Response, "CopyObjectResult", w =>
         {

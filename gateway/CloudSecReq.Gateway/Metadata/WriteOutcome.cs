@@ -1,0 +1,14 @@
+namespace CloudSecReq.Gateway.Metadata;
+
+/// <summary>What a conditional object write did.</summary>
+internal enum WriteOutcome
+{
+    /// <summary>Stored; no object was under the key before.</summary>
+    Created,
+    /// <summary>Stored; the object it replaced became garbage.</summary>
+    Replaced,
+    /// <summary>Nothing changed: the <see cref="ObjectWriteCondition"/> did not hold.</summary>
+    PreconditionFailed,
+    /// <summary>Nothing changed: the multipart upload is gone (completed or aborted meanwhile).</summary>
+    NoSuchUpload,
+}
