@@ -54,23 +54,50 @@ internal sealed class DataDirectory : IAsyncDisposable
 
     public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, "tenant-default.env");
 
-    /// <summary>Opens (creating on first use) the data directory at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Why <paramref name="path"/> is not a data directory that admin commands may open (it has no csr.json
+    /// or no kms.db: it was never started with <c>csr serve</c>), or null when it is one. Admin commands
+    /// refuse such a directory instead of creating an empty cluster with a new HSM token in it (issue 11).
+    /// </summary>
+    public static string? NotADataDirectory(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var missing = new[] { GatewayConfig.FileName, "kms.db" }.Where(f => !File.Exists(System.IO.Path.Combine(path, f))).ToList();
+        return missing.Count == 0
+            ? null
+            : $"{path} is not a CloudSecReq data directory (no {string.Join(" or ", missing)}); nothing was created. " +
+              $"Check --data, or create one by starting the gateway there once: csr serve --data {path}";
+    }
+
+    /// <summary>Opens the data directory at <paramref name="path"/>, creating it on first use when <paramref name="initialise"/>.</summary>
+    /// <param name="initialise">
+    /// True only for <c>csr serve</c>: a missing directory, configuration, database or SoftHSM token is
+    /// created. False for admin commands: a directory that is not yet a data directory
+    /// (<see cref="NotADataDirectory"/>) is refused with <see cref="InvalidOperationException"/>, and a
+    /// missing SoftHSM token is an error, not replaced by a new one.
+    /// </param>
     /// <param name="createVolumes">
     /// True for the gateway: a volume whose directory or identity is absent is created as a fresh, empty
     /// volume (<see cref="Volume.Open"/>). False for admin commands: such a volume is opened as missing
     /// (<see cref="Volume.OpenExisting"/>) and nothing is written to it, unless this call creates the
     /// volume identity key (a new data directory, or the upgrade that signs existing identities).
     /// </param>
-    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, bool createVolumes, CancellationToken ct)
+    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, bool createVolumes, bool initialise, CancellationToken ct)
     {
         path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(path);
+        if (!initialise && NotADataDirectory(path) is { } refusal)
+        {
+            throw new InvalidOperationException(refusal);
+        }
+        PrivateFiles.RestrictUmask();
+        Directory.CreateDirectory(path, PrivateFiles.DirectoryMode);
         var config = GatewayConfig.LoadOrCreate(path);
         Directory.CreateDirectory(System.IO.Path.Combine(path, "meta"));
         var store = await SqliteMetadataStore.OpenAsync(System.IO.Path.Combine(path, "meta", "metadata.db"), ct);
         var kmsOptions = KmsOptions.ForDataDirectory(path);
         kmsOptions.Region = config.Region;
         kmsOptions.MinimumPendingWindowDays = config.MinimumKeyDeletionWindowDays;
+        kmsOptions.InitializeSoftHsmToken = initialise;
         KmsService kms;
         try
         {
