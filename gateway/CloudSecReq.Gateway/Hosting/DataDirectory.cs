@@ -52,7 +52,9 @@ internal sealed class DataDirectory : IAsyncDisposable
 
     public string VolumeIdentityKeyPath => VolumeIdentityKeyPathOf(Path);
 
-    public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, "tenant-default.env");
+    public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, DefaultTenantEnvFileName);
+
+    private const string DefaultTenantEnvFileName = "tenant-default.env";
 
     /// <summary>
     /// Why <paramref name="path"/> is not a data directory that admin commands may open (it has no csr.json
@@ -67,6 +69,28 @@ internal sealed class DataDirectory : IAsyncDisposable
             ? null
             : $"{path} is not a CloudSecReq data directory (no {string.Join(" or ", missing)}); nothing was created. " +
               $"Check --data, or create one by starting the gateway there once: csr serve --data {path}";
+    }
+
+    /// <summary>
+    /// The gateway's own paths under data directory <paramref name="path"/>, each to be made private with
+    /// everything under it (issue 11): its top-level entries of the layout above (with the temporary files
+    /// of csr.json and heal-status.json) and every volume in csr.json that lies outside the directory.
+    /// <paramref name="path"/> itself is not among them. <c>Foreign</c>: the other top-level entries, which
+    /// the gateway did not make and leaves alone (a first start pointed at a home directory must not
+    /// change the modes of what is in it). Reads csr.json (creating it when missing).
+    /// </summary>
+    public static (IReadOnlyList<string> Own, IReadOnlyList<string> Foreign) OwnPaths(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var entries = Directory.EnumerateFileSystemEntries(path).ToList();
+        static bool IsOwn(string name) =>
+            name is "meta" or "hsm" or "keys" or "tls" or "volumes" or ServeLock.FileName || name == DefaultTenantEnvFileName ||
+            name.StartsWith(GatewayConfig.FileName, StringComparison.Ordinal) || name.StartsWith("kms.db", StringComparison.Ordinal) ||
+            name.StartsWith(Healing.HealStatusFile.FileName, StringComparison.Ordinal);
+        var volumes = GatewayConfig.LoadOrCreate(path).ResolvedVolumes(path).Select(v => v.Path)
+            .Where(v => !v.StartsWith(path + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        return (entries.Where(e => IsOwn(System.IO.Path.GetFileName(e))).Concat(volumes).ToList(),
+            entries.Where(e => !IsOwn(System.IO.Path.GetFileName(e))).ToList());
     }
 
     /// <summary>Opens the data directory at <paramref name="path"/>, creating it on first use when <paramref name="initialise"/>.</summary>

@@ -85,11 +85,16 @@ internal sealed class GatewayHost : IAsyncDisposable
     {
         var clock = TimeProvider.System;
         // Files made by older versions, by hand or restored from a backup may be open to other users
-        // (issue 11): fixed before anything is opened, because SQLite gives a database's new -wal and
-        // -shm files the database file's mode. Everything created from now on is private (umask 077).
+        // (issue 11). Fixed before anything is opened, because SQLite gives a database's new -wal and
+        // -shm files the database file's mode; what is created from now on is private (umask 077).
         var loosened = new List<(string Path, string Was, string Now)>();
-        PrivateFiles.Enforce(GatewayConfig.LoadOrCreate(options.DataDirectory).ResolvedVolumes(Path.GetFullPath(options.DataDirectory)).Select(v => v.Path).Prepend(options.DataDirectory),
-            (path, was, now) => loosened.Add((path, was, now)));
+        void Loosened(string path, string was, string now) => loosened.Add((path, was, now));
+        var (own, foreign) = DataDirectory.OwnPaths(options.DataDirectory);
+        PrivateFiles.Enforce(own, recursive: true, Loosened);
+        if (foreign.Count == 0)
+        {
+            PrivateFiles.Enforce([options.DataDirectory], recursive: false, Loosened);
+        }
         var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, createVolumes: true, initialise: true, ct);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -169,6 +174,11 @@ internal sealed class GatewayHost : IAsyncDisposable
         foreach (var (path, was, now) in loosened)
         {
             log.LogWarning("{Path} was accessible to group or others (mode {Was}); set to {Now}.", path, was, now);
+        }
+        if (foreign.Count > 0)
+        {
+            log.LogWarning("{Data} holds files the gateway did not make ({Names}): their modes and the directory's are left as they are; keep the data directory for the gateway alone.",
+                data.Path, string.Join(", ", foreign.Take(5).Select(Path.GetFileName)) + (foreign.Count > 5 ? ", ..." : ""));
         }
         var monitor = app.Services.GetRequiredService<VolumeMonitor>();
         monitor.CheckNow();

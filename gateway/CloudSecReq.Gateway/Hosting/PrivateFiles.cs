@@ -35,24 +35,25 @@ internal static partial class PrivateFiles
     }
 
     /// <summary>
-    /// Walks <paramref name="roots"/> (each one included, symbolic links neither followed nor changed) and
-    /// removes the group and other bits (and set-id, sticky) from every entry that has any: 0644 becomes 0600,
-    /// 0755 becomes 0700. Calls <paramref name="fixedPath"/> once per changed path with the path, its old
-    /// mode and its new mode. Entries that vanish during the walk (temporary files) are skipped; a root
-    /// that does not exist is skipped. Returns the number of paths changed.
+    /// Removes the group and other bits (and set-id, sticky) from each of <paramref name="roots"/> and, when
+    /// <paramref name="recursive"/>, from everything under each root directory (symbolic links neither
+    /// followed nor changed): 0644 becomes 0600, 0755 becomes 0700. Calls <paramref name="fixedPath"/> once
+    /// per changed path with the path, its old mode and its new mode. Entries that vanish during the walk
+    /// (temporary files) and roots that do not exist are skipped. Returns the number of paths changed.
     /// </summary>
-    /// <exception cref="UnauthorizedAccessException">An entry belongs to another user and cannot be changed.</exception>
-    public static int Enforce(IEnumerable<string> roots, Action<string, string, string> fixedPath)
+    /// <exception cref="UnauthorizedAccessException">An entry belongs to another user and cannot be changed, or a directory cannot be read.</exception>
+    public static int Enforce(IEnumerable<string> roots, bool recursive, Action<string, string, string> fixedPath)
     {
         var changed = 0;
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false };
         foreach (var root in roots.Select(Path.GetFullPath).Distinct())
         {
-            if (!Directory.Exists(root))
+            if (!Path.Exists(root))
             {
                 continue;
             }
-            foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", options).Prepend(root))
+            var entries = recursive && Directory.Exists(root) ? Directory.EnumerateFileSystemEntries(root, "*", options) : [];
+            foreach (var path in entries.Prepend(root))
             {
                 try
                 {

@@ -116,4 +116,38 @@ public sealed class ServeCommandTests
         // Only the loosened paths were reported.
         Assert.Equal(loosened.Count, second.Stdout.Split('\n').Count(l => l.Contains(" was accessible", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Start_InAnEmptyOrAForeignDirectory_TightensOnlyWhatIsItsOwn()
+    {
+        using var scratch = new ScratchDirectory();
+        var open = (UnixFileMode)0b111_101_101; // 0755, as mkdir makes it
+        var empty = Directory.CreateDirectory(scratch["empty"], open).FullName;
+        File.SetUnixFileMode(empty, open);
+        var foreign = Directory.CreateDirectory(scratch["home"], open).FullName;
+        File.SetUnixFileMode(foreign, open);
+        var notes = Path.Combine(foreign, "notes.txt");
+        File.WriteAllText(notes, "someone else's file");
+        File.SetUnixFileMode(notes, (UnixFileMode)0b110_100_100);
+        var sub = Directory.CreateDirectory(Path.Combine(foreign, "projects"), open).FullName;
+        File.SetUnixFileMode(sub, open);
+
+        var warnings = new List<string>();
+        foreach (var data in new[] { empty, foreign, foreign }) // the second start in foreign: now a data directory
+        {
+            await using var serve = await ServeProcess.StartAsync(data);
+            await serve.StopAsync();
+            warnings.Add(serve.Stdout);
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(empty));
+        Assert.Empty(Loose(empty));
+        // Not the gateway's: left as they were (the directory itself too, as it holds them).
+        Assert.Equal(open, File.GetUnixFileMode(foreign));
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(notes));
+        Assert.Equal(open, File.GetUnixFileMode(sub));
+        Assert.DoesNotContain("did not make", warnings[0]);
+        Assert.All(warnings[1..], w => Assert.Contains($"{foreign} holds files the gateway did not make (", w));
+        Assert.Equal([foreign, notes, sub], Loose(foreign).Select(l => Path.Combine(foreign, l[..l.IndexOf(' ', StringComparison.Ordinal)]).TrimEnd('.', '/')).Order());
+    }
 }
