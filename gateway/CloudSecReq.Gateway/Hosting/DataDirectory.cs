@@ -121,7 +121,15 @@ internal sealed class DataDirectory : IAsyncDisposable
         var kmsOptions = KmsOptions.ForDataDirectory(path);
         kmsOptions.Region = config.Region;
         kmsOptions.MinimumPendingWindowDays = config.MinimumKeyDeletionWindowDays;
-        kmsOptions.InitializeSoftHsmToken = initialise;
+        // A token is made only with a new kms.db: one whose token is gone (lost, not mounted) must not
+        // get a new, empty token, whose platform keys unseal nothing the old one sealed (issue 11).
+        kmsOptions.InitializeSoftHsmToken = initialise && !File.Exists(kmsOptions.DatabasePath);
+        if (!kmsOptions.InitializeSoftHsmToken && !File.Exists(kmsOptions.SoftHsmConfigPath))
+        {
+            await store.DisposeAsync();
+            throw new InvalidOperationException($"The HSM token is missing ({kmsOptions.SoftHsmConfigPath} is gone) while {kmsOptions.DatabasePath} exists: " +
+                "the token holds every tenant key and the platform keys. Restore hsm/ from its backup (docs/operations.md); a new token is not made, as it could open nothing the old one sealed.");
+        }
         KmsService kms;
         try
         {

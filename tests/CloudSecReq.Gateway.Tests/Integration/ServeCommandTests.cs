@@ -150,4 +150,23 @@ public sealed class ServeCommandTests
         Assert.All(warnings[1..], w => Assert.Contains($"{foreign} holds files the gateway did not make (", w));
         Assert.Equal([foreign, notes, sub], Loose(foreign).Select(l => Path.Combine(foreign, l[..l.IndexOf(' ', StringComparison.Ordinal)]).TrimEnd('.', '/')).Order());
     }
+
+    [Fact]
+    public async Task Start_KmsDbPresentButHsmTokenGone_RefusesInsteadOfMakingANewToken()
+    {
+        using var scratch = new ScratchDirectory();
+        var data = scratch["data"];
+        await using (var first = await ServeProcess.StartAsync(data))
+        {
+            await first.StopAsync();
+        }
+        Directory.Delete(Path.Combine(data, "hsm"), recursive: true); // a lost or unmounted token
+
+        var second = await ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "csr.dll"), "serve", "--data", data, "--listen", "127.0.0.1:0", "--http"],
+            timeout: TimeSpan.FromMinutes(1));
+
+        Assert.True(second.ExitCode == 1, second.ToString());
+        Assert.Contains("csr serve: The HSM token is missing", second.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(data, "hsm")), "a new token was made");
+    }
 }
