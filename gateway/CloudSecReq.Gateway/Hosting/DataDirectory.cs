@@ -74,7 +74,8 @@ internal sealed class DataDirectory : IAsyncDisposable
     /// <summary>
     /// The gateway's own paths under data directory <paramref name="path"/>, each to be made private with
     /// everything under it (issue 11): its top-level entries of the layout above (with the temporary files
-    /// of csr.json and heal-status.json) and every volume in csr.json that lies outside the directory.
+    /// of csr.json and heal-status.json), the top-level entries that hold a volume of csr.json, and every
+    /// volume that lies outside the directory.
     /// <paramref name="path"/> itself is not among them. <c>Foreign</c>: the other top-level entries, which
     /// the gateway did not make and leaves alone (a first start pointed at a home directory must not
     /// change the modes of what is in it). Reads csr.json (creating it when missing).
@@ -87,10 +88,11 @@ internal sealed class DataDirectory : IAsyncDisposable
             name is "meta" or "hsm" or "keys" or "tls" or "volumes" or ServeLock.FileName || name == DefaultTenantEnvFileName ||
             name.StartsWith(GatewayConfig.FileName, StringComparison.Ordinal) || name.StartsWith("kms.db", StringComparison.Ordinal) ||
             name.StartsWith(Healing.HealStatusFile.FileName, StringComparison.Ordinal);
-        var volumes = GatewayConfig.LoadOrCreate(path).ResolvedVolumes(path).Select(v => v.Path)
-            .Where(v => !v.StartsWith(path + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal));
-        return (entries.Where(e => IsOwn(System.IO.Path.GetFileName(e))).Concat(volumes).ToList(),
-            entries.Where(e => !IsOwn(System.IO.Path.GetFileName(e))).ToList());
+        var volumes = GatewayConfig.LoadOrCreate(path).ResolvedVolumes(path).Select(v => v.Path).ToList();
+        var inside = path + System.IO.Path.DirectorySeparatorChar;
+        bool HoldsVolume(string entry) => volumes.Any(v => v == entry || v.StartsWith(entry + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        var own = entries.Where(e => IsOwn(System.IO.Path.GetFileName(e)) || HoldsVolume(e)).ToList();
+        return (own.Concat(volumes.Where(v => !v.StartsWith(inside, StringComparison.Ordinal))).ToList(), entries.Except(own).ToList());
     }
 
     /// <summary>Opens the data directory at <paramref name="path"/>, creating it on first use when <paramref name="initialise"/>.</summary>

@@ -83,6 +83,12 @@ public sealed class ServeCommandTests
             await WriteObjectsAsync(first, data);
             await first.StopAsync();
         }
+        // Volumes added in the data directory (not under volumes/) and outside it are the gateway's too.
+        foreach (var (id, path) in new[] { ("d7", "disk7"), ("d8", scratch["disk8"]) })
+        {
+            var added = await ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "csr.dll"), "volume", "add", id, "--path", path, "--site", "site1", "--rack", "rack4", "--node", "node4", "--data", data]);
+            Assert.True(added.ExitCode == 0, added.ToString());
+        }
         var blob = Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories).First(f => f.Contains($"{Path.DirectorySeparatorChar}blobs{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
         var segment = Directory.EnumerateFiles(Path.Combine(data, "volumes", "r1v1", "log")).First(f => !f.EndsWith("lock", StringComparison.Ordinal));
         var loosened = new Dictionary<string, UnixFileMode>
@@ -96,6 +102,8 @@ public sealed class ServeCommandTests
             [Path.Combine(data, "volumes", "r1v1")] = (UnixFileMode)0b111_111_111,    // 0777
             [blob] = (UnixFileMode)0b110_100_100,
             [segment] = (UnixFileMode)0b110_100_100,
+            [Path.Combine(data, "disk7")] = (UnixFileMode)0b111_101_101,
+            [Path.Combine(scratch["disk8"], ".csr-volume")] = (UnixFileMode)0b110_100_100,
         };
         foreach (var (path, mode) in loosened)
         {
@@ -111,8 +119,9 @@ public sealed class ServeCommandTests
             Assert.Equal(expected, File.GetUnixFileMode(path));
             Assert.Single(second.Stdout.Split('\n'), l => l.Contains(path + " was accessible", StringComparison.Ordinal));
         }
-        var remaining = Loose(data);
+        var remaining = Loose(data).Concat(Loose(scratch["disk8"])).ToList();
         Assert.True(remaining.Count == 0, string.Join("; ", remaining));
+        Assert.DoesNotContain("did not make", second.Stdout);
         // Only the loosened paths were reported.
         Assert.Equal(loosened.Count, second.Stdout.Split('\n').Count(l => l.Contains(" was accessible", StringComparison.Ordinal)));
     }
