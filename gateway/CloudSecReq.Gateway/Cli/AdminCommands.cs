@@ -238,9 +238,14 @@ internal static class AdminCommands
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<DataDirectory, Task> work)
     {
+        if (DataDirectory.NotADataDirectory(parse.GetValue(CsrCommandLine.Data)!) is { } refusal)
+        {
+            Console.Error.WriteLine($"csr: {refusal}");
+            return 1;
+        }
         try
         {
-            await using var data = await DataDirectory.OpenAsync(parse.GetValue(CsrCommandLine.Data)!, TimeProvider.System, createVolumes: false, ct);
+            await using var data = await DataDirectory.OpenAsync(parse.GetValue(CsrCommandLine.Data)!, TimeProvider.System, createVolumes: false, initialise: false, ct);
             await work(data);
             return 0;
         }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CloudSecReq.Gateway.Healing;
+using CloudSecReq.Gateway.Hosting;
 using CloudSecReq.Gateway.Metadata.Sqlite;
 
 namespace CloudSecReq.Gateway.Cli;
@@ -164,6 +165,11 @@ internal static class HealCommands
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<string, CancellationToken, Task> work)
     {
+        if (DataDirectory.NotADataDirectory(parse.GetValue(CsrCommandLine.Data)!) is { } refusal)
+        {
+            Console.Error.WriteLine($"csr: {refusal}");
+            return 1;
+        }
         try
         {
             await work(Path.GetFullPath(parse.GetValue(CsrCommandLine.Data)!), ct);

@@ -23,9 +23,9 @@ internal static class MetadataCommands
     {
         dataDirectory = Path.GetFullPath(dataDirectory);
         var database = Path.Combine(dataDirectory, "meta", "metadata.db");
-        if (!File.Exists(Path.Combine(dataDirectory, GatewayConfig.FileName)))
+        if (DataDirectory.NotADataDirectory(dataDirectory) is { } refusal)
         {
-            Console.Error.WriteLine($"csr: {dataDirectory} is not a gateway data directory (no {GatewayConfig.FileName}).");
+            Console.Error.WriteLine($"csr: {refusal}");
             return 1;
         }
         using var serveLock = ServeLock.TryAcquire(dataDirectory);
@@ -50,7 +50,7 @@ internal static class MetadataCommands
         }
         try
         {
-            await using var data = await DataDirectory.OpenAsync(dataDirectory, TimeProvider.System, createVolumes: false, ct);
+            await using var data = await DataDirectory.OpenAsync(dataDirectory, TimeProvider.System, createVolumes: false, initialise: false, ct);
             var summary = await new MetadataRebuild(data.Store, data.Volumes, data.Manifests).RunAsync(ct);
             Print(summary);
             return 0;

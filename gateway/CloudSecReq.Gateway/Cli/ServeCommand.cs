@@ -32,7 +32,7 @@ internal static class ServeCommand
             {
                 gateway = await GatewayHost.StartAsync(options, ct);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or Kms.Api.KmsException)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or Kms.Api.KmsException)
             {
                 Console.Error.WriteLine($"csr serve: {e.Message}");
                 return 1;
@@ -57,9 +57,19 @@ internal static class ServeCommand
         }
         if (gateway.CreatedDefaultTenant is { } c)
         {
-            Console.WriteLine("  First tenant 'default' created. Its root credentials (shown once):");
-            Console.WriteLine($"    AWS_ACCESS_KEY_ID={c.AccessKeyId}");
-            Console.WriteLine($"    AWS_SECRET_ACCESS_KEY={c.SecretAccessKey}");
+            if (Console.IsOutputRedirected)
+            {
+                // stdout is a file, a pipe or a service manager's journal: a log, kept and shipped
+                // elsewhere. The secret stays in the 0600 env file (issue 11).
+                Console.WriteLine($"  First tenant 'default' created with access key id {c.AccessKeyId}.");
+                Console.WriteLine($"  Its secret access key is not printed (stdout is not a terminal): it is in {gateway.Data.DefaultTenantEnvPath} (0600).");
+            }
+            else
+            {
+                Console.WriteLine("  First tenant 'default' created. Its root credentials (shown once, also in the env file below):");
+                Console.WriteLine($"    AWS_ACCESS_KEY_ID={c.AccessKeyId}");
+                Console.WriteLine($"    AWS_SECRET_ACCESS_KEY={c.SecretAccessKey}");
+            }
         }
         if (File.Exists(gateway.Data.DefaultTenantEnvPath))
         {

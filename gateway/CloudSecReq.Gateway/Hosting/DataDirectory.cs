@@ -52,25 +52,86 @@ internal sealed class DataDirectory : IAsyncDisposable
 
     public string VolumeIdentityKeyPath => VolumeIdentityKeyPathOf(Path);
 
-    public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, "tenant-default.env");
+    public string DefaultTenantEnvPath => System.IO.Path.Combine(Path, DefaultTenantEnvFileName);
 
-    /// <summary>Opens (creating on first use) the data directory at <paramref name="path"/>.</summary>
+    private const string DefaultTenantEnvFileName = "tenant-default.env";
+
+    /// <summary>
+    /// Why <paramref name="path"/> is not a data directory that admin commands may open (it has no csr.json
+    /// or no kms.db: it was never started with <c>csr serve</c>), or null when it is one. Admin commands
+    /// refuse such a directory instead of creating an empty cluster with a new HSM token in it (issue 11).
+    /// </summary>
+    public static string? NotADataDirectory(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var missing = new[] { GatewayConfig.FileName, "kms.db" }.Where(f => !File.Exists(System.IO.Path.Combine(path, f))).ToList();
+        return missing.Count == 0
+            ? null
+            : $"{path} is not a CloudSecReq data directory (no {string.Join(" or ", missing)}); nothing was created. " +
+              $"Check --data, or create one by starting the gateway there once: csr serve --data {path}";
+    }
+
+    /// <summary>
+    /// The gateway's own paths under data directory <paramref name="path"/>, each to be made private with
+    /// everything under it (issue 11): its top-level entries of the layout above (with the temporary files
+    /// of csr.json and heal-status.json), the top-level entries that hold a volume of csr.json, and every
+    /// volume that lies outside the directory.
+    /// <paramref name="path"/> itself is not among them. <c>Foreign</c>: the other top-level entries, which
+    /// the gateway did not make and leaves alone (a first start pointed at a home directory must not
+    /// change the modes of what is in it). Reads csr.json (creating it when missing).
+    /// </summary>
+    public static (IReadOnlyList<string> Own, IReadOnlyList<string> Foreign) OwnPaths(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var entries = Directory.EnumerateFileSystemEntries(path).ToList();
+        static bool IsOwn(string name) =>
+            name is "meta" or "hsm" or "keys" or "tls" or "volumes" or ServeLock.FileName || name == DefaultTenantEnvFileName ||
+            name.StartsWith(GatewayConfig.FileName, StringComparison.Ordinal) || name.StartsWith("kms.db", StringComparison.Ordinal) ||
+            name.StartsWith(Healing.HealStatusFile.FileName, StringComparison.Ordinal);
+        var volumes = GatewayConfig.LoadOrCreate(path).ResolvedVolumes(path).Select(v => v.Path).ToList();
+        var inside = path + System.IO.Path.DirectorySeparatorChar;
+        bool HoldsVolume(string entry) => volumes.Any(v => v == entry || v.StartsWith(entry + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        var own = entries.Where(e => IsOwn(System.IO.Path.GetFileName(e)) || HoldsVolume(e)).ToList();
+        return (own.Concat(volumes.Where(v => !v.StartsWith(inside, StringComparison.Ordinal))).ToList(), entries.Except(own).ToList());
+    }
+
+    /// <summary>Opens the data directory at <paramref name="path"/>, creating it on first use when <paramref name="initialise"/>.</summary>
+    /// <param name="initialise">
+    /// True only for <c>csr serve</c>: a missing directory, configuration, database or SoftHSM token is
+    /// created. False for admin commands: a directory that is not yet a data directory
+    /// (<see cref="NotADataDirectory"/>) is refused with <see cref="InvalidOperationException"/>, and a
+    /// missing SoftHSM token is an error, not replaced by a new one.
+    /// </param>
     /// <param name="createVolumes">
     /// True for the gateway: a volume whose directory or identity is absent is created as a fresh, empty
     /// volume (<see cref="Volume.Open"/>). False for admin commands: such a volume is opened as missing
     /// (<see cref="Volume.OpenExisting"/>) and nothing is written to it, unless this call creates the
     /// volume identity key (a new data directory, or the upgrade that signs existing identities).
     /// </param>
-    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, bool createVolumes, CancellationToken ct)
+    public static async Task<DataDirectory> OpenAsync(string path, TimeProvider clock, bool createVolumes, bool initialise, CancellationToken ct)
     {
         path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(path);
+        if (!initialise && NotADataDirectory(path) is { } refusal)
+        {
+            throw new InvalidOperationException(refusal);
+        }
+        PrivateFiles.RestrictUmask();
+        Directory.CreateDirectory(path, PrivateFiles.DirectoryMode);
         var config = GatewayConfig.LoadOrCreate(path);
         Directory.CreateDirectory(System.IO.Path.Combine(path, "meta"));
         var store = await SqliteMetadataStore.OpenAsync(System.IO.Path.Combine(path, "meta", "metadata.db"), ct);
         var kmsOptions = KmsOptions.ForDataDirectory(path);
         kmsOptions.Region = config.Region;
         kmsOptions.MinimumPendingWindowDays = config.MinimumKeyDeletionWindowDays;
+        // A token is made only with a new kms.db: one whose token is gone (lost, not mounted) must not
+        // get a new, empty token, whose platform keys unseal nothing the old one sealed (issue 11).
+        kmsOptions.InitializeSoftHsmToken = initialise && !File.Exists(kmsOptions.DatabasePath);
+        if (!kmsOptions.InitializeSoftHsmToken && !File.Exists(kmsOptions.SoftHsmConfigPath))
+        {
+            await store.DisposeAsync();
+            throw new InvalidOperationException($"The HSM token is missing ({kmsOptions.SoftHsmConfigPath} is gone) while {kmsOptions.DatabasePath} exists: " +
+                "the token holds every tenant key and the platform keys. Restore hsm/ from its backup (docs/operations.md); a new token is not made, as it could open nothing the old one sealed.");
+        }
         KmsService kms;
         try
         {

@@ -66,7 +66,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         {
             throw new ArgumentException("Plain HTTP is only allowed on a loopback address; drop --http or listen on 127.0.0.1.");
         }
-        Directory.CreateDirectory(options.DataDirectory);
+        PrivateFiles.RestrictUmask();
+        Directory.CreateDirectory(options.DataDirectory, PrivateFiles.DirectoryMode);
         var serveLock = ServeLock.TryAcquire(options.DataDirectory)
             ?? throw new InvalidOperationException($"Another gateway (or `csr metadata rebuild`) is using {Path.GetFullPath(options.DataDirectory)}: {ServeLock.FileName} is locked.");
         try
@@ -83,7 +84,18 @@ internal sealed class GatewayHost : IAsyncDisposable
     private static async Task<GatewayHost> StartAsync(GatewayOptions options, Microsoft.Win32.SafeHandles.SafeFileHandle serveLock, CancellationToken ct)
     {
         var clock = TimeProvider.System;
-        var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, createVolumes: true, ct);
+        // Files made by older versions, by hand or restored from a backup may be open to other users
+        // (issue 11). Fixed before anything is opened, because SQLite gives a database's new -wal and
+        // -shm files the database file's mode; what is created from now on is private (umask 077).
+        var loosened = new List<(string Path, string Was, string Now)>();
+        void Loosened(string path, string was, string now) => loosened.Add((path, was, now));
+        var (own, foreign) = DataDirectory.OwnPaths(options.DataDirectory);
+        PrivateFiles.Enforce(own, recursive: true, Loosened);
+        if (foreign.Count == 0)
+        {
+            PrivateFiles.Enforce([options.DataDirectory], recursive: false, Loosened);
+        }
+        var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, createVolumes: true, initialise: true, ct);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -159,6 +171,15 @@ internal sealed class GatewayHost : IAsyncDisposable
         app.Run(dispatcher.HandleAsync);
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CloudSecReq.Gateway");
+        foreach (var (path, was, now) in loosened)
+        {
+            log.LogWarning("{Path} was accessible to group or others (mode {Was}); set to {Now}.", path, was, now);
+        }
+        if (foreign.Count > 0)
+        {
+            log.LogWarning("{Data} holds files the gateway did not make ({Names}): their modes and the directory's are left as they are; keep the data directory for the gateway alone.",
+                data.Path, string.Join(", ", foreign.Take(5).Select(Path.GetFileName)) + (foreign.Count > 5 ? ", ..." : ""));
+        }
         var monitor = app.Services.GetRequiredService<VolumeMonitor>();
         monitor.CheckNow();
         // The logs are opened (and their locks taken) before the first request; a volume that comes

@@ -98,6 +98,30 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Holds off every pass (the background loop's and <see cref="CollectNowAsync"/>) until the returned
+    /// handle is disposed, after a pass under way has finished; released space stays as it is meanwhile.
+    /// For tests that look at what lies on disk before the overwrite (StoredDataTests).
+    /// </summary>
+    internal async Task<IDisposable> PauseAsync(CancellationToken ct)
+    {
+        await _pass.WaitAsync(ct);
+        return new PassHold(_pass);
+    }
+
+    private sealed class PassHold(SemaphoreSlim pass) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                pass.Release();
+            }
+        }
+    }
+
     private async Task<CollectionResult> OverwriteReleasedFilesAsync(CancellationToken ct)
     {
         int overwritten = 0, inUse = 0, failed = 0;

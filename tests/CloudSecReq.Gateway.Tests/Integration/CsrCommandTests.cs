@@ -66,6 +66,15 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
     private static Task<ExternalProcess.Result> CsrOnAsync(string dataDirectory, params string[] args) =>
         ExternalProcess.RunAsync("dotnet", [s_csr, .. args, "--data", dataDirectory]);
 
+    /// <summary>A data directory made as an operator makes one: the first start of <c>csr serve</c>.</summary>
+    private static async Task<string> NewDataDirectoryAsync(ScratchDirectory scratch)
+    {
+        var data = scratch["data"];
+        await using var serve = await ServeProcess.StartAsync(data);
+        await serve.StopAsync();
+        return data;
+    }
+
     private static string[] LineOf(string output, string volumeId) =>
         output.Split('\n').Single(l => l.StartsWith(volumeId + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
@@ -73,7 +82,7 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
     public async Task VolumeAdd_NewVolume_ListedWithLabelsAndOkAndHasItsIdentityFile()
     {
         using var scratch = new ScratchDirectory();
-        var data = scratch["data"];
+        var data = await NewDataDirectoryAsync(scratch);
         var disk = scratch["disk7"];
 
         var added = await CsrOnAsync(data, "volume", "add", "d7", "--path", disk, "--site", "site2", "--rack", "rack4", "--node", "node7");
@@ -97,8 +106,7 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
     public async Task VolumeAdd_DuplicateIdOrPath_ExitNonZeroWithAMessageAndLeaveCsrJson()
     {
         using var scratch = new ScratchDirectory();
-        var data = scratch["data"];
-        Assert.Equal(0, (await CsrOnAsync(data, "volume", "list")).ExitCode);
+        var data = await NewDataDirectoryAsync(scratch);
         var before = File.ReadAllText(Path.Combine(data, GatewayConfig.FileName));
 
         var sameId = await CsrOnAsync(data, "volume", "add", "r1v1", "--path", scratch["other"], "--site", "site1", "--rack", "rack1", "--node", "node1");
@@ -118,8 +126,7 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
     public async Task VolumeList_DirectoryRenamed_ShowsTheVolumeMissingAndDoesNotRecreateIt()
     {
         using var scratch = new ScratchDirectory();
-        var data = scratch["data"];
-        Assert.Equal(0, (await CsrOnAsync(data, "volume", "list")).ExitCode);
+        var data = await NewDataDirectoryAsync(scratch);
         var volume = Path.Combine(data, "volumes", "r2v2");
         Directory.Move(volume, volume + ".away");
 
@@ -158,6 +165,39 @@ public sealed class CsrCommandTests(GatewayFixture gateway)
         var missing = await CsrAsync("volume", "status", "no-such-volume");
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("No volume 'no-such-volume'", missing.Stderr);
+    }
+
+    [Fact]
+    public async Task AdminCommands_DirectoryWithoutGatewayData_RefuseAndCreateNothing()
+    {
+        using var scratch = new ScratchDirectory();
+        var empty = Directory.CreateDirectory(scratch["empty"]).FullName;
+        var absent = scratch["absent"];
+        // A hand-written csr.json (volumes planned before the first start) is not yet a data directory.
+        var configOnly = Directory.CreateDirectory(scratch["config-only"]).FullName;
+        GatewayConfig.LoadOrCreate(configOnly).Save(configOnly);
+        string[][] commands =
+        [
+            ["tenant", "create", "acme"], ["tenant", "list"], ["user", "create", "--tenant", "acme", "app"], ["user", "list", "--tenant", "acme"],
+            ["user", "add-key", "--tenant", "acme", "--user", "app"], ["key", "dependents", "--tenant", "acme", "alias/aws/s3"],
+            ["object", "locate", "photos", "a.jpg"], ["volume", "list"], ["volume", "status", "r1v1"], ["volume", "readmit", "r1v1"],
+            ["volume", "add", "d7", "--path", scratch["disk7"], "--site", "s", "--rack", "r", "--node", "n"],
+            ["heal", "status"], ["scrub", "status"], ["metadata", "rebuild", "--yes"],
+        ];
+
+        foreach (var directory in new[] { empty, absent, configOnly })
+        {
+            var before = Directory.Exists(directory) ? Directory.GetFileSystemEntries(directory, "*", SearchOption.AllDirectories).Order().ToArray() : null;
+            foreach (var command in commands)
+            {
+                var result = await CsrOnAsync(directory, command);
+                Assert.True(result.ExitCode == 1, $"csr {string.Join(' ', command)} on {directory}: {result}");
+                Assert.Contains($"{directory} is not a CloudSecReq data directory", result.Stderr);
+                Assert.Contains("csr serve", result.Stderr);
+            }
+            Assert.Equal(before, Directory.Exists(directory) ? Directory.GetFileSystemEntries(directory, "*", SearchOption.AllDirectories).Order().ToArray() : null);
+            Assert.False(Directory.Exists(scratch["disk7"]));
+        }
     }
 
     [Fact]

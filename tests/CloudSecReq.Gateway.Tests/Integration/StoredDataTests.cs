@@ -36,51 +36,150 @@ public sealed class StoredDataTests(GatewayFixture gateway)
         return new Principal(t, (await store.GetUserAsync(t.Id, TenantService.RootUserName, default))!, tenant.AccessKeyId);
     }
 
+    /// <summary>
+    /// Where names, metadata and tags may lie in plaintext (docs/security.md, "What is plaintext at rest"):
+    /// the metadata database (with its WAL), the manifest copies in the volumes' logs, and the heal status
+    /// file (the object being healed, the last error). Relative to the data directory.
+    /// </summary>
+    private static bool IsDocumentedPlaintextPlace(string relative) =>
+        relative is "meta/metadata.db" or "meta/metadata.db-wal" or "heal-status.json" ||
+        System.Text.RegularExpressions.Regex.IsMatch(relative, "^volumes/[^/]+/log/[0-9]+\\.log$");
+
     [Fact]
-    public async Task DataDirectory_AfterUploadsOfEveryKind_HoldsNoPlaintextNoDataKeyNoCustomerKey()
+    public async Task DataDirectory_AfterUploadsOfEveryKind_HoldsNoPlaintextNoKeysAndNamesOnlyWhereDocumented()
     {
         var (s3, tenant, bucket) = await NewBucketAsync();
         using var kms = gateway.KmsClient(tenant);
         var kmsKey = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
         var marker = "CSR-CANARY-" + Guid.NewGuid().ToString("N");
+        // Canaries in what S3 keeps as metadata: object names, user metadata, tag values, system headers.
+        var nameMarker = "CSR-NAME-" + Guid.NewGuid().ToString("N");
+        var metaMarker = "CSR-META-" + Guid.NewGuid().ToString("N");
+        var tagMarker = "CSR-TAG-" + Guid.NewGuid().ToString("N");
+        var headerMarker = "CSR-HEADER-" + Guid.NewGuid().ToString("N");
+        string Name(string objectKey) => $"{nameMarker}/{objectKey}";
         var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(marker + " plaintext that must never reach a disk. ", 3000)));
+        var small = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(marker + " small plaintext, stored inline. ", 40))); // ≈ 2.8 KiB
         var customerKey = RandomNumberGenerator.GetBytes(32);
         var sseC = (Key: Convert.ToBase64String(customerKey), Md5: Convert.ToBase64String(MD5.HashData(customerKey)));
-
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-s3", InputStream = new MemoryStream(body) });
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-kms", InputStream = new MemoryStream(body), ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = kmsKey.KeyId });
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-kms-bk", InputStream = new MemoryStream(body), ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = kmsKey.KeyId, BucketKeyEnabled = true });
-        await s3.PutObjectAsync(new PutObjectRequest
+        PutObjectRequest Put(string objectKey, byte[] bytes)
         {
-            BucketName = bucket, Key = "sse-c", InputStream = new MemoryStream(body),
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = sseC.Key, ServerSideEncryptionCustomerProvidedKeyMD5 = sseC.Md5,
-        });
-        await s3.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = "sse-s3", DestinationBucket = bucket, DestinationKey = "copied" });
-        var big = Enumerable.Repeat(body, 50).SelectMany(b => b).ToArray(); // ≈ 5.6 MiB
-        var init = await s3.InitiateMultipartUploadAsync(bucket, "multipart");
-        var p1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "multipart", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(big) });
-        var p2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "multipart", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(body) });
-        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = "multipart", UploadId = init.UploadId, PartETags = [new PartETag(1, p1.ETag), new PartETag(2, p2.ETag)] });
-
-        // The keys that must not be on disk either: every object's data key and bucket key, unwrapped here.
-        var secrets = new List<(string What, byte[] Bytes)> { ("marker", Encoding.ASCII.GetBytes(marker)), ("SSE-C key", customerKey) };
+            var put = new PutObjectRequest { BucketName = bucket, Key = Name(objectKey), InputStream = new MemoryStream(bytes), TagSet = [new Amazon.S3.Model.Tag { Key = "t", Value = tagMarker }] };
+            put.Metadata["note"] = metaMarker;
+            put.Headers.ContentDisposition = $"attachment; filename=\"{headerMarker}.txt\"";
+            return put;
+        }
+        PutObjectRequest WithSseC(PutObjectRequest put)
+        {
+            put.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
+            put.ServerSideEncryptionCustomerProvidedKey = sseC.Key;
+            put.ServerSideEncryptionCustomerProvidedKeyMD5 = sseC.Md5;
+            return put;
+        }
+        PutObjectRequest WithKms(PutObjectRequest put, bool bucketKey = false)
+        {
+            put.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
+            put.ServerSideEncryptionKeyManagementServiceKeyId = kmsKey.KeyId;
+            put.BucketKeyEnabled = bucketKey;
+            return put;
+        }
         var principal = await RootOfAsync(tenant);
         using var customer = CustomerKeyFor(customerKey);
-        foreach (var objectKey in new[] { "sse-s3", "sse-kms", "sse-kms-bk", "sse-c", "copied", "multipart" })
+        var secrets = new List<(string What, byte[] Bytes)> { ("marker", Encoding.ASCII.GetBytes(marker)), ("SSE-C key", customerKey) };
+        async Task AddDataKeyAsync(string objectKey)
         {
-            var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, objectKey, default))!;
+            var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, Name(objectKey), default))!;
             Assert.NotNull(record.Encryption);
-            using var dataKey = await gateway.Host.SseKeys.OpenAsync(principal, bucket, objectKey, record.Encryption!, objectKey == "sse-c" ? customer : null, default);
+            using var dataKey = await gateway.Host.SseKeys.OpenAsync(principal, bucket, Name(objectKey), record.Encryption!, objectKey.StartsWith("sse-c", StringComparison.Ordinal) ? customer : null, default);
             secrets.Add(($"data key of {objectKey}", dataKey.Bytes.ToArray()));
         }
 
-        var hits = ScanForAll(gateway.DataDirectory, secrets);
-        Assert.True(hits.Count == 0, "found on disk: " + string.Join("; ", hits));
+        // Released manifests (older versions, old tag sets) keep their records in the logs until the
+        // garbage collector overwrites them: held off here, so that the scan sees them.
+        using (await gateway.Host.Garbage.PauseAsync(default))
+        {
+            await s3.PutObjectAsync(Put("sse-s3", body));
+            await s3.PutObjectAsync(WithKms(Put("sse-kms", body)));
+            await s3.PutObjectAsync(WithKms(Put("sse-kms-bk", body), bucketKey: true));
+            await s3.PutObjectAsync(WithSseC(Put("sse-c", body)));
+            // Small objects: stored inline, their sealed bytes inside the manifest copies in the logs.
+            await s3.PutObjectAsync(Put("inline-sse-s3", small));
+            await s3.PutObjectAsync(WithKms(Put("inline-sse-kms", small)));
+            await s3.PutObjectAsync(WithSseC(Put("sse-c-inline", small)));
+            await s3.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = Name("sse-s3"), DestinationBucket = bucket, DestinationKey = Name("copied") });
+            await s3.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = Name("inline-sse-s3"), DestinationBucket = bucket, DestinationKey = Name("copied-inline") });
+            // Overwritten (the first version's manifest stays in the logs) and re-tagged (so does the old tag set's).
+            await s3.PutObjectAsync(Put("rewritten", small));
+            var first = (await gateway.Host.Data.Store.GetObjectAsync(bucket, Name("rewritten"), default))!;
+            Assert.True(first.IsInline());
+            await AddDataKeyAsync("rewritten");
+            await s3.PutObjectAsync(Put("rewritten", small.Reverse().ToArray()));
+            await s3.PutObjectTaggingAsync(new PutObjectTaggingRequest { BucketName = bucket, Key = Name("inline-sse-s3"), Tagging = new Tagging { TagSet = [new Amazon.S3.Model.Tag { Key = "t", Value = tagMarker + "-2" }] } });
+
+            var big = Enumerable.Repeat(body, 50).SelectMany(b => b).ToArray(); // ≈ 5.6 MiB
+            var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = Name("multipart"), Metadata = { ["note"] = metaMarker } });
+            var p1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = Name("multipart"), UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(big) });
+            var p2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = Name("multipart"), UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(body) });
+            await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = Name("multipart"), UploadId = init.UploadId, PartETags = [new PartETag(1, p1.ETag), new PartETag(2, p2.ETag)] });
+            // SSE-C multipart: one completed, one still in progress (its part lies on the volumes, its upload in the database).
+            foreach (var objectKey in new[] { "sse-c-multipart", "sse-c-multipart-pending" })
+            {
+                var upload = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+                {
+                    BucketName = bucket, Key = Name(objectKey), Metadata = { ["note"] = metaMarker },
+                    ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = sseC.Key, ServerSideEncryptionCustomerProvidedKeyMD5 = sseC.Md5,
+                });
+                var parts = new List<PartETag>();
+                foreach (var (number, bytes) in new[] { (1, big), (2, small) })
+                {
+                    var part = await s3.UploadPartAsync(new UploadPartRequest
+                    {
+                        BucketName = bucket, Key = Name(objectKey), UploadId = upload.UploadId, PartNumber = number, InputStream = new MemoryStream(bytes),
+                        ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = sseC.Key, ServerSideEncryptionCustomerProvidedKeyMD5 = sseC.Md5,
+                    });
+                    parts.Add(new PartETag(number, part.ETag));
+                }
+                if (objectKey == "sse-c-multipart")
+                {
+                    await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = Name(objectKey), UploadId = upload.UploadId, PartETags = parts });
+                }
+            }
+
+            // The keys that must not be on disk either: every object's data key and bucket key, unwrapped here.
+            foreach (var objectKey in new[] { "sse-s3", "sse-kms", "sse-kms-bk", "sse-c", "inline-sse-s3", "inline-sse-kms", "sse-c-inline", "copied", "copied-inline", "rewritten", "multipart", "sse-c-multipart" })
+            {
+                await AddDataKeyAsync(objectKey);
+            }
+            // The first version of "rewritten" is still in the logs: its copies are intact records.
+            foreach (var copy in first.Manifests)
+            {
+                var volume = gateway.Host.Data.Volumes.Single(v => v.Id == copy.VolumeId);
+                await using var segment = new FileStream(Path.Combine(VolumeLogs.DirectoryOf(volume), copy.Extent.Segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var record = new byte[ManifestLogFormat.HeaderBytes + copy.Extent.Length];
+                segment.Position = copy.Extent.Offset;
+                await segment.ReadExactlyAsync(record);
+                Assert.NotNull(gateway.Host.Data.Manifests.TryDecode(record.AsSpan(ManifestLogFormat.HeaderBytes)));
+            }
+
+            var hits = ScanForAll(gateway.DataDirectory, secrets);
+            Assert.True(hits.Count == 0, "found on disk: " + string.Join("; ", hits));
+
+            // Names, metadata and tags: only in the documented places, and really there (the list is not wider than the truth).
+            foreach (var (what, canary) in new[] { ("object name", nameMarker), ("user metadata", metaMarker), ("tag value", tagMarker), ("Content-Disposition", headerMarker) })
+            {
+                var places = ScanForAll(gateway.DataDirectory, [(what, Encoding.UTF8.GetBytes(canary))]).Select(h => h[$"{what} in ".Length..]).ToList();
+                var undocumented = places.Where(p => !IsDocumentedPlaintextPlace(p)).ToList();
+                Assert.True(undocumented.Count == 0, $"{what} found outside the documented places: {string.Join(", ", undocumented)}");
+                Assert.Contains(places, p => p.StartsWith("meta/metadata.db", StringComparison.Ordinal));
+                Assert.Contains(places, p => p.StartsWith("volumes/", StringComparison.Ordinal));
+            }
+        }
         // The scan itself can find things: the plaintext is what GET returns.
-        using var get = await s3.GetObjectAsync(bucket, "multipart");
+        using var get = await s3.GetObjectAsync(bucket, Name("multipart"));
         using var ms = new MemoryStream();
         await get.ResponseStream.CopyToAsync(ms);
-        Assert.Equal(big.Concat(body), ms.ToArray());
+        Assert.Equal(body.Length * 51, ms.Length);
+        Assert.Equal(body, ms.ToArray()[^body.Length..]);
     }
 
     private static CustomerKey CustomerKeyFor(byte[] key)
