@@ -171,7 +171,8 @@ internal static class KeyPolicy
     private static List<string> Values(JsonElement v) => v.ValueKind switch
     {
         JsonValueKind.String => [v.GetString()!],
-        JsonValueKind.Array => [.. v.EnumerateArray().Select(x => x.GetString()!)],
+        // GetString() of a null element is null: a stored [null] Action or Principal would fail every later evaluation.
+        JsonValueKind.Array => [.. v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : throw new InvalidOperationException())],
         _ => throw new InvalidOperationException(),
     };
 
