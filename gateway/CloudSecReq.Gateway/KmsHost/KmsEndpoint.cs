@@ -14,7 +14,8 @@ namespace CloudSecReq.Gateway.KmsHost;
 /// Serves the tenant-facing KMS API (AWS KMS JSON 1.1) on the gateway's endpoint: POST with
 /// <c>X-Amz-Target: TrentService.&lt;Operation&gt;</c>, SigV4 with service <c>kms</c> over the whole body
 /// (≤ 1 MiB). The tenant's users call it with the same access keys they use for S3, e.g.
-/// <c>aws kms create-key --endpoint-url https://127.0.0.1:9443</c>.
+/// <c>aws kms create-key --endpoint-url https://127.0.0.1:9443</c>. The path: SigV4 → identity policy
+/// (<see cref="KmsIdentityPolicy"/>) → <c>KmsApi</c> (key policies) → one JSON writer.
 /// </summary>
 internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogger<KmsEndpoint> log)
 {
@@ -44,6 +45,11 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
             }
             accessKeyId = auth.Principal.AccessKeyId;
             var p = auth.Principal;
+            if (KmsIdentityPolicy.Check(p, operation) is { } denied)
+            {
+                await WriteAsync(http, KmsResponse.FromException(denied));
+                return;
+            }
             var caller = new KmsCaller(p.Tenant.Id, p.Tenant.AccountId, p.Arn, p.User.IsRoot);
             await WriteAsync(http, await kms.Api.HandleAsync(caller, operation, body, http.RequestAborted));
         }

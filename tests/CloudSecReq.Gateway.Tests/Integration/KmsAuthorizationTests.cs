@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using CloudSecReq.Gateway.Metadata;
+using Tag = Amazon.KeyManagementService.Model.Tag;
+
+namespace CloudSecReq.Gateway.Tests.Integration;
+
+/// <summary>
+/// Who may do what with a tenant's KMS keys (issue 11, found by trying to break it): restricted users, the
+/// tenant's AWS-managed key alias/aws/s3, and key policies on every use of a cached bucket or data key.
+/// Real gateway, real SoftHSM2 token, AWSSDK.KeyManagementService and AWSSDK.S3 clients.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class KmsAuthorizationTests(GatewayFixture gateway)
+{
+    private const string ManagedAlias = "alias/aws/s3";
+
+    private static async Task<AmazonKeyManagementServiceException> DeniedAsync(Func<Task> call)
+    {
+        var e = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(call);
+        Assert.Equal("AccessDeniedException", e.ErrorCode);
+        Assert.Equal(HttpStatusCode.BadRequest, e.StatusCode);
+        return e;
+    }
+
+    private static async Task<string> ReadAsync(AmazonS3Client s3, string bucket, string objectKey)
+    {
+        using var get = await s3.GetObjectAsync(bucket, objectKey);
+        using var reader = new StreamReader(get.ResponseStream);
+        return await reader.ReadToEndAsync();
+    }
+
+    private static PutObjectRequest SseKmsPut(string bucket, string objectKey, string keyId, bool bucketKey, string body = "kms data") => new()
+    {
+        BucketName = bucket, Key = objectKey, ContentBody = body, ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+        ServerSideEncryptionKeyManagementServiceKeyId = keyId, BucketKeyEnabled = bucketKey,
+    };
+
+    [Theory]
+    [InlineData(true)] // csr user create --read-only
+    [InlineData(false)] // csr user create --bucket B
+    public async Task KmsApi_RestrictedUser_ReadsKeysButCannotAdministerOrUseThem(bool readOnly)
+    {
+        var root = await gateway.NewTenantAsync();
+        using var rootS3 = gateway.S3Client(root);
+        using var rootKms = gateway.KmsClient(root);
+        var bucket = GatewayFixture.NewBucketName();
+        await rootS3.PutBucketAsync(bucket);
+        await rootS3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-s3", ContentBody = "tenant data" }); // makes alias/aws/s3
+        var key = (await rootKms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        await rootS3.PutObjectAsync(SseKmsPut(bucket, "sse-kms", key.KeyId, bucketKey: true));
+        var blob = (await rootKms.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream("secret"u8.ToArray()) })).CiphertextBlob.ToArray();
+        var user = await gateway.NewUserAsync(root.TenantName, new UserPolicy(readOnly, readOnly ? null : [bucket]));
+        using var kms = gateway.KmsClient(user);
+
+        // Describe*, List*, Get*: allowed.
+        Assert.Equal(key.Arn, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId })).KeyMetadata.Arn);
+        Assert.Contains((await kms.ListKeysAsync(new ListKeysRequest())).Keys, k => k.KeyId == key.KeyId);
+        Assert.Contains((await kms.ListAliasesAsync(new ListAliasesRequest())).Aliases, a => a.AliasName == ManagedAlias);
+        Assert.NotEmpty((await kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "default" })).Policy);
+        await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = key.KeyId });
+        await kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = key.KeyId });
+
+        // Administration and direct cryptography: AccessDeniedException naming the user and the action.
+        var refused = new (string Action, Func<Task> Call)[]
+        {
+            ("kms:DisableKey", () => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = ManagedAlias })),
+            ("kms:DisableKey", () => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId })),
+            ("kms:ScheduleKeyDeletion", () => kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 })),
+            ("kms:CreateKey", () => kms.CreateKeyAsync(new CreateKeyRequest())),
+            ("kms:PutKeyPolicy", () => kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "default", Policy = "{}" })),
+            ("kms:CreateAlias", () => kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/mine", TargetKeyId = key.KeyId })),
+            ("kms:TagResource", () => kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "k", TagValue = "v" }] })),
+            ("kms:RotateKeyOnDemand", () => kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId })),
+            ("kms:Encrypt", () => kms.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) })),
+            ("kms:Decrypt", () => kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) })),
+            ("kms:GenerateDataKey", () => kms.GenerateDataKeyAsync(new GenerateDataKeyRequest { KeyId = ManagedAlias, KeySpec = DataKeySpec.AES_256 })),
+            ("kms:GenerateRandom", () => kms.GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = 16 })),
+        };
+        foreach (var (action, call) in refused)
+        {
+            var e = await DeniedAsync(call);
+            Assert.Contains($":user/{user.UserName} ", e.Message);
+            Assert.Contains(action + " ", e.Message);
+        }
+
+        // Nothing changed, and the gateway's own SSE path still serves the user within its S3 rights.
+        Assert.Equal(KeyState.Enabled, (await rootKms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = ManagedAlias })).KeyMetadata.KeyState);
+        Assert.Equal(KeyState.Enabled, (await rootKms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId })).KeyMetadata.KeyState);
+        using var s3 = gateway.S3Client(user);
+        Assert.Equal("tenant data", await ReadAsync(s3, bucket, "sse-s3"));
+        Assert.Equal("kms data", await ReadAsync(s3, bucket, "sse-kms"));
+        if (!readOnly)
+        {
+            await s3.PutObjectAsync(SseKmsPut(bucket, "by-user", key.KeyId, bucketKey: true, body: "written by the user"));
+            Assert.Equal("written by the user", await ReadAsync(rootS3, bucket, "by-user"));
+        }
+    }
+}
