@@ -126,7 +126,8 @@ internal static class KeyPolicy
         || principal == $"arn:aws:iam::{caller.AccountId}:root"
         || string.Equals(principal, caller.PrincipalArn, StringComparison.Ordinal);
 
-    private static bool ActionMatches(string pattern, string action)
+    /// Whether an Action pattern ("kms:*", "kms:Get*", "kms:Decrypt") names <paramref name="action"/> (case-insensitive).
+    public static bool ActionMatches(string pattern, string action)
     {
         if (pattern == "*")
         {

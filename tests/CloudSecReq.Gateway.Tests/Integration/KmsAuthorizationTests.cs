@@ -100,4 +100,65 @@ public sealed class KmsAuthorizationTests(GatewayFixture gateway)
             Assert.Equal("written by the user", await ReadAsync(rootS3, bucket, "by-user"));
         }
     }
+
+    [Fact]
+    public async Task ManagedS3Key_TenantRoot_CannotDisableDeleteRepolicyImportOrMoveItsAlias()
+    {
+        var root = await gateway.NewTenantAsync();
+        using var s3 = gateway.S3Client(root);
+        using var kms = gateway.KmsClient(root);
+        var bucket = GatewayFixture.NewBucketName();
+        await s3.PutBucketAsync(bucket);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sse-s3", ContentBody = "every SSE-S3 object" });
+        var managed = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = ManagedAlias })).KeyMetadata;
+        var own = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/own", TargetKeyId = own.KeyId });
+
+        // As AWS answers for an AWS managed key: its key policy grants only kms:Describe*, Get*, List* (and use through
+        // S3), so everything else is AccessDeniedException, for the account's root as well.
+        var refused = new (string Action, Func<Task> Call)[]
+        {
+            ("kms:DisableKey", () => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = ManagedAlias })),
+            ("kms:DisableKey", () => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = managed.KeyId })),
+            ("kms:EnableKey", () => kms.EnableKeyAsync(new EnableKeyRequest { KeyId = managed.KeyId })),
+            ("kms:ScheduleKeyDeletion", () => kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = managed.Arn, PendingWindowInDays = 7 })),
+            ("kms:CancelKeyDeletion", () => kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = managed.KeyId })),
+            ("kms:PutKeyPolicy", () => kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = managed.KeyId, PolicyName = "default", Policy = $$"""{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{managed.AWSAccountId}}:root"},"Action":"kms:*"}]}""" })),
+            ("kms:EnableKeyRotation", () => kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = managed.KeyId })),
+            ("kms:DisableKeyRotation", () => kms.DisableKeyRotationAsync(new DisableKeyRotationRequest { KeyId = managed.KeyId })),
+            ("kms:RotateKeyOnDemand", () => kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = managed.KeyId })),
+            ("kms:TagResource", () => kms.TagResourceAsync(new TagResourceRequest { KeyId = managed.KeyId, Tags = [new Tag { TagKey = "k", TagValue = "v" }] })),
+            ("kms:UntagResource", () => kms.UntagResourceAsync(new UntagResourceRequest { KeyId = managed.KeyId, TagKeys = ["k"] })),
+            ("kms:ImportKeyMaterial", () => kms.ImportKeyMaterialAsync(new ImportKeyMaterialRequest
+            {
+                KeyId = managed.KeyId, ImportToken = new MemoryStream(new byte[64]), EncryptedKeyMaterial = new MemoryStream(new byte[256]),
+                ExpirationModel = ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE,
+            })),
+            ("kms:DeleteImportedKeyMaterial", () => kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = managed.KeyId })),
+            ("kms:DeleteAlias", () => kms.DeleteAliasAsync(new DeleteAliasRequest { AliasName = ManagedAlias })),
+            ("kms:CreateAlias", () => kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/second-name", TargetKeyId = managed.KeyId })),
+            ("kms:UpdateAlias", () => kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = "alias/own", TargetKeyId = managed.KeyId })),
+        };
+        foreach (var (action, call) in refused)
+        {
+            var e = await DeniedAsync(call);
+            Assert.Contains($"{action} on resource: {managed.Arn}", e.Message);
+        }
+        // The reserved name cannot be pointed elsewhere (alias/aws/ is reserved, as in AWS) ...
+        var reserved = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = ManagedAlias, TargetKeyId = own.KeyId }));
+        Assert.Equal("InvalidAliasNameException", reserved.ErrorCode);
+        // ... and a kms:Get* call that only external keys support fails as it does in AWS for an AWS_KMS key.
+        await Assert.ThrowsAsync<UnsupportedOperationException>(() => kms.GetParametersForImportAsync(new GetParametersForImportRequest
+        {
+            KeyId = managed.KeyId, WrappingAlgorithm = AlgorithmSpec.RSAES_OAEP_SHA_1, WrappingKeySpec = WrappingKeySpec.RSA_2048,
+        }));
+
+        var after = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = ManagedAlias })).KeyMetadata;
+        Assert.Equal(managed.KeyId, after.KeyId);
+        Assert.Equal(KeyState.Enabled, after.KeyState);
+        Assert.Equal(KeyManagerType.AWS, after.KeyManager);
+        Assert.Equal(KeyManagerType.CUSTOMER, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = own.KeyId })).KeyMetadata.KeyManager);
+        Assert.Equal(own.KeyId, (await kms.ListAliasesAsync(new ListAliasesRequest())).Aliases.Single(a => a.AliasName == "alias/own").TargetKeyId);
+        Assert.Equal("every SSE-S3 object", await ReadAsync(s3, bucket, "sse-s3"));
+    }
 }
