@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace CloudSecReq.Kms.Keys;
@@ -12,8 +13,10 @@ internal sealed class KeyMetadataStore : IDisposable
     private readonly Lock _lock = new();
 
     // Write-through cache of key rows (this process is the only writer of its kms.db): the data-key path reads
-    // key state on every call without touching SQLite. Entries are never handed out, only clones.
-    private readonly Dictionary<string, TenantKeyRecord> _keyCache = new(StringComparer.Ordinal);
+    // key state on every call without touching SQLite, and, for a cached row, without waiting for _lock (held across
+    // SQLite commits): the S3 path authorises every use of a cached bucket key here. Written only under _lock; entries
+    // are never handed out or changed, only replaced, and readers get clones.
+    private readonly ConcurrentDictionary<string, TenantKeyRecord> _keyCache = new(StringComparer.Ordinal);
 
     public KeyMetadataStore(string path)
     {
@@ -122,6 +125,11 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public TenantKeyRecord? GetKey(string keyId)
     {
+        if (_keyCache.TryGetValue(keyId, out var hit))
+        {
+            return hit.Clone();
+        }
+
         lock (_lock)
         {
             if (_keyCache.TryGetValue(keyId, out var cached))
@@ -169,7 +177,7 @@ internal sealed class KeyMetadataStore : IDisposable
             NonQuery("DELETE FROM wrapping_keys WHERE key_id = $k", tx, ("$k", keyId));
             NonQuery("DELETE FROM keys WHERE key_id = $k", tx, ("$k", keyId));
             tx.Commit();
-            _keyCache.Remove(keyId);
+            _keyCache.TryRemove(keyId, out _);
         }
     }
 

@@ -352,6 +352,15 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
         }
     }
 
+    /// What GenerateDataKey (or Decrypt) checks before its HSM call, without the call: the key of the caller's tenant,
+    /// the key policy allowing <paramref name="action"/> for the caller, a usable state. Reads the in-memory key row only.
+    public TenantKeyRecord AuthorizeUse(KmsCaller caller, string keyRef, string action)
+    {
+        var key = Resolve(caller, keyRef, action);
+        RequireUsable(key);
+        return key;
+    }
+
     /// Opens a CiphertextBlob. The key and version come from the blob; <paramref name="expectedKeyRef"/>, when given,
     /// must name the same key (else IncorrectKey). The caller owns and should zero the plaintext.
     public (TenantKeyRecord Key, byte[] Plaintext) Decrypt(KmsCaller caller, ReadOnlySpan<byte> blob, IReadOnlyDictionary<string, string>? context, string? expectedKeyRef, string action = "kms:Decrypt")

@@ -161,4 +161,56 @@ public sealed class KmsAuthorizationTests(GatewayFixture gateway)
         Assert.Equal(own.KeyId, (await kms.ListAliasesAsync(new ListAliasesRequest())).Aliases.Single(a => a.AliasName == "alias/own").TargetKeyId);
         Assert.Equal("every SSE-S3 object", await ReadAsync(s3, bucket, "sse-s3"));
     }
+
+    [Fact]
+    public async Task SseKmsObject_UserTheKeyPolicyNowDenies_IsRefusedAlthoughTheCachesAreWarm()
+    {
+        var root = await gateway.NewTenantAsync();
+        using var rootS3 = gateway.S3Client(root);
+        using var rootKms = gateway.KmsClient(root);
+        var bucket = GatewayFixture.NewBucketName();
+        await rootS3.PutBucketAsync(bucket);
+        var key = (await rootKms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        await rootS3.PutObjectAsync(SseKmsPut(bucket, "with-bucket-key", key.KeyId, bucketKey: true));
+        await rootS3.PutObjectAsync(SseKmsPut(bucket, "without-bucket-key", key.KeyId, bucketKey: false));
+        var bob = await gateway.NewUserAsync(root.TenantName, UserPolicy.FullAccess);
+        using var bobS3 = gateway.S3Client(bob);
+        // The default key policy lets every principal of the tenant use the key: bob reads, which warms the caches.
+        foreach (var objectKey in new[] { "with-bucket-key", "without-bucket-key" })
+        {
+            Assert.Equal("kms data", await ReadAsync(bobS3, bucket, objectKey));
+        }
+
+        await rootKms.PutKeyPolicyAsync(new PutKeyPolicyRequest
+        {
+            KeyId = key.KeyId, PolicyName = "default",
+            Policy = $$"""
+                {"Version":"2012-10-17","Statement":[
+                  {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{key.AWSAccountId}}:root"},"Action":"kms:*","Resource":"*"},
+                  {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::{{key.AWSAccountId}}:user/{{bob.UserName}}"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"}]}
+                """,
+        });
+
+        // The root still reads (from the warm caches) ...
+        foreach (var objectKey in new[] { "with-bucket-key", "without-bucket-key" })
+        {
+            Assert.Equal("kms data", await ReadAsync(rootS3, bucket, objectKey));
+        }
+        // ... bob no longer does, whatever the caches hold: GET, copy and PUT are refused as KMS refuses them.
+        foreach (var objectKey in new[] { "with-bucket-key", "without-bucket-key" })
+        {
+            var get = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => bobS3.GetObjectAsync(bucket, objectKey));
+            Assert.Equal("KMS.AccessDeniedException", get.ErrorCode);
+            var copy = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => bobS3.CopyObjectAsync(new CopyObjectRequest
+            {
+                SourceBucket = bucket, SourceKey = objectKey, DestinationBucket = bucket, DestinationKey = "copy-of-" + objectKey,
+            }));
+            Assert.Equal("KMS.AccessDeniedException", copy.ErrorCode);
+            // HEAD does not use the key (as in AWS: metadata only), so it still answers.
+            Assert.Equal(ServerSideEncryptionMethod.AWSKMS, (await bobS3.GetObjectMetadataAsync(bucket, objectKey)).ServerSideEncryptionMethod);
+        }
+        var put = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => bobS3.PutObjectAsync(SseKmsPut(bucket, "by-bob", key.KeyId, bucketKey: true)));
+        Assert.Equal("KMS.AccessDeniedException", put.ErrorCode);
+        Assert.Equal("kms data", await ReadAsync(rootS3, bucket, "with-bucket-key"));
+    }
 }
