@@ -33,14 +33,20 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
         try
         {
             var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+            var bodySha256 = SigV4.Sha256Hex(body);
             AuthenticatedRequest auth;
             try
             {
-                auth = await verifier.VerifyAsync(http.Request, "kms", SigV4.Sha256Hex(body), http.RequestAborted);
+                auth = await verifier.VerifyAsync(http.Request, "kms", bodySha256, http.RequestAborted);
             }
             catch (S3Exception e)
             {
                 await WriteAsync(http, AuthError(e));
+                return;
+            }
+            if (SignatureGap(auth, bodySha256) is { } gap)
+            {
+                await WriteAsync(http, gap);
                 return;
             }
             accessKeyId = auth.Principal.AccessKeyId;
@@ -89,6 +95,25 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
             ms.Write(buffer, 0, n);
         }
         return ms.ToArray();
+    }
+
+    /// <summary>
+    /// The operation (X-Amz-Target) and the body are what a KMS request does, so the signature must
+    /// cover both (issue 11). Unsigned, a captured DescribeKey could be replayed as a DisableKey with
+    /// the same signature within the clock window, and a presigned URL (UNSIGNED-PAYLOAD, valid for
+    /// days) would run whatever body its bearer sends. The header form always hashes the body; a
+    /// presigned request must carry the body's hash in x-amz-content-sha256 (as the AWS SDKs' JSON
+    /// protocols sign it).
+    /// </summary>
+    private static KmsResponse? SignatureGap(AuthenticatedRequest auth, string bodySha256)
+    {
+        if (!auth.SignedHeaders.Contains("x-amz-target", StringComparer.Ordinal))
+        {
+            return Error(400, "IncompleteSignatureException", "The X-Amz-Target header must be signed.");
+        }
+        return auth.PayloadSha256 == bodySha256
+            ? null
+            : Error(400, "InvalidSignatureException", "The request signature does not cover the request body.");
     }
 
     /// <summary>SigV4 failures as the KMS service names them.</summary>

@@ -4,6 +4,7 @@ using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
+using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Metadata;
 using Tag = Amazon.KeyManagementService.Model.Tag;
 
@@ -212,5 +213,71 @@ public sealed class KmsAuthorizationTests(GatewayFixture gateway)
         var put = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => bobS3.PutObjectAsync(SseKmsPut(bucket, "by-bob", key.KeyId, bucketKey: true)));
         Assert.Equal("KMS.AccessDeniedException", put.ErrorCode);
         Assert.Equal("kms data", await ReadAsync(rootS3, bucket, "with-bucket-key"));
+    }
+
+    [Fact]
+    public async Task KmsRequest_TargetOutsideTheSignature_IsRefusedAndChangesNothing()
+    {
+        var root = await gateway.NewTenantAsync();
+        using var kms = gateway.KmsClient(root);
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        var body = Encoding.UTF8.GetBytes($$"""{"KeyId":"{{key.KeyId}}"}""");
+        // A DescribeKey signed without x-amz-target among its signed headers: whoever sees it could send the same
+        // signature and body as a DisableKey within the 15-minute window.
+        var headers = HandSigner.Sign("POST", Host, "/", "", SigV4.Sha256Hex(body), root.AccessKeyId, root.SecretAccessKey, DateTimeOffset.UtcNow, service: "kms");
+        using var response = await SendAsync("/", headers, "TrentService.DisableKey", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("IncompleteSignatureException", ErrorType(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(KeyState.Enabled, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId })).KeyMetadata.KeyState);
+    }
+
+    [Fact]
+    public async Task KmsRequest_PresignedWithoutItsBody_IsRefusedAndChangesNothing()
+    {
+        var root = await gateway.NewTenantAsync();
+        using var kms = gateway.KmsClient(root);
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        // A presigned URL (valid for days) that signs the operation but not the body (UNSIGNED-PAYLOAD): the body is the
+        // bearer's choice, here another key's deletion.
+        var now = DateTimeOffset.UtcNow;
+        var amzDate = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var scope = $"{amzDate[..8]}/us-east-1/kms/aws4_request";
+        var query = $"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={Uri.EscapeDataString(root.AccessKeyId + "/" + scope)}&X-Amz-Date={amzDate}"
+            + "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host%3Bx-amz-target";
+        const string target = "TrentService.ScheduleKeyDeletion";
+        var canonical = SigV4.CanonicalRequest("POST", "/", query, [new("host", Host), new("x-amz-target", target)], ["host", "x-amz-target"],
+            SigV4.UnsignedPayload, normalizePath: false, excludeQueryParameter: "X-Amz-Signature");
+        var signature = SigV4.Sign(SigV4.DeriveSigningKey(Encoding.UTF8.GetBytes(root.SecretAccessKey), amzDate[..8], "us-east-1", "kms"), SigV4.StringToSign(amzDate, scope, canonical));
+        var body = Encoding.UTF8.GetBytes($$"""{"KeyId":"{{key.KeyId}}","PendingWindowInDays":7}""");
+        using var response = await SendAsync($"/?{query}&X-Amz-Signature={signature}", [], target, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("InvalidSignatureException", ErrorType(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(KeyState.Enabled, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId })).KeyMetadata.KeyState);
+    }
+
+    private string Host => $"127.0.0.1:{gateway.Endpoint.Port}";
+
+    private async Task<HttpResponseMessage> SendAsync(string pathAndQuery, IEnumerable<KeyValuePair<string, string>> headers, string target, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.Endpoint, pathAndQuery)) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-amz-json-1.1");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        foreach (var (name, value) in headers)
+        {
+            if (name != "host")
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+        using var http = gateway.HttpClient();
+        return await http.SendAsync(request);
+    }
+
+    private static string? ErrorType(string json)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("__type").GetString();
     }
 }
