@@ -48,6 +48,26 @@ public sealed class KmsDataKeys
         return Task.FromResult(_keys.Arn(_keys.Resolve(caller, keyId, "kms:GenerateDataKey")));
     }
 
+    /// Checks that <paramref name="caller"/> may use the key <paramref name="keyId"/> (UUID, ARN or alias) for
+    /// <paramref name="action"/> (e.g. "kms:GenerateDataKey") now: a key of the caller's tenant, Enabled, whose key policy
+    /// allows the action for the caller. No HSM call and no SQL (key rows are cached in memory; parsed policies too).
+    /// The S3 path calls this before every use of a cached bucket or data key: caches hold key material, never
+    /// decisions. Throws <see cref="KmsException"/> NotFound, Disabled, KMSInvalidState or AccessDenied, as the HSM call
+    /// would. Thread safe.
+    public void AuthorizeUse(KmsCaller caller, string keyId, string action) => _keys.AuthorizeUse(caller, keyId, action);
+
+    /// The same check for the key a CiphertextBlob names (e.g. "kms:Decrypt" before a cached unwrapped key is used);
+    /// InvalidCiphertext when it is not a blob of ours.
+    public void AuthorizeUse(KmsCaller caller, ReadOnlySpan<byte> ciphertextBlob, string action)
+    {
+        if (!CiphertextBlob.TryParse(ciphertextBlob, out var keyId, out _))
+        {
+            throw new KmsException(KmsErrorCode.InvalidCiphertext, "The ciphertext is not a KMS ciphertext blob.");
+        }
+
+        _keys.AuthorizeUse(caller, keyId.ToString(), action);
+    }
+
     /// The key ARN a CiphertextBlob names (no HSM call, no authorisation), or null if it is not a blob of ours.
     public string? KeyArnOf(KmsCaller caller, ReadOnlySpan<byte> ciphertextBlob) =>
         CiphertextBlob.TryParse(ciphertextBlob, out var keyId, out _)

@@ -26,11 +26,19 @@ public sealed class HsmFixture : IDisposable
 
     public KmsService Service { get; private set; }
 
-    /// Closes and reopens the service on the same data directory (a gateway restart).
-    public void Reopen()
+    /// Closes and reopens the service on the same data directory (a gateway restart), running
+    /// <paramref name="whileClosed"/> on kms.db's path in between (e.g. to make it look like an older version's).
+    public void Reopen(Action<string>? whileClosed = null)
     {
         Service.Dispose();
-        Service = KmsService.Open(Options);
+        try
+        {
+            whileClosed?.Invoke(Options.DatabasePath);
+        }
+        finally
+        {
+            Service = KmsService.Open(Options);
+        }
     }
 
     public static KmsCaller NewTenant(string? user = null)

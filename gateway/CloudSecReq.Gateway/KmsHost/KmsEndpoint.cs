@@ -14,7 +14,8 @@ namespace CloudSecReq.Gateway.KmsHost;
 /// Serves the tenant-facing KMS API (AWS KMS JSON 1.1) on the gateway's endpoint: POST with
 /// <c>X-Amz-Target: TrentService.&lt;Operation&gt;</c>, SigV4 with service <c>kms</c> over the whole body
 /// (≤ 1 MiB). The tenant's users call it with the same access keys they use for S3, e.g.
-/// <c>aws kms create-key --endpoint-url https://127.0.0.1:9443</c>.
+/// <c>aws kms create-key --endpoint-url https://127.0.0.1:9443</c>. The path: SigV4 → identity policy
+/// (<see cref="KmsIdentityPolicy"/>) → <c>KmsApi</c> (key policies) → one JSON writer.
 /// </summary>
 internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogger<KmsEndpoint> log)
 {
@@ -32,18 +33,29 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
         try
         {
             var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+            var bodySha256 = SigV4.Sha256Hex(body);
             AuthenticatedRequest auth;
             try
             {
-                auth = await verifier.VerifyAsync(http.Request, "kms", SigV4.Sha256Hex(body), http.RequestAborted);
+                auth = await verifier.VerifyAsync(http.Request, "kms", bodySha256, http.RequestAborted);
             }
             catch (S3Exception e)
             {
                 await WriteAsync(http, AuthError(e));
                 return;
             }
+            if (SignatureGap(auth, bodySha256) is { } gap)
+            {
+                await WriteAsync(http, gap);
+                return;
+            }
             accessKeyId = auth.Principal.AccessKeyId;
             var p = auth.Principal;
+            if (KmsIdentityPolicy.Check(p, operation) is { } denied)
+            {
+                await WriteAsync(http, KmsResponse.FromException(denied));
+                return;
+            }
             var caller = new KmsCaller(p.Tenant.Id, p.Tenant.AccountId, p.Arn, p.User.IsRoot);
             await WriteAsync(http, await kms.Api.HandleAsync(caller, operation, body, http.RequestAborted));
         }
@@ -83,6 +95,25 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
             ms.Write(buffer, 0, n);
         }
         return ms.ToArray();
+    }
+
+    /// <summary>
+    /// The operation (X-Amz-Target) and the body are what a KMS request does, so the signature must
+    /// cover both (issue 11). Unsigned, a captured DescribeKey could be replayed as a DisableKey with
+    /// the same signature within the clock window, and a presigned URL (UNSIGNED-PAYLOAD, valid for
+    /// days) would run whatever body its bearer sends. The header form always hashes the body; a
+    /// presigned request must carry the body's hash in x-amz-content-sha256 (as the AWS SDKs' JSON
+    /// protocols sign it).
+    /// </summary>
+    private static KmsResponse? SignatureGap(AuthenticatedRequest auth, string bodySha256)
+    {
+        if (!auth.SignedHeaders.Contains("x-amz-target", StringComparer.Ordinal))
+        {
+            return Error(400, "IncompleteSignatureException", "The X-Amz-Target header must be signed.");
+        }
+        return auth.PayloadSha256 == bodySha256
+            ? null
+            : Error(400, "InvalidSignatureException", "The request signature does not cover the request body.");
     }
 
     /// <summary>SigV4 failures as the KMS service names them.</summary>

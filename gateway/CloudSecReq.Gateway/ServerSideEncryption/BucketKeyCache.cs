@@ -12,6 +12,11 @@ namespace CloudSecReq.Gateway.ServerSideEncryption;
 /// are cached by their wrapped form for reads. Entries live in pinned memory and are zeroed when
 /// they expire or when their KMS key changes state (<see cref="Purge"/>). Callers get copies that
 /// they dispose. Thread-safe.
+/// The cache holds key material, never decisions: entries are shared by the tenant's principals, so
+/// every lease, hit or miss, is first authorised for the calling principal
+/// (<c>KmsDataKeys.AuthorizeUse</c>: the key policy and the key's state from memory, no HSM call, no
+/// SQL). Issue 11: a user the key policy denies read SSE-KMS objects for the cache lifetime after
+/// another user had warmed the cache, and a changed key policy was not seen until then.
 /// </summary>
 internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpan lifetime)
 {
@@ -61,6 +66,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
     /// <summary>The current bucket key for writing under <paramref name="keyArn"/>, generating one in the HSM when there is none (or it expired).</summary>
     public async Task<(PinnedKey Key, byte[] Wrapped)> ForWriteAsync(KmsCaller caller, string bucket, string keyArn, CancellationToken ct)
     {
+        kms.DataKeys.AuthorizeUse(caller, keyArn, "kms:GenerateDataKey");
         var id = (caller.TenantId, bucket, keyArn);
         if (TryLease(_forWrite, id) is { } hit)
         {
@@ -91,6 +97,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
     /// <summary>Unwraps a KMS ciphertext blob (a bucket key or a data key) with its context, from the cache when possible.</summary>
     public async Task<PinnedKey> UnwrapAsync(KmsCaller caller, byte[] wrapped, IReadOnlyDictionary<string, string> context, CancellationToken ct)
     {
+        kms.DataKeys.AuthorizeUse(caller, wrapped, "kms:Decrypt");
         var id = (caller.TenantId, Hash(wrapped));
         if (TryLease(_forRead, id) is { } hit)
         {

@@ -13,6 +13,8 @@ namespace CloudSecReq.Gateway.ServerSideEncryption;
 /// </summary>
 internal sealed record SseRequest(string? Algorithm, string? KmsKeyId, IReadOnlyDictionary<string, string>? Context, bool? BucketKeyEnabled, CustomerKey? CustomerKey) : IDisposable
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static SseRequest FromHeaders(IHeaderDictionary headers)
     {
         string? H(string n) => headers.TryGetValue(n, out var v) ? v.ToString() : null;
@@ -36,9 +38,15 @@ internal sealed record SseRequest(string? Algorithm, string? KmsKeyId, IReadOnly
         {
             try
             {
-                context = JsonSerializer.Deserialize<Dictionary<string, string>>(Encoding.UTF8.GetString(Convert.FromBase64String(contextText)));
+                // Strict: bytes that are not UTF-8 are refused rather than replaced (the context is bound into the
+                // wrapped key), and a JSON null (the map or a value) is not a string-string map: {"a":null} was a 500.
+                context = JsonSerializer.Deserialize<Dictionary<string, string>>(StrictUtf8.GetString(Convert.FromBase64String(contextText)));
+                if (context is null || context.Values.Any(v => v is null))
+                {
+                    throw new JsonException("The encryption context is not a string-string map.");
+                }
             }
-            catch (Exception e) when (e is FormatException or JsonException)
+            catch (Exception e) when (e is FormatException or JsonException or DecoderFallbackException)
             {
                 throw new S3Exception(S3ErrorCode.InvalidArgument, "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map")
                     .With("ArgumentName", "x-amz-server-side-encryption-context");

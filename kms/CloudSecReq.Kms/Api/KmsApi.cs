@@ -55,17 +55,61 @@ public sealed class KmsApi
         try
         {
             var doc = JsonDocument.Parse(json.Length == 0 ? "{}"u8.ToArray() : json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            try
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new KmsException(KmsErrorCode.Serialization, "The request body must be a JSON object.");
+                }
+
+                RequireDecodableStrings(doc.RootElement);
+                return doc;
+            }
+            catch
             {
                 doc.Dispose();
-                throw new KmsException(KmsErrorCode.Serialization, "The request body must be a JSON object.");
+                throw;
             }
-
-            return doc;
         }
         catch (JsonException)
         {
             throw new KmsException(KmsErrorCode.Serialization, "The request body is not valid JSON.");
+        }
+    }
+
+    // JsonDocument checks the syntax but decodes strings only when they are read: invalid UTF-8 (0xFF, overlong forms,
+    // encoded surrogates) or a lone surrogate escape ("\uD800") would throw InvalidOperationException in whichever
+    // member reads it, a 500. Decoding every member name and string once here makes them SerializationException (400),
+    // as AWS answers a body it cannot deserialise. Depth is bounded by the parser (64).
+    private static void RequireDecodableStrings(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var member in element.EnumerateObject())
+                    {
+                        _ = member.Name;
+                        RequireDecodableStrings(member.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        RequireDecodableStrings(item);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            throw new KmsException(KmsErrorCode.Serialization, "The request body contains a string that is not valid UTF-8 or UTF-16.");
         }
     }
 

@@ -88,7 +88,7 @@ internal sealed class KmsJsonWriter : IDisposable
             Time("ValidTo", key.ValidTo);
         }
 
-        W.WriteString("KeyManager", "CUSTOMER");
+        W.WriteString("KeyManager", key.AwsManaged ? "AWS" : "CUSTOMER");
         W.WriteString("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT");
         W.WriteString("KeySpec", "SYMMETRIC_DEFAULT");
         W.WriteStartArray("EncryptionAlgorithms");

@@ -6,6 +6,9 @@ namespace CloudSecReq.Kms.Api;
 /// members of the wrong JSON type or bad base64 → SerializationException.
 internal sealed class KmsRequest(JsonElement root)
 {
+    private static readonly double MinEpochSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
+    private static readonly double MaxEpochSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+
     public string? String(string name)
     {
         if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
@@ -47,7 +50,8 @@ internal sealed class KmsRequest(JsonElement root)
             return null;
         }
 
-        return v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d)
+        // Outside DateTimeOffset's range (years 1-9999) FromUnixTimeMilliseconds throws: a malformed request, not a 500.
+        return v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d >= MinEpochSeconds && d <= MaxEpochSeconds
             ? DateTimeOffset.FromUnixTimeMilliseconds((long)(d * 1000))
             : throw Serialization(name);
     }
@@ -110,6 +114,11 @@ internal sealed class KmsRequest(JsonElement root)
 
         foreach (var t in v.EnumerateArray())
         {
+            if (t.ValueKind != JsonValueKind.Object)
+            {
+                throw Serialization(name);
+            }
+
             var tag = new KmsRequest(t);
             tags[tag.RequiredString("TagKey")] = tag.String("TagValue") ?? string.Empty;
         }

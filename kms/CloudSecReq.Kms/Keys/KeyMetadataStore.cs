@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace CloudSecReq.Kms.Keys;
@@ -12,8 +13,10 @@ internal sealed class KeyMetadataStore : IDisposable
     private readonly Lock _lock = new();
 
     // Write-through cache of key rows (this process is the only writer of its kms.db): the data-key path reads
-    // key state on every call without touching SQLite. Entries are never handed out, only clones.
-    private readonly Dictionary<string, TenantKeyRecord> _keyCache = new(StringComparer.Ordinal);
+    // key state on every call without touching SQLite, and, for a cached row, without waiting for _lock (held across
+    // SQLite commits): the S3 path authorises every use of a cached bucket key here. Written only under _lock; entries
+    // are never handed out or changed, only replaced, and readers get clones.
+    private readonly ConcurrentDictionary<string, TenantKeyRecord> _keyCache = new(StringComparer.Ordinal);
 
     public KeyMetadataStore(string path)
     {
@@ -40,7 +43,8 @@ internal sealed class KeyMetadataStore : IDisposable
               origin TEXT NOT NULL, state TEXT NOT NULL, created INTEGER NOT NULL, deletion_date INTEGER,
               pending_window_days INTEGER, shredding INTEGER NOT NULL, rotation_enabled INTEGER NOT NULL,
               rotation_period_days INTEGER, next_rotation INTEGER, policy TEXT NOT NULL, current_version INTEGER NOT NULL,
-              valid_to INTEGER, import_kcv BLOB, has_imported_material INTEGER NOT NULL);
+              valid_to INTEGER, import_kcv BLOB, has_imported_material INTEGER NOT NULL,
+              key_manager TEXT NOT NULL DEFAULT 'CUSTOMER');
             CREATE INDEX IF NOT EXISTS keys_by_tenant ON keys(tenant_id);
             CREATE TABLE IF NOT EXISTS key_versions(
               key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE, version INTEGER NOT NULL,
@@ -54,6 +58,22 @@ internal sealed class KeyMetadataStore : IDisposable
               tag_value TEXT NOT NULL, PRIMARY KEY(key_id, tag_key));
             CREATE TABLE IF NOT EXISTS wrapping_keys(
               label TEXT PRIMARY KEY, key_id TEXT NOT NULL, expires INTEGER NOT NULL);
+            """);
+        MarkAwsManagedKeys();
+    }
+
+    // kms.db files from before key_manager existed get the column, and the keys behind reserved alias/aws/ names (which
+    // only EnsureManagedKey can create, and nobody can delete or move) are marked AWS managed. Idempotent.
+    private void MarkAwsManagedKeys()
+    {
+        if (Scalar("SELECT COUNT(*) FROM pragma_table_info('keys') WHERE name = 'key_manager'", null) is long n && n == 0)
+        {
+            Execute("ALTER TABLE keys ADD COLUMN key_manager TEXT NOT NULL DEFAULT 'CUSTOMER';");
+        }
+
+        Execute("""
+            UPDATE keys SET key_manager = 'AWS' WHERE key_manager <> 'AWS'
+              AND key_id IN (SELECT key_id FROM aliases WHERE substr(alias_name, 1, 10) = 'alias/aws/');
             """);
     }
 
@@ -105,6 +125,11 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public TenantKeyRecord? GetKey(string keyId)
     {
+        if (_keyCache.TryGetValue(keyId, out var hit))
+        {
+            return hit.Clone();
+        }
+
         lock (_lock)
         {
             if (_keyCache.TryGetValue(keyId, out var cached))
@@ -152,7 +177,7 @@ internal sealed class KeyMetadataStore : IDisposable
             NonQuery("DELETE FROM wrapping_keys WHERE key_id = $k", tx, ("$k", keyId));
             NonQuery("DELETE FROM keys WHERE key_id = $k", tx, ("$k", keyId));
             tx.Commit();
-            _keyCache.Remove(keyId);
+            _keyCache.TryRemove(keyId, out _);
         }
     }
 
@@ -325,7 +350,7 @@ internal sealed class KeyMetadataStore : IDisposable
             ? """
               INSERT INTO keys VALUES($key_id, $tenant_id, $account_id, $description, $origin, $state, $created,
                 $deletion_date, $pending_window_days, $shredding, $rotation_enabled, $rotation_period_days, $next_rotation,
-                $policy, $current_version, $valid_to, $import_kcv, $has_imported_material)
+                $policy, $current_version, $valid_to, $import_kcv, $has_imported_material, $key_manager)
               """
             : """
               UPDATE keys SET description = $description, state = $state, deletion_date = $deletion_date,
@@ -342,7 +367,8 @@ internal sealed class KeyMetadataStore : IDisposable
             ("$shredding", k.Shredding ? 1 : 0), ("$rotation_enabled", k.RotationEnabled ? 1 : 0),
             ("$rotation_period_days", k.RotationPeriodDays), ("$next_rotation", ToMs(k.NextRotation)),
             ("$policy", k.Policy), ("$current_version", k.CurrentVersion), ("$valid_to", ToMs(k.ValidTo)),
-            ("$import_kcv", k.ImportKcv), ("$has_imported_material", k.HasImportedMaterial ? 1 : 0));
+            ("$import_kcv", k.ImportKcv), ("$has_imported_material", k.HasImportedMaterial ? 1 : 0),
+            ("$key_manager", k.AwsManaged ? "AWS" : "CUSTOMER"));
         if (n != 1)
         {
             throw new InvalidOperationException($"Key metadata row {k.KeyId} was not written.");
@@ -373,6 +399,7 @@ internal sealed class KeyMetadataStore : IDisposable
         ValidTo = r.IsDBNull(15) ? null : FromMs(r.GetInt64(15)),
         ImportKcv = r.IsDBNull(16) ? null : (byte[])r.GetValue(16),
         HasImportedMaterial = r.GetInt64(17) != 0,
+        AwsManaged = r.GetString(18) == "AWS",
     };
 
     private static AliasRecord ReadAlias(SqliteDataReader r) =>

@@ -126,7 +126,8 @@ internal static class KeyPolicy
         || principal == $"arn:aws:iam::{caller.AccountId}:root"
         || string.Equals(principal, caller.PrincipalArn, StringComparison.Ordinal);
 
-    private static bool ActionMatches(string pattern, string action)
+    /// Whether an Action pattern ("kms:*", "kms:Get*", "kms:Decrypt") names <paramref name="action"/> (case-insensitive).
+    public static bool ActionMatches(string pattern, string action)
     {
         if (pattern == "*")
         {
@@ -171,7 +172,8 @@ internal static class KeyPolicy
     private static List<string> Values(JsonElement v) => v.ValueKind switch
     {
         JsonValueKind.String => [v.GetString()!],
-        JsonValueKind.Array => [.. v.EnumerateArray().Select(x => x.GetString()!)],
+        // GetString() of a null element is null: a stored [null] Action or Principal would fail every later evaluation.
+        JsonValueKind.Array => [.. v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : throw new InvalidOperationException())],
         _ => throw new InvalidOperationException(),
     };
 

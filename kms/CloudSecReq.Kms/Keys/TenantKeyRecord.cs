@@ -13,6 +13,10 @@ internal sealed class TenantKeyRecord
 
     public KeyOrigin Origin { get; init; }
 
+    /// An AWS managed key (KeyManager AWS): the key behind a reserved alias such as alias/aws/s3, made by
+    /// <see cref="TenantKeys.EnsureManagedKey"/>. Nobody, the tenant root included, may administer it.
+    public bool AwsManaged { get; init; }
+
     public KmsKeyState State { get; set; }
 
     public DateTimeOffset Created { get; init; }

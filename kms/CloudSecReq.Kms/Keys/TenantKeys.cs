@@ -36,7 +36,7 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
 
     // ---- create, describe, list ----
 
-    public TenantKeyRecord CreateKey(KmsCaller caller, string? description, KeyOrigin origin, string? policy, IReadOnlyDictionary<string, string> tags)
+    public TenantKeyRecord CreateKey(KmsCaller caller, string? description, KeyOrigin origin, string? policy, IReadOnlyDictionary<string, string> tags, bool awsManaged = false)
     {
         if (description is { Length: > 8192 })
         {
@@ -56,6 +56,7 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
             AccountId = caller.AccountId,
             Description = description ?? string.Empty,
             Origin = origin,
+            AwsManaged = awsManaged,
             State = origin == KeyOrigin.External ? KmsKeyState.PendingImport : KmsKeyState.Enabled,
             Created = Now,
             Policy = policy ?? KeyPolicy.Default(caller.AccountId),
@@ -88,8 +89,9 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
 
     /// <summary>
     /// The tenant's key behind a reserved alias (e.g. alias/aws/s3, the key of SSE-S3 and of SSE-KMS without a key id),
-    /// created on first use. Tenants cannot create alias/aws/ names themselves; they can see, use and (as root) delete
-    /// the key, which crypto-shreds everything under it.
+    /// created on first use. Tenants cannot create alias/aws/ names themselves; they can see and use the key, but nobody
+    /// can administer it (<see cref="ManagedKeyActions"/>): disabling or deleting it would make or shred every SSE-S3
+    /// object of the tenant unreadable.
     /// </summary>
     public TenantKeyRecord EnsureManagedKey(KmsCaller caller, string aliasName, string description)
     {
@@ -100,7 +102,7 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
                 return existing;
             }
 
-            var key = CreateKey(caller with { IsTenantRoot = true }, description, KeyOrigin.AwsKms, null, new Dictionary<string, string>());
+            var key = CreateKey(caller with { IsTenantRoot = true }, description, KeyOrigin.AwsKms, null, new Dictionary<string, string>(), awsManaged: true);
             var now = Now;
             store.DeleteAlias(caller.TenantId, aliasName);
             store.InsertAlias(new AliasRecord(caller.TenantId, aliasName, key.KeyId, now, now));
@@ -348,6 +350,15 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
         {
             CryptographicOperations.ZeroMemory(pt);
         }
+    }
+
+    /// What GenerateDataKey (or Decrypt) checks before its HSM call, without the call: the key of the caller's tenant,
+    /// the key policy allowing <paramref name="action"/> for the caller, a usable state. Reads the in-memory key row only.
+    public TenantKeyRecord AuthorizeUse(KmsCaller caller, string keyRef, string action)
+    {
+        var key = Resolve(caller, keyRef, action);
+        RequireUsable(key);
+        return key;
     }
 
     /// Opens a CiphertextBlob. The key and version come from the blob; <paramref name="expectedKeyRef"/>, when given,
@@ -723,9 +734,20 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
 
     private TenantKeyRecord? Get(string keyId) => store.GetKey(keyId);
 
+    // What AWS allows on an AWS managed key, whoever asks (the account's root included): its key policy grants the
+    // account's principals kms:Describe*, kms:Get* and kms:List*, and kms:Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*
+    // through the owning service (kms:ViaService), nothing else; AWS answers AccessDeniedException "... because no
+    // resource-based policy allows the kms:DisableKey action" (e.g. github.com/elastic/cloudbeat/issues/1749 for
+    // aws/acm). https://docs.aws.amazon.com/kms/latest/developerguide/editing-keys.html: "You cannot edit any properties
+    // of AWS managed keys"; deleting-keys-scheduling-key-deletion.html: "You cannot schedule the deletion of AWS
+    // managed keys". Direct Encrypt/Decrypt by the tenant (not through S3) stay allowed here: we have no kms:ViaService.
+    private static readonly string[] ManagedKeyActions =
+        ["kms:Describe*", "kms:Get*", "kms:List*", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
+
     private void Authorize(KmsCaller caller, TenantKeyRecord key, string action)
     {
-        if (!KeyPolicy.Allows(key.Policy, caller, action))
+        if (key.AwsManaged && !ManagedKeyActions.Any(a => KeyPolicy.ActionMatches(a, action))
+            || !KeyPolicy.Allows(key.Policy, caller, action))
         {
             throw new KmsException(KmsErrorCode.AccessDenied,
                 $"User: {caller.PrincipalArn} is not authorized to perform: {action} on resource: {Arn(key)} because no resource-based policy allows the {action} action");

@@ -60,6 +60,26 @@ public sealed class SseTests(GatewayFixture gateway)
         Assert.Equal(key.Arn, get.ServerSideEncryptionKeyManagementServiceKeyId);
     }
 
+    [Theory]
+    [InlineData("""{"a":null}""")]
+    [InlineData("""{"a":"\uD800"}""")]
+    [InlineData("null")]
+    [InlineData("""{"a":1}""")]
+    [InlineData(null)] // {"a":"<0xFF 0xFE>"}: not UTF-8
+    public async Task PutObject_MalformedEncryptionContext_IsInvalidArgument(string? json)
+    {
+        var (s3, kms, bucket) = await NewBucketAsync();
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+        byte[] context = json is null ? [.. "{\"a\":\""u8, 0xFF, 0xFE, .. "\"}"u8] : Encoding.UTF8.GetBytes(json);
+        var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket, Key = "ctx", ContentBody = "x", ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+            ServerSideEncryptionKeyManagementServiceKeyId = key.KeyId, ServerSideEncryptionKeyManagementServiceEncryptionContext = Convert.ToBase64String(context),
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, e.StatusCode);
+        Assert.Equal("InvalidArgument", e.ErrorCode);
+    }
+
     [Fact]
     public async Task SseC_RightKeyReads_MissingOrWrongKeyIsRefused()
     {
