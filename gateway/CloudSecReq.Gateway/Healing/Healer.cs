@@ -18,7 +18,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// <para>
 /// Healing a segment: every shard is checked (volume in use, file present, <see cref="ShardVerifier"/>
 /// healthy, header of this segment); shards that fail, and shards beyond m in one rack (a degraded
-/// write), are rebuilt from the others with <see cref="StripeReader.RebuildShardAsync"/> into new blobs
+/// write), are rebuilt from the others with <see cref="StripeReader.RebuildShardsAsync"/> into new blobs
 /// on volumes that keep the placement rule: distinct volumes, no rack holding more than m of the
 /// segment's shards, the class's sites and minimum racks. A shard's own volume is preferred when it is
 /// usable, else the volume in the least-loaded rack with the most free space. When no volume keeps the
@@ -341,15 +341,30 @@ internal sealed class Healer : IAsyncDisposable
         {
             return (HealOutcome.WaitingForVolumes, why);
         }
+        // Shards whose file cannot be read at all, and the bad blocks of the others: a segment is healed
+        // stripe by stripe, so what counts is the bad blocks of each stripe, not the bad shard files.
+        var unusable = new HashSet<int>(bad.Keys);
+        var badBlocks = new Dictionary<long, int>();
         for (var i = 0; i < n; i++)
         {
             if (bad.ContainsKey(i))
             {
                 continue;
             }
-            if ((await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct)).Problem is { } problem)
+            var check = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
+            if (check.Problem is null)
             {
-                bad[i] = problem;
+                continue;
+            }
+            bad[i] = check.Problem;
+            if (check.BadStripes is null)
+            {
+                unusable.Add(i);
+                continue;
+            }
+            foreach (var stripe in check.BadStripes)
+            {
+                badBlocks[stripe] = badBlocks.GetValueOrDefault(stripe) + 1;
             }
         }
         var misplaced = Misplaced(segment, bad.Keys, m);
@@ -357,9 +372,11 @@ internal sealed class Healer : IAsyncDisposable
         {
             return (HealOutcome.Healthy, null);
         }
-        if (bad.Count > m)
+        var (worstStripe, worstBlocks) = badBlocks.Count == 0 ? (0L, 0) : badBlocks.MaxBy(b => b.Value) is var w ? (w.Key, w.Value) : default;
+        if (unusable.Count + worstBlocks > m)
         {
-            var text = $"{bad.Count} of {n} shards are bad ({string.Join("; ", bad.Select(b => $"shard {b.Key}: {b.Value}"))}), at most {m} can be rebuilt";
+            var text = $"{bad.Count} of {n} shards are bad ({string.Join("; ", bad.Select(b => $"shard {b.Key}: {b.Value}"))}); " +
+                $"stripe {worstStripe} has {unusable.Count + worstBlocks} bad blocks, at most {m} can be rebuilt";
             return bad.Keys.Any(i => !_blobs.HasVolume(segment.Shards[i].VolumeId))
                 ? (HealOutcome.WaitingForVolumes, text)
                 : (HealOutcome.Unrecoverable, text);
@@ -371,45 +388,39 @@ internal sealed class Healer : IAsyncDisposable
             return (HealOutcome.WaitingForVolumes, reason);
         }
 
+        // All shards to replace are written in one pass over the stripes: every readable file is a
+        // source (a damaged one for its good blocks, each checked against its CRC-32C before use).
         var written = new List<ShardBlob>();
         var shards = segment.Shards.ToList();
         var moreFaults = new List<ShardFault>();
+        var sources = new Stream?[n];
+        var blobs = new List<BlobWriter>();
         try
         {
-            var reader = new StripeReader(Codecs.For(k, m));
-            foreach (var i in replace)
+            var paced = new Stream?[n];
+            for (var j = 0; j < n; j++)
             {
-                var sources = new Stream?[n];
-                var paced = new Stream?[n];
-                try
+                if (!unusable.Contains(j))
                 {
-                    for (var j = 0; j < n; j++)
-                    {
-                        if (j != i && !bad.ContainsKey(j))
-                        {
-                            sources[j] = _blobs.TryOpenRead(segment.Shards[j]);
-                            paced[j] = sources[j] is { } s ? new PacedStream(s, _throttle) : null;
-                        }
-                    }
-                    await using var blob = _blobs.CreateBlob(targets[i], NewBlobId(segment.Shards[i].BlobId, i));
-                    var result = await reader.RebuildShardAsync(paced, i, new PacedStream(blob.File, _throttle), ct);
-                    var committed = await blob.CommitAsync(ct);
-                    written.Add(committed);
-                    shards[i] = committed;
-                    moreFaults.AddRange(result.Faults);
-                    Progress.ShardRebuilt(result.BytesWritten);
-                }
-                finally
-                {
-                    foreach (var source in sources)
-                    {
-                        if (source is not null)
-                        {
-                            await source.DisposeAsync();
-                        }
-                    }
+                    sources[j] = _blobs.TryOpenRead(segment.Shards[j]);
+                    paced[j] = sources[j] is { } s ? new PacedStream(s, _throttle) : null;
                 }
             }
+            foreach (var i in replace)
+            {
+                blobs.Add(_blobs.CreateBlob(targets[i], NewBlobId(segment.Shards[i].BlobId, i)));
+            }
+            var reader = new StripeReader(Codecs.For(k, m));
+            var result = await reader.RebuildShardsAsync(paced, replace, blobs.Select(b => (Stream)new PacedStream(b.File, _throttle)).ToList(), ct);
+            for (var t = 0; t < replace.Count; t++)
+            {
+                var committed = await blobs[t].CommitAsync(ct);
+                written.Add(committed);
+                shards[replace[t]] = committed;
+                Progress.ShardRebuilt(result.BytesWritten);
+            }
+            // Faults of the shards just replaced were expected; others need another heal.
+            moreFaults.AddRange(result.Faults.Where(f => !replace.Contains(f.ShardIndex)));
         }
         catch
         {
@@ -418,6 +429,20 @@ internal sealed class Healer : IAsyncDisposable
                 _blobs.Delete(blob);
             }
             throw;
+        }
+        finally
+        {
+            foreach (var blob in blobs)
+            {
+                await blob.DisposeAsync();
+            }
+            foreach (var source in sources)
+            {
+                if (source is not null)
+                {
+                    await source.DisposeAsync();
+                }
+            }
         }
 
         var replacement = segment with { Shards = shards };

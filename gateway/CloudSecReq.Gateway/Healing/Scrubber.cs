@@ -151,11 +151,11 @@ internal sealed class Scrubber : IAsyncDisposable
                     continue;
                 }
                 shards++;
-                var (problem, read) = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
-                bytes += read;
-                if (problem is not null)
+                var check = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
+                bytes += check.BytesRead;
+                if (check.Problem is not null)
                 {
-                    faults.Add($"shard {i}: {problem}");
+                    faults.Add($"shard {i}: {check.Problem}");
                 }
             }
         }

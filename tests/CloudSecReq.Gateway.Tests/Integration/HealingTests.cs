@@ -154,6 +154,67 @@ public sealed class HealingTests(GatewayFixture gateway)
         }
     }
 
+    /// <summary>Flips one byte inside block <paramref name="stripe"/> of a shard file: the length and header stay valid, the CRC-32C catches it.</summary>
+    private static async Task FlipBlockByteAsync(string path, DataSegment segment, long stripe)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = ShardHeader.SizeBytes + stripe * (segment.BlockBytes + 4L) + 100;
+        var b = file.ReadByte();
+        file.Position -= 1;
+        file.WriteByte((byte)(b ^ 0x40));
+    }
+
+    [Fact]
+    public async Task HealObject_BadBlocksOnThreeShardsInDifferentStripes_EveryShardRebuiltAndTheObjectSurvivesARackLoss()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        // 2.5 MiB: three stripes of 4 × 256 KiB blocks, the last one short.
+        var body = RandomNumberGenerator.GetBytes(2560 * 1024);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "obj", InputStream = new MemoryStream(body) });
+        var before = await SegmentAsync(bucket, "obj");
+        Assert.True(before.Length > 2L * before.DataShards * before.BlockBytes, "the object needs three stripes");
+        // The rack lost later holds two shards; three shards outside it get one bad block each, in
+        // stripes 0, 1 and 2: more than m = 2 bad blocks in total, at most 1 per stripe.
+        var rack = VolumeOf(before.Shards[5]).Config.Rack;
+        var damaged = Enumerable.Range(0, before.Shards.Count).Where(i => VolumeOf(before.Shards[i]).Config.Rack != rack).Take(3).ToList();
+        Assert.Equal(3, damaged.Count);
+        for (var s = 0; s < damaged.Count; s++)
+        {
+            await FlipBlockByteAsync(PathOf(before.Shards[damaged[s]]), before, s);
+        }
+
+        var record = (await Store.GetObjectAsync(bucket, "obj", default))!;
+        Assert.Equal(HealOutcome.Healed, await gateway.Host.Healer.HealObjectAsync(record, default));
+
+        var after = await SegmentAsync(bucket, "obj");
+        Assert.All(damaged, i => Assert.NotEqual(before.Shards[i], after.Shards[i]));
+        await AssertFullRedundancyAsync(after);
+
+        // Then the rack is lost: four whole shards are left, enough for every stripe.
+        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var v in lost)
+            {
+                Directory.Move(v.Config.Path, away[v.Id]);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+            Assert.All(lost, v => Assert.False(v.IsUsable));
+            Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
+        }
+        finally
+        {
+            foreach (var (id, path) in away)
+            {
+                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+        }
+        Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
     [Fact]
     public async Task Rack_BothVolumesGone_HealWaitsInsteadOfBreakingTheRuleAndCompletesWhenTheyReturn()
     {
