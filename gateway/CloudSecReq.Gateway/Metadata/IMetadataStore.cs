@@ -96,7 +96,18 @@ internal interface IMetadataStore : IAsyncDisposable
     /// </summary>
     Task<bool> SwapSegmentAsync(string bucket, string key, DataSegment expected, DataSegment replacement, CancellationToken ct);
 
-    /// <summary>Queues an object whose shards need healing; an object already queued is queued once, with the newer reason and time.</summary>
+    /// <summary>
+    /// Compare-and-swap of the segment of part <paramref name="partNumber"/> of open upload
+    /// <paramref name="uploadId"/>, for the healer, as <see cref="SwapSegmentAsync"/> does for an
+    /// object: false, changing nothing, when the upload is gone (completed, aborted) or the part was
+    /// uploaded again meanwhile.
+    /// </summary>
+    Task<bool> SwapPartSegmentAsync(string uploadId, int partNumber, DataSegment expected, DataSegment replacement, CancellationToken ct);
+
+    /// <summary>
+    /// Queues an object (or an upload's part, <see cref="HealRequest.UploadId"/>) whose shards need
+    /// healing; one already queued is queued once, with the newer reason and time.
+    /// </summary>
     Task QueueHealAsync(HealRequest request, CancellationToken ct);
     /// <summary>The oldest queued heal requests.</summary>
     Task<IReadOnlyList<HealRequest>> ListHealQueueAsync(int limit, CancellationToken ct);

@@ -122,6 +122,49 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SwapPartSegment_PartUnchanged_ReplacesItAndMarksTheDroppedShardAsGarbage_ElseChangesNothing()
+    {
+        var b = await BucketAsync();
+        var upload = new MultipartUpload { UploadId = "u" + Guid.NewGuid().ToString("N"), Bucket = b, Key = "k", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
+        await Store.CreateUploadAsync(upload, default);
+        var part = new UploadPart(upload.UploadId, 3, 1, "\"e\"", s_t0, null, Seg("part-a"));
+        Assert.True(await Store.PutPartAsync(part, default));
+        var healed = part.Segment with { Shards = [new ShardBlob("v2", "part-a.0.h1")] };
+
+        Assert.False(await Store.SwapPartSegmentAsync(upload.UploadId, 3, Seg("other"), healed, default));
+        Assert.False(await Store.SwapPartSegmentAsync(upload.UploadId, 4, part.Segment, healed, default));
+        Assert.True(await Store.SwapPartSegmentAsync(upload.UploadId, 3, part.Segment, healed, default));
+
+        Assert.Equal(healed.Shards, (await Store.ListPartsAsync(upload.UploadId, 0, 10, default)).Items.Single().Segment.Shards);
+        var garbage = await Store.ListGarbageAsync(100, default);
+        Assert.Contains(new ShardBlob("v1", "part-a"), garbage);
+        await Store.ForgetGarbageAsync(garbage, default);
+        Assert.True(await Store.AbortUploadAsync(b, upload.UploadId, default));
+        Assert.False(await Store.SwapPartSegmentAsync(upload.UploadId, 3, healed, part.Segment, default));
+        await Store.ForgetGarbageAsync(await Store.ListGarbageAsync(100, default), default);
+    }
+
+    [Fact]
+    public async Task HealQueue_ObjectAndPartOfTheSameKey_AreQueuedAndForgottenApart()
+    {
+        var b = await BucketAsync();
+        var t = s_t0;
+        var obj = new HealRequest(b, "k", "object", t);
+        var part = new HealRequest(b, "k", "part", t.AddSeconds(1), "upload-1", 2);
+        await Store.QueueHealAsync(obj, default);
+        await Store.QueueHealAsync(part, default);
+        await Store.QueueHealAsync(part with { Reason = "part again", QueuedAt = t.AddSeconds(2) }, default);
+
+        var queued = (await Store.ListHealQueueAsync(10_000, default)).Where(r => r.Bucket == b).ToList();
+        Assert.Equal([obj, part with { Reason = "part again", QueuedAt = t.AddSeconds(2) }], queued);
+
+        await Store.ForgetHealAsync(obj, default);
+        Assert.Equal(["part again"], (await Store.ListHealQueueAsync(10_000, default)).Where(r => r.Bucket == b).Select(r => r.Reason));
+        await Store.ForgetHealAsync(queued[1], default);
+        Assert.DoesNotContain(await Store.ListHealQueueAsync(10_000, default), r => r.Bucket == b);
+    }
+
+    [Fact]
     public async Task SwapSegment_ObjectOverwrittenOrDeleted_ChangesNothingAndReturnsFalse()
     {
         var b = await BucketAsync();
