@@ -126,7 +126,7 @@ internal sealed class Healer : IAsyncDisposable
         {
             int healed = 0, done = 0, waiting = 0, failed = 0;
             string? waitingReason = null;
-            var skipped = new HashSet<(string Bucket, string Key)>();
+            var skipped = new HashSet<(string Bucket, string Key, string? UploadId, int PartNumber)>();
             Progress.SetQueued(await _store.CountHealQueueAsync(ct));
             try
             {
@@ -134,7 +134,7 @@ internal sealed class Healer : IAsyncDisposable
                 {
                     // The queue has no cursor: ask for enough rows to see past the ones left queued.
                     var batch = (await _store.ListHealQueueAsync(BatchSize + skipped.Count, ct))
-                        .Where(r => !skipped.Contains((r.Bucket, r.Key)))
+                        .Where(r => !skipped.Contains((r.Bucket, r.Key, r.UploadId, r.PartNumber)))
                         .ToList();
                     if (batch.Count == 0)
                     {
@@ -144,13 +144,20 @@ internal sealed class Healer : IAsyncDisposable
                     foreach (var request in batch)
                     {
                         ct.ThrowIfCancellationRequested();
-                        Progress.SetCurrent($"{request.Bucket}/{request.Key}");
+                        Progress.SetCurrent(request.Name);
                         HealOutcome outcome;
                         string? detail;
                         try
                         {
-                            var record = await _store.GetObjectAsync(request.Bucket, request.Key, ct);
-                            (outcome, detail) = record is null ? (HealOutcome.Superseded, null) : await HealCoreAsync(record, ct);
+                            if (request.IsPart)
+                            {
+                                (outcome, detail) = await HealPartRequestAsync(request, ct);
+                            }
+                            else
+                            {
+                                var record = await _store.GetObjectAsync(request.Bucket, request.Key, ct);
+                                (outcome, detail) = record is null ? (HealOutcome.Superseded, null) : await HealCoreAsync(record, ct);
+                            }
                         }
                         catch (OperationCanceledException) when (ct.IsCancellationRequested)
                         {
@@ -158,10 +165,10 @@ internal sealed class Healer : IAsyncDisposable
                         }
                         catch (Exception e)
                         {
-                            _log.LogError(e, "Healing {Bucket}/{Key} failed; it stays queued.", request.Bucket, request.Key);
-                            Progress.Error($"{request.Bucket}/{request.Key}: {e.GetBaseException().Message}");
+                            _log.LogError(e, "Healing {Name} failed; it stays queued.", request.Name);
+                            Progress.Error($"{request.Name}: {e.GetBaseException().Message}");
                             failed++;
-                            skipped.Add((request.Bucket, request.Key));
+                            skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
                             continue;
                         }
                         switch (outcome)
@@ -181,14 +188,14 @@ internal sealed class Healer : IAsyncDisposable
                             case HealOutcome.WaitingForVolumes:
                                 waiting++;
                                 waitingReason = detail;
-                                skipped.Add((request.Bucket, request.Key));
+                                skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
                                 Progress.SetWaiting(waiting, waitingReason);
                                 break;
                             default:
-                                _log.LogError("ALERT {Bucket}/{Key} cannot be rebuilt from what is stored: {Detail}. It stays queued in case a volume comes back.", request.Bucket, request.Key, detail);
-                                Progress.Error($"{request.Bucket}/{request.Key}: {detail}");
+                                _log.LogError("ALERT {Name} cannot be rebuilt from what is stored: {Detail}. It stays queued in case a volume comes back.", request.Name, detail);
+                                Progress.Error($"{request.Name}: {detail}");
                                 failed++;
-                                skipped.Add((request.Bucket, request.Key));
+                                skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
                                 break;
                         }
                     }
@@ -236,6 +243,15 @@ internal sealed class Healer : IAsyncDisposable
                     queued++;
                 }
             }
+            // Parts of open uploads are stored data too: a part left unhealed is lost to the object it completes into.
+            await foreach (var (upload, part) in UploadWalk.AllPartsAsync(_store, ct))
+            {
+                if (!part.Segment.Inline && UnreachableShard(part.Segment) is { } reason)
+                {
+                    await _store.QueueHealAsync(new HealRequest(upload.Bucket, upload.Key, reason, _clock.GetUtcNow(), upload.UploadId, part.PartNumber), ct);
+                    queued++;
+                }
+            }
         }
         finally
         {
@@ -271,19 +287,21 @@ internal sealed class Healer : IAsyncDisposable
             }
             return record.Manifests.Count < wanted ? $"{record.Manifests.Count} of {wanted} copies" : null;
         }
-        foreach (var segment in record.Segments)
+        return record.Segments.Select(UnreachableShard).FirstOrDefault(reason => reason is not null);
+    }
+
+    private string? UnreachableShard(DataSegment segment)
+    {
+        for (var i = 0; i < segment.Shards.Count; i++)
         {
-            for (var i = 0; i < segment.Shards.Count; i++)
+            var shard = segment.Shards[i];
+            if (!_blobs.HasVolume(shard.VolumeId))
             {
-                var shard = segment.Shards[i];
-                if (!_blobs.HasVolume(shard.VolumeId))
-                {
-                    return $"shard {i} is on volume {shard.VolumeId}, which is not in use";
-                }
-                if (!File.Exists(_blobs.FindVolume(shard.VolumeId)!.BlobPath(shard.BlobId)))
-                {
-                    return $"shard {i} is missing from volume {shard.VolumeId}";
-                }
+                return $"shard {i} is on volume {shard.VolumeId}, which is not in use";
+            }
+            if (!File.Exists(_blobs.FindVolume(shard.VolumeId)!.BlobPath(shard.BlobId)))
+            {
+                return $"shard {i} is missing from volume {shard.VolumeId}";
             }
         }
         return null;
@@ -304,26 +322,58 @@ internal sealed class Healer : IAsyncDisposable
         }
         var outcome = HealOutcome.Healthy;
         string? detail = null;
+        var healed = false;
+        var name = $"{record.Bucket}/{record.Key}";
         foreach (var segment in record.Segments)
         {
-            var (o, d) = await HealSegmentAsync(record, segment, ct);
+            var (o, d) = await HealSegmentAsync(name, record.StorageClass, segment,
+                replacement => _store.SwapSegmentAsync(record.Bucket, record.Key, segment, replacement, CancellationToken.None),
+                reason => _queue.ReportAsync(record.Bucket, record.Key, reason), ct);
             if (o == HealOutcome.Superseded)
             {
                 return (o, d);
             }
+            healed |= o == HealOutcome.Healed;
             // The worst of the segments decides whether the object stays queued.
             if (o > outcome)
             {
                 (outcome, detail) = (o, d);
             }
         }
+        if (healed)
+        {
+            await RefreshManifestsAsync(record.Bucket, record.Key, ct);
+        }
         return (outcome, detail);
     }
 
-    private async Task<(HealOutcome Outcome, string? Detail)> HealSegmentAsync(ObjectRecord record, DataSegment segment, CancellationToken ct)
+    // A part of an open upload is healed like an object's segment; it has no manifests on the volumes.
+    private async Task<(HealOutcome Outcome, string? Detail)> HealPartRequestAsync(HealRequest request, CancellationToken ct)
+    {
+        var upload = await _store.GetUploadAsync(request.Bucket, request.UploadId!, ct);
+        var part = upload is null || upload.Key != request.Key
+            ? null
+            : (await _store.ListPartsAsync(request.UploadId!, request.PartNumber - 1, 1, ct)).Items.FirstOrDefault(p => p.PartNumber == request.PartNumber);
+        if (upload is null || part is null || part.Segment.Inline)
+        {
+            return (HealOutcome.Superseded, null);
+        }
+        return await HealSegmentAsync(request.Name, upload.StorageClass, part.Segment,
+            replacement => _store.SwapPartSegmentAsync(part.UploadId, part.PartNumber, part.Segment, replacement, CancellationToken.None),
+            reason => _queue.ReportPartAsync(upload.Bucket, upload.Key, upload.UploadId, part.PartNumber, reason), ct);
+    }
+
+    /// <summary>
+    /// Heals one segment named <paramref name="name"/> in logs. <paramref name="swap"/> is the
+    /// compare-and-swap that puts the replacement in the metadata (not cancellable: once it may have
+    /// committed, the new blobs must stay); <paramref name="reportMore"/> queues the owner again for
+    /// faults found in shards that were not replaced.
+    /// </summary>
+    private async Task<(HealOutcome Outcome, string? Detail)> HealSegmentAsync(string name, string storageClassName, DataSegment segment,
+        Func<DataSegment, Task<bool>> swap, Func<string, Task> reportMore, CancellationToken ct)
     {
         int n = segment.Shards.Count, k = segment.DataShards, m = segment.ParityShards;
-        var storageClass = _classes.All.FirstOrDefault(c => c.Name == record.StorageClass && c.DataShards == k && c.ParityShards == m);
+        var storageClass = _classes.All.FirstOrDefault(c => c.Name == storageClassName && c.DataShards == k && c.ParityShards == m);
         var bad = new SortedDictionary<int, string>();
         for (var i = 0; i < n; i++)
         {
@@ -447,22 +497,21 @@ internal sealed class Healer : IAsyncDisposable
 
         var replacement = segment with { Shards = shards };
         // Not cancellable: once the swap may have committed, the new blobs must not be released.
-        if (!await _store.SwapSegmentAsync(record.Bucket, record.Key, segment, replacement, CancellationToken.None))
+        if (!await swap(replacement))
         {
             foreach (var blob in written)
             {
                 _blobs.Delete(blob);
             }
-            _log.LogInformation("{Bucket}/{Key} changed while it was healed; the rebuilt shards were released.", record.Bucket, record.Key);
+            _log.LogInformation("{Name} changed while it was healed; the rebuilt shards were released.", name);
             return (HealOutcome.Superseded, null);
         }
-        _log.LogWarning("Healed {Bucket}/{Key}: {Shards}.", record.Bucket, record.Key,
+        _log.LogWarning("Healed {Name}: {Shards}.", name,
             string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
-        await RefreshManifestsAsync(record.Bucket, record.Key, ct);
         await _garbage.CollectAsync(ct);
         if (moreFaults.Count > 0)
         {
-            await _queue.ReportAsync(record.Bucket, record.Key, "healing found more faults: " + string.Join("; ", moreFaults.Take(4).Select(f => $"shard {f.ShardIndex}: {f.Kind}")));
+            await reportMore("healing found more faults: " + string.Join("; ", moreFaults.Take(4).Select(f => $"shard {f.ShardIndex}: {f.Kind}")));
         }
         return (HealOutcome.Healed, null);
     }

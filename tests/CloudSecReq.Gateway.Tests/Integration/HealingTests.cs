@@ -215,6 +215,102 @@ public sealed class HealingTests(GatewayFixture gateway)
         await WaitUntilNothingQueuedAsync(bucket);
     }
 
+    private async Task<UploadPart> PartAsync(string uploadId, int partNumber) =>
+        (await Store.ListPartsAsync(uploadId, partNumber - 1, 1, default)).Items.Single(p => p.PartNumber == partNumber);
+
+    [Fact]
+    public async Task UploadPart_ShardMissingAndBlockCorrupt_SweepAndScrubQueueThePartAndTheHealerRebuildsIt_SoTheObjectSurvivesARackLoss()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var part1 = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 3);
+        var part2 = RandomNumberGenerator.GetBytes(1024 * 1024);
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "mp");
+        var e1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(part1) });
+        var e2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(part2) });
+        var before = (await PartAsync(init.UploadId, 1)).Segment;
+        // Two shards of part 1 outside the rack lost later: one file gone, one with a bad block.
+        var rack = VolumeOf(before.Shards[5]).Config.Rack;
+        var outside = Enumerable.Range(0, before.Shards.Count).Where(i => VolumeOf(before.Shards[i]).Config.Rack != rack).ToList();
+        int gone = outside[0], corrupt = outside[1];
+        File.Delete(PathOf(before.Shards[gone]));
+        await FlipBlockByteAsync(PathOf(before.Shards[corrupt]), before, 1);
+
+        using (var queued = new HealQueueRecorder(gateway.Host.HealQueue))
+        {
+            await gateway.Host.Healer.SweepNowAsync(default);
+            await gateway.Host.Scrubber.ScrubNowAsync(default);
+            Assert.Contains(queued.Requests, r => r.UploadId == init.UploadId && r.PartNumber == 1 && r.Reason.Contains("ChecksumMismatch", StringComparison.Ordinal));
+            await gateway.Host.Healer.HealNowAsync(default);
+        }
+        await Eventually.UntilAsync(async () => (await PartAsync(init.UploadId, 1)).Segment.Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards of part 1");
+        var after = (await PartAsync(init.UploadId, 1)).Segment;
+        Assert.Equal(before.Shards.Where((_, i) => i != gone && i != corrupt), after.Shards.Where((_, i) => i != gone && i != corrupt));
+        await AssertFullRedundancyAsync(after);
+
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag), new PartETag(2, e2.ETag)],
+        });
+        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var v in lost)
+            {
+                Directory.Move(v.Config.Path, away[v.Id]);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+            Assert.Equal(part1.Concat(part2).ToArray(), await ObjectBytes.GetAsync(s3, bucket, "mp"));
+        }
+        finally
+        {
+            foreach (var (id, path) in away)
+            {
+                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+        }
+        Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
+    [Fact]
+    public async Task CompleteMultipartUpload_PartWithFewerThanKIntactShards_IsRefusedWithInvalidPartAndTheUploadKeptForARetry()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var part1 = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
+        var part2 = RandomNumberGenerator.GetBytes(1024 * 1024 + 7);
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "mp");
+        var e1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(part1) });
+        var e2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(part2) });
+        var segment = (await PartAsync(init.UploadId, 2)).Segment;
+        // Three of six shard files gone from volumes in use: part 2 cannot be read any more.
+        foreach (var i in new[] { 0, 2, 4 })
+        {
+            File.Delete(PathOf(segment.Shards[i]));
+        }
+
+        var refused = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag), new PartETag(2, e2.ETag)],
+        }));
+        Assert.Equal(400, (int)refused.StatusCode);
+        Assert.Equal("InvalidPart", refused.ErrorCode);
+        Assert.Contains("Part 2", refused.Message);
+        Assert.Contains("Upload the part again", refused.Message);
+        // Nothing was committed and the upload is intact.
+        Assert.Null(await Store.GetObjectAsync(bucket, "mp", default));
+        Assert.Equal(2, (await s3.ListPartsAsync(bucket, "mp", init.UploadId)).Parts.Count);
+
+        var again = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(part2) });
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag), new PartETag(2, again.ETag)],
+        });
+        Assert.Equal(part1.Concat(part2).ToArray(), await ObjectBytes.GetAsync(s3, bucket, "mp"));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
     [Fact]
     public async Task Rack_BothVolumesGone_HealWaitsInsteadOfBreakingTheRuleAndCompletesWhenTheyReturn()
     {
