@@ -61,7 +61,9 @@ internal interface IMetadataStore : IAsyncDisposable
     /// <summary>
     /// Atomically turns an upload into an object: stores <paramref name="record"/>, removes the upload,
     /// and marks the parts not used by the object (and a replaced object) as garbage.
-    /// False when the upload no longer exists.
+    /// False, changing nothing, when the upload no longer exists, or when a segment of
+    /// <paramref name="record"/> is no longer exactly a stored part's (the healer swapped shards into
+    /// the part, or it was uploaded again, since the caller read it).
     /// </summary>
     Task<bool> CompleteUploadAsync(string uploadId, ObjectRecord record, CancellationToken ct);
     /// <summary>Removes the upload; its parts become garbage. False when it did not exist.</summary>

@@ -269,6 +269,29 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CompleteUpload_PartHealedSinceItWasRead_ChangesNothingAndReturnsFalse()
+    {
+        var b = await BucketAsync();
+        var upload = new MultipartUpload { UploadId = Guid.NewGuid().ToString("N"), Bucket = b, Key = "mp", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
+        await Store.CreateUploadAsync(upload, default);
+        var two = new DataSegment { Length = 1, DataShards = 1, ParityShards = 1, BlockBytes = 1, Shards = [new ShardBlob("v1", "p.0"), new ShardBlob("v2", "p.1")] };
+        var part = new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, two);
+        Assert.True(await Store.PutPartAsync(part, default));
+        // The healer replaces shard 1 (not shard 0) after the completion read the part.
+        var healed = two with { Shards = [two.Shards[0], new ShardBlob("v3", "p.1.h1")] };
+        Assert.True(await Store.SwapPartSegmentAsync(upload.UploadId, 1, two, healed, default));
+        await Store.ForgetGarbageAsync(await Store.ListGarbageAsync(100, default), default);
+
+        Assert.False(await Store.CompleteUploadAsync(upload.UploadId, Obj(b, "mp") with { Segments = [two] }, default));
+
+        Assert.Null(await Store.GetObjectAsync(b, "mp", default));
+        Assert.NotNull(await Store.GetUploadAsync(b, upload.UploadId, default));
+        Assert.Empty(await Store.ListGarbageAsync(100, default));
+        Assert.True(await Store.CompleteUploadAsync(upload.UploadId, Obj(b, "mp") with { Segments = [healed] }, default));
+        Assert.Empty(await Store.ListGarbageAsync(100, default));
+    }
+
+    [Fact]
     public async Task DeleteBucket_WithObject_IsRefused_AndWithUploadsAbortsThem()
     {
         var b = await BucketAsync();

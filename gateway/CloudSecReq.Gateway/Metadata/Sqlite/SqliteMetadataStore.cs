@@ -662,6 +662,20 @@ internal sealed class SqliteMetadataStore : IMetadataStore
                 return false;
             }
         }
+        var stored = new List<DataSegment>();
+        await using (var parts = Command(c, tx, "SELECT props FROM parts WHERE upload_id=$u", ("$u", uploadId)))
+        await using (var reader = await parts.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                stored.Add(FromJson<UploadPart>(reader.GetString(0)).Segment);
+            }
+        }
+        // Every shard, not only the first (SameBlobs): a heal of the part may have replaced any of them.
+        if (!record.Segments.All(r => r.Shards.Count == 0 || stored.Any(p => p.Shards.SequenceEqual(r.Shards))))
+        {
+            return false;
+        }
         await DropUploadAsync(c, tx, uploadId, keep: record.Segments, ct);
         await ReplaceObjectAsync(c, tx, record, ct);
         return true;

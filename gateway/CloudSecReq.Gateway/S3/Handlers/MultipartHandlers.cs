@@ -215,6 +215,47 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
                 throw new S3Exception(S3ErrorCode.InvalidPartOrder);
             }
         }
+        // The healer may swap rebuilt shards into a part (or a client upload it again) while this runs:
+        // the store then refuses the completion, and it is built again from the parts as they are now.
+        ObjectRecord? record = null;
+        List<string> partsToHeal = [];
+        for (var attempt = 0; attempt < MaxCompleteAttempts && record is null; attempt++)
+        {
+            (record, partsToHeal) = await TryCompleteAsync(upload, requested, ct);
+        }
+        if (record is null)
+        {
+            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "The parts of the upload changed while it was completed; please retry.");
+        }
+        await s.Garbage.CollectAsync(ct);
+        if (partsToHeal.Count > 0)
+        {
+            await s.Healing.ReportAsync(record.Bucket, record.Key, "completed from parts missing shards: " + string.Join("; ", partsToHeal.Take(4)));
+        }
+        SseHeaders.Write(req.Response, record.Encryption);
+        var location = $"{req.Request.Scheme}://{req.Request.Host}/{upload.Bucket}/{Uri.EscapeDataString(upload.Key)}";
+        await S3Xml.WriteAsync(req.Response, "CompleteMultipartUploadResult", w =>
+        {
+            w.WriteElementString("Location", location);
+            w.WriteElementString("Bucket", upload.Bucket);
+            w.WriteElementString("Key", upload.Key);
+            w.WriteElementString("ETag", record.ETag);
+            if (record.Checksum is not null)
+            {
+                w.WriteElementString("Checksum" + record.Checksum.Algorithm, record.Checksum.Value);
+                w.WriteElementString("ChecksumType", record.Checksum.Type);
+            }
+        });
+    }
+
+    private const int MaxCompleteAttempts = 3;
+
+    /// <summary>
+    /// Builds the object from the parts as stored now and commits it. Returns null when a part changed
+    /// between reading and committing (nothing was committed); throws the request's S3 errors.
+    /// </summary>
+    private async Task<(ObjectRecord? Record, List<string> PartsToHeal)> TryCompleteAsync(MultipartUpload upload, List<(int Number, string ETag)> requested, CancellationToken ct)
+    {
         var stored = new Dictionary<int, UploadPart>();
         var marker = 0;
         while (true)
@@ -276,27 +317,13 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         if (!completed)
         {
             await s.ReleaseManifestsAsync(record);
-            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId);
-        }
-        await s.Garbage.CollectAsync(ct);
-        if (partsToHeal.Count > 0)
-        {
-            await s.Healing.ReportAsync(record.Bucket, record.Key, "completed from parts missing shards: " + string.Join("; ", partsToHeal.Take(4)));
-        }
-        SseHeaders.Write(req.Response, record.Encryption);
-        var location = $"{req.Request.Scheme}://{req.Request.Host}/{upload.Bucket}/{Uri.EscapeDataString(upload.Key)}";
-        await S3Xml.WriteAsync(req.Response, "CompleteMultipartUploadResult", w =>
-        {
-            w.WriteElementString("Location", location);
-            w.WriteElementString("Bucket", upload.Bucket);
-            w.WriteElementString("Key", upload.Key);
-            w.WriteElementString("ETag", record.ETag);
-            if (record.Checksum is not null)
+            if (await s.Store.GetUploadAsync(upload.Bucket, upload.UploadId, ct) is null)
             {
-                w.WriteElementString("Checksum" + record.Checksum.Algorithm, record.Checksum.Value);
-                w.WriteElementString("ChecksumType", record.Checksum.Type);
+                throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId);
             }
-        });
+            return (null, []);
+        }
+        return (record, partsToHeal);
     }
 
     /// <summary>
