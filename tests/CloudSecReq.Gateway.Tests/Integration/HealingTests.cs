@@ -312,6 +312,47 @@ public sealed class HealingTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task CompleteMultipartUpload_PartReadableOnlyWhenARackReturns_Is503AndCompletesAfterTheRackIsBack()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var part1 = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "mp");
+        var e1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(part1) });
+        var segment = (await PartAsync(init.UploadId, 1)).Segment;
+        var rack = VolumeOf(segment.Shards[5]).Config.Rack;
+        // One shard file gone outside the rack that goes offline: 3 intact shards, 2 more on the offline rack.
+        File.Delete(PathOf(segment.Shards[Enumerable.Range(0, 6).First(i => VolumeOf(segment.Shards[i]).Config.Rack != rack)]));
+        var complete = new CompleteMultipartUploadRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag)] };
+        var offline = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+        var away = offline.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var v in offline)
+            {
+                Directory.Move(v.Config.Path, away[v.Id]);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+            var refused = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(complete));
+            Assert.Equal(503, (int)refused.StatusCode);
+            Assert.Equal("ServiceUnavailable", refused.ErrorCode);
+            Assert.Contains("Part 1", refused.Message);
+            Assert.Null(await Store.GetObjectAsync(bucket, "mp", default));
+        }
+        finally
+        {
+            foreach (var (id, path) in away)
+            {
+                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+        }
+        Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
+        await s3.CompleteMultipartUploadAsync(complete);
+        Assert.Equal(part1, await ObjectBytes.GetAsync(s3, bucket, "mp"));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
+    [Fact]
     public async Task Rack_BothVolumesGone_HealWaitsInsteadOfBreakingTheRuleAndCompletesWhenTheyReturn()
     {
         var (s3, bucket) = await NewBucketAsync();
