@@ -12,13 +12,17 @@ namespace CloudSecReq.Gateway.Healing;
 /// <para>
 /// Work comes from the heal queue in the metadata (<see cref="HealQueue"/>: reads, writes and the
 /// <see cref="Scrubber"/> report there, so a restart loses nothing) and from a sweep over every
-/// object that queues each one with a shard on a volume out of use or a shard file gone: at start,
+/// object and every part of an open upload that queues each one with a shard on a volume out of use
+/// or a shard file gone: at start,
 /// every <c>HealSweepMinutes</c>, and whenever a volume comes back (<see cref="VolumeMonitor.VolumeReturned"/>).
 /// </para>
 /// <para>
-/// Healing a segment: every shard is checked (volume in use, file present, <see cref="ShardVerifier"/>
-/// healthy, header of this segment); shards that fail, and shards beyond m in one rack (a degraded
-/// write), are rebuilt from the others with <see cref="StripeReader.RebuildShardsAsync"/> into new blobs
+/// Healing a segment (of an object, or of a part of an open multipart upload): every shard is checked
+/// (volume in use, file present, <see cref="ShardVerifier"/> healthy, header of this segment). Healing
+/// goes stripe by stripe: it needs at most m bad blocks in every stripe (a file missing or with a wrong
+/// header is bad in all), however many shard files hold one. Shards that fail, and shards beyond m in
+/// one rack (a degraded write), are rewritten in one pass with <see cref="StripeReader.RebuildShardsAsync"/>,
+/// which uses the good blocks of every readable file, damaged ones included, into new blobs
 /// on volumes that keep the placement rule: distinct volumes, no rack holding more than m of the
 /// segment's shards, the class's sites and minimum racks. A shard's own volume is preferred when it is
 /// usable, else the volume in the least-loaded rack with the most free space. When no volume keeps the
@@ -116,8 +120,8 @@ internal sealed class Healer : IAsyncDisposable
 
     /// <summary>
     /// One pass over the heal queue in the caller's task (waiting for a pass of the background loop
-    /// under way): heals every queued object it can, takes healed, healthy and vanished objects off the
-    /// queue, and leaves the others queued. Throws on metadata failure or cancellation.
+    /// under way): heals every queued object and upload part it can, takes healed, healthy and vanished
+    /// ones off the queue, and leaves the others queued. Throws on metadata failure or cancellation.
     /// </summary>
     public async Task<HealPassResult> HealNowAsync(CancellationToken ct)
     {
@@ -221,8 +225,9 @@ internal sealed class Healer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Queues every object that has a shard (or an inline copy) on a volume out of use or a shard file
-    /// (or log segment) that is gone (a cheap check: no file is read). Returns how many it queued.
+    /// Queues every object, and every part of an open upload, that has a shard (or an inline copy) on a
+    /// volume out of use or a shard file (or log segment) that is gone (a cheap check: no file is read).
+    /// Returns how many it queued.
     /// Throws on metadata failure or cancellation.
     /// </summary>
     public async Task<int> SweepNowAsync(CancellationToken ct)
@@ -422,11 +427,11 @@ internal sealed class Healer : IAsyncDisposable
         {
             return (HealOutcome.Healthy, null);
         }
-        var (worstStripe, worstBlocks) = badBlocks.Count == 0 ? (0L, 0) : badBlocks.MaxBy(b => b.Value) is var w ? (w.Key, w.Value) : default;
-        if (unusable.Count + worstBlocks > m)
+        var worst = badBlocks.Count == 0 ? default : badBlocks.MaxBy(b => b.Value);
+        if (unusable.Count + worst.Value > m)
         {
             var text = $"{bad.Count} of {n} shards are bad ({string.Join("; ", bad.Select(b => $"shard {b.Key}: {b.Value}"))}); " +
-                $"stripe {worstStripe} has {unusable.Count + worstBlocks} bad blocks, at most {m} can be rebuilt";
+                $"stripe {worst.Key} has {unusable.Count + worst.Value} bad blocks, at most {m} can be rebuilt";
             return bad.Keys.Any(i => !_blobs.HasVolume(segment.Shards[i].VolumeId))
                 ? (HealOutcome.WaitingForVolumes, text)
                 : (HealOutcome.Unrecoverable, text);
