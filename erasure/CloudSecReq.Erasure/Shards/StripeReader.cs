@@ -189,6 +189,92 @@ public sealed class StripeReader
         return new StripeReadResult(header.FileLengthBytes, faults);
     }
 
+    /// <summary>Rebuilds the complete files of several shards at once, stripe by stripe, for healing
+    /// damage spread over more than m shard files: each stripe needs only k good blocks of its own,
+    /// wherever they are, so bad blocks in different stripes of different shards (more than m bad
+    /// blocks in total, at most m in any stripe) are all repaired.</summary>
+    /// <param name="shards">k + m entries as for ReadAsync, the targets' current files included: a
+    /// target's blocks that pass their checksum are used like any other (and written unchanged);
+    /// null for a shard whose file is missing or must not be read at all.</param>
+    /// <param name="shardIndices">The shards to write, distinct, each 0 … k + m − 1.</param>
+    /// <param name="destinations">One per entry of <paramref name="shardIndices"/>: receives that
+    /// shard's new file from its current position; not flushed or disposed.</param>
+    /// <returns>Bytes written per destination (one shard file's length) and every fault found on the
+    /// way, the targets' own included.</returns>
+    /// <exception cref="ShardLossException">A stripe has fewer than k usable blocks; the
+    /// destinations then hold a partial file and must be discarded.</exception>
+    public async Task<StripeReadResult> RebuildShardsAsync(
+        IReadOnlyList<Stream?> shards, IReadOnlyList<int> shardIndices, IReadOnlyList<Stream> destinations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(shardIndices);
+        ArgumentNullException.ThrowIfNull(destinations);
+        int n = _codec.TotalShards;
+        int k = _codec.DataShards;
+        if (shards.Count != n)
+        {
+            throw new ArgumentException($"Expected {n} shard entries, got {shards.Count}.", nameof(shards));
+        }
+        if (destinations.Count != shardIndices.Count)
+        {
+            throw new ArgumentException($"Expected {shardIndices.Count} destinations, got {destinations.Count}.", nameof(destinations));
+        }
+        foreach (int index in shardIndices)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index, nameof(shardIndices));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, n, nameof(shardIndices));
+        }
+        if (shardIndices.Distinct().Count() != shardIndices.Count)
+        {
+            throw new ArgumentException("A shard index appears twice.", nameof(shardIndices));
+        }
+        var faults = new List<ShardFault>();
+        var cursors = new ShardCursor[n];
+        for (int i = 0; i < n; i++)
+        {
+            cursors[i] = new ShardCursor(i, shards[i]);
+        }
+        ShardHeader? layout = null;
+        for (int i = 0; i < n && layout is null; i++)
+        {
+            layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
+        }
+        if (layout is not ShardHeader header)
+        {
+            throw Loss("No shard has a readable header.", faults, null);
+        }
+
+        byte[] headerBytes = new byte[ShardHeader.SizeBytes];
+        for (int t = 0; t < shardIndices.Count; t++)
+        {
+            (header with { ShardIndex = shardIndices[t] }).Write(headerBytes);
+            await destinations[t].WriteAsync(headerBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        var present = new bool[n];
+        var tried = new bool[n];
+        using var stripe = new StripeBuffer(n, header.BlockSizeBytes);
+        for (long s = 0; s < header.StripeCount; s++)
+        {
+            int blockBytes = header.BlockBytes(s);
+            Array.Clear(present);
+            Array.Clear(tried);
+            int good = await GatherAsync(cursors, [], k, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
+            if (good < k)
+            {
+                throw Loss($"Stripe {s} has only {good} usable blocks of the {k} needed.", faults, s);
+            }
+            stripe.Reconstruct(_codec, blockBytes, present, dataOnly: false);
+            for (int t = 0; t < shardIndices.Count; t++)
+            {
+                Memory<byte> region = stripe.Region(shardIndices[t], blockBytes + 4);
+                BinaryPrimitives.WriteUInt32LittleEndian(region.Span[blockBytes..], ShardHeader.BlockChecksum(region.Span[..blockBytes], s));
+                await destinations[t].WriteAsync(region, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new StripeReadResult(header.FileLengthBytes, faults);
+    }
+
     // Reads the blocks of `batch` in parallel (one stream each), then, while fewer than
     // `topUp` more of them are good, the next untried shards in index order. Returns how many
     // good blocks it read; marks them in `present` and every shard it asked in `tried`.

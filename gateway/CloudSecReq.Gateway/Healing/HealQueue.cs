@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace CloudSecReq.Gateway.Healing;
 
 /// <summary>
-/// Where reads, writes and the scrubber report objects whose shards need healing (missing,
-/// corrupt, or written degraded). The queue lives in the metadata store, so a restart does not lose
+/// Where reads, writes and the scrubber report objects, and parts of open multipart uploads, whose
+/// shards need healing (missing, corrupt, or written degraded). The queue lives in the metadata store, so a restart does not lose
 /// it. Thread-safe.
 /// </summary>
 internal sealed class HealQueue(IMetadataStore store, TimeProvider clock, ILogger<HealQueue> log)
@@ -17,18 +17,26 @@ internal sealed class HealQueue(IMetadataStore store, TimeProvider clock, ILogge
     /// Queues <paramref name="bucket"/>/<paramref name="key"/> for healing. Never throws: a failure to
     /// queue is logged (the scrubber finds the object again on its next pass).
     /// </summary>
-    public async Task ReportAsync(string bucket, string key, string reason)
+    public Task ReportAsync(string bucket, string key, string reason) => ReportAsync(new HealRequest(bucket, key, reason, clock.GetUtcNow()));
+
+    /// <summary>
+    /// Queues part <paramref name="partNumber"/> of open upload <paramref name="uploadId"/> (to
+    /// <paramref name="bucket"/>/<paramref name="key"/>) for healing. Never throws, as <see cref="ReportAsync(string, string, string)"/>.
+    /// </summary>
+    public Task ReportPartAsync(string bucket, string key, string uploadId, int partNumber, string reason) =>
+        ReportAsync(new HealRequest(bucket, key, reason, clock.GetUtcNow(), uploadId, partNumber));
+
+    private async Task ReportAsync(HealRequest request)
     {
         try
         {
-            var request = new HealRequest(bucket, key, reason, clock.GetUtcNow());
             await store.QueueHealAsync(request, CancellationToken.None);
-            log.LogWarning("Queued {Bucket}/{Key} for healing: {Reason}", bucket, key, reason);
+            log.LogWarning("Queued {Name} for healing: {Reason}", request.Name, request.Reason);
             Queued?.Invoke(this, request);
         }
         catch (Exception e)
         {
-            log.LogError(e, "Queueing {Bucket}/{Key} for healing failed ({Reason}); the scrubber will find it again.", bucket, key, reason);
+            log.LogError(e, "Queueing {Name} for healing failed ({Reason}); the scrubber will find it again.", request.Name, request.Reason);
         }
     }
 }

@@ -12,13 +12,17 @@ namespace CloudSecReq.Gateway.Healing;
 /// <para>
 /// Work comes from the heal queue in the metadata (<see cref="HealQueue"/>: reads, writes and the
 /// <see cref="Scrubber"/> report there, so a restart loses nothing) and from a sweep over every
-/// object that queues each one with a shard on a volume out of use or a shard file gone: at start,
+/// object and every part of an open upload that queues each one with a shard on a volume out of use
+/// or a shard file gone: at start,
 /// every <c>HealSweepMinutes</c>, and whenever a volume comes back (<see cref="VolumeMonitor.VolumeReturned"/>).
 /// </para>
 /// <para>
-/// Healing a segment: every shard is checked (volume in use, file present, <see cref="ShardVerifier"/>
-/// healthy, header of this segment); shards that fail, and shards beyond m in one rack (a degraded
-/// write), are rebuilt from the others with <see cref="StripeReader.RebuildShardAsync"/> into new blobs
+/// Healing a segment (of an object, or of a part of an open multipart upload): every shard is checked
+/// (volume in use, file present, <see cref="ShardVerifier"/> healthy, header of this segment). Healing
+/// goes stripe by stripe: it needs at most m bad blocks in every stripe (a file missing or with a wrong
+/// header is bad in all), however many shard files hold one. Shards that fail, and shards beyond m in
+/// one rack (a degraded write), are rewritten in one pass with <see cref="StripeReader.RebuildShardsAsync"/>,
+/// which uses the good blocks of every readable file, damaged ones included, into new blobs
 /// on volumes that keep the placement rule: distinct volumes, no rack holding more than m of the
 /// segment's shards, the class's sites and minimum racks. A shard's own volume is preferred when it is
 /// usable, else the volume in the least-loaded rack with the most free space. When no volume keeps the
@@ -116,8 +120,8 @@ internal sealed class Healer : IAsyncDisposable
 
     /// <summary>
     /// One pass over the heal queue in the caller's task (waiting for a pass of the background loop
-    /// under way): heals every queued object it can, takes healed, healthy and vanished objects off the
-    /// queue, and leaves the others queued. Throws on metadata failure or cancellation.
+    /// under way): heals every queued object and upload part it can, takes healed, healthy and vanished
+    /// ones off the queue, and leaves the others queued. Throws on metadata failure or cancellation.
     /// </summary>
     public async Task<HealPassResult> HealNowAsync(CancellationToken ct)
     {
@@ -126,7 +130,7 @@ internal sealed class Healer : IAsyncDisposable
         {
             int healed = 0, done = 0, waiting = 0, failed = 0;
             string? waitingReason = null;
-            var skipped = new HashSet<(string Bucket, string Key)>();
+            var skipped = new HashSet<(string Bucket, string Key, string? UploadId, int PartNumber)>();
             Progress.SetQueued(await _store.CountHealQueueAsync(ct));
             try
             {
@@ -134,7 +138,7 @@ internal sealed class Healer : IAsyncDisposable
                 {
                     // The queue has no cursor: ask for enough rows to see past the ones left queued.
                     var batch = (await _store.ListHealQueueAsync(BatchSize + skipped.Count, ct))
-                        .Where(r => !skipped.Contains((r.Bucket, r.Key)))
+                        .Where(r => !skipped.Contains((r.Bucket, r.Key, r.UploadId, r.PartNumber)))
                         .ToList();
                     if (batch.Count == 0)
                     {
@@ -144,13 +148,20 @@ internal sealed class Healer : IAsyncDisposable
                     foreach (var request in batch)
                     {
                         ct.ThrowIfCancellationRequested();
-                        Progress.SetCurrent($"{request.Bucket}/{request.Key}");
+                        Progress.SetCurrent(request.Name);
                         HealOutcome outcome;
                         string? detail;
                         try
                         {
-                            var record = await _store.GetObjectAsync(request.Bucket, request.Key, ct);
-                            (outcome, detail) = record is null ? (HealOutcome.Superseded, null) : await HealCoreAsync(record, ct);
+                            if (request.IsPart)
+                            {
+                                (outcome, detail) = await HealPartRequestAsync(request, ct);
+                            }
+                            else
+                            {
+                                var record = await _store.GetObjectAsync(request.Bucket, request.Key, ct);
+                                (outcome, detail) = record is null ? (HealOutcome.Superseded, null) : await HealCoreAsync(record, ct);
+                            }
                         }
                         catch (OperationCanceledException) when (ct.IsCancellationRequested)
                         {
@@ -158,10 +169,10 @@ internal sealed class Healer : IAsyncDisposable
                         }
                         catch (Exception e)
                         {
-                            _log.LogError(e, "Healing {Bucket}/{Key} failed; it stays queued.", request.Bucket, request.Key);
-                            Progress.Error($"{request.Bucket}/{request.Key}: {e.GetBaseException().Message}");
+                            _log.LogError(e, "Healing {Name} failed; it stays queued.", request.Name);
+                            Progress.Error($"{request.Name}: {e.GetBaseException().Message}");
                             failed++;
-                            skipped.Add((request.Bucket, request.Key));
+                            skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
                             continue;
                         }
                         switch (outcome)
@@ -181,14 +192,14 @@ internal sealed class Healer : IAsyncDisposable
                             case HealOutcome.WaitingForVolumes:
                                 waiting++;
                                 waitingReason = detail;
-                                skipped.Add((request.Bucket, request.Key));
+                                skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
                                 Progress.SetWaiting(waiting, waitingReason);
                                 break;
                             default:
-                                _log.LogError("ALERT {Bucket}/{Key} cannot be rebuilt from what is stored: {Detail}. It stays queued in case a volume comes back.", request.Bucket, request.Key, detail);
-                                Progress.Error($"{request.Bucket}/{request.Key}: {detail}");
+                                _log.LogError("ALERT {Name} cannot be rebuilt from what is stored: {Detail}. It stays queued in case a volume comes back.", request.Name, detail);
+                                Progress.Error($"{request.Name}: {detail}");
                                 failed++;
-                                skipped.Add((request.Bucket, request.Key));
+                                skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
                                 break;
                         }
                     }
@@ -214,8 +225,9 @@ internal sealed class Healer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Queues every object that has a shard (or an inline copy) on a volume out of use or a shard file
-    /// (or log segment) that is gone (a cheap check: no file is read). Returns how many it queued.
+    /// Queues every object, and every part of an open upload, that has a shard (or an inline copy) on a
+    /// volume out of use or a shard file (or log segment) that is gone (a cheap check: no file is read).
+    /// Returns how many it queued.
     /// Throws on metadata failure or cancellation.
     /// </summary>
     public async Task<int> SweepNowAsync(CancellationToken ct)
@@ -233,6 +245,15 @@ internal sealed class Healer : IAsyncDisposable
                 if (UnreachableShard(record) is { } reason)
                 {
                     await _store.QueueHealAsync(new HealRequest(record.Bucket, record.Key, reason, _clock.GetUtcNow()), ct);
+                    queued++;
+                }
+            }
+            // Parts of open uploads are stored data too: a part left unhealed is lost to the object it completes into.
+            await foreach (var (upload, part) in UploadWalk.AllPartsAsync(_store, ct))
+            {
+                if (!part.Segment.Inline && UnreachableShard(part.Segment) is { } reason)
+                {
+                    await _store.QueueHealAsync(new HealRequest(upload.Bucket, upload.Key, reason, _clock.GetUtcNow(), upload.UploadId, part.PartNumber), ct);
                     queued++;
                 }
             }
@@ -271,19 +292,21 @@ internal sealed class Healer : IAsyncDisposable
             }
             return record.Manifests.Count < wanted ? $"{record.Manifests.Count} of {wanted} copies" : null;
         }
-        foreach (var segment in record.Segments)
+        return record.Segments.Select(UnreachableShard).FirstOrDefault(reason => reason is not null);
+    }
+
+    private string? UnreachableShard(DataSegment segment)
+    {
+        for (var i = 0; i < segment.Shards.Count; i++)
         {
-            for (var i = 0; i < segment.Shards.Count; i++)
+            var shard = segment.Shards[i];
+            if (!_blobs.HasVolume(shard.VolumeId))
             {
-                var shard = segment.Shards[i];
-                if (!_blobs.HasVolume(shard.VolumeId))
-                {
-                    return $"shard {i} is on volume {shard.VolumeId}, which is not in use";
-                }
-                if (!File.Exists(_blobs.FindVolume(shard.VolumeId)!.BlobPath(shard.BlobId)))
-                {
-                    return $"shard {i} is missing from volume {shard.VolumeId}";
-                }
+                return $"shard {i} is on volume {shard.VolumeId}, which is not in use";
+            }
+            if (!File.Exists(_blobs.FindVolume(shard.VolumeId)!.BlobPath(shard.BlobId)))
+            {
+                return $"shard {i} is missing from volume {shard.VolumeId}";
             }
         }
         return null;
@@ -304,26 +327,58 @@ internal sealed class Healer : IAsyncDisposable
         }
         var outcome = HealOutcome.Healthy;
         string? detail = null;
+        var healed = false;
+        var name = $"{record.Bucket}/{record.Key}";
         foreach (var segment in record.Segments)
         {
-            var (o, d) = await HealSegmentAsync(record, segment, ct);
+            var (o, d) = await HealSegmentAsync(name, record.StorageClass, segment,
+                replacement => _store.SwapSegmentAsync(record.Bucket, record.Key, segment, replacement, CancellationToken.None),
+                reason => _queue.ReportAsync(record.Bucket, record.Key, reason), ct);
             if (o == HealOutcome.Superseded)
             {
                 return (o, d);
             }
+            healed |= o == HealOutcome.Healed;
             // The worst of the segments decides whether the object stays queued.
             if (o > outcome)
             {
                 (outcome, detail) = (o, d);
             }
         }
+        if (healed)
+        {
+            await RefreshManifestsAsync(record.Bucket, record.Key, ct);
+        }
         return (outcome, detail);
     }
 
-    private async Task<(HealOutcome Outcome, string? Detail)> HealSegmentAsync(ObjectRecord record, DataSegment segment, CancellationToken ct)
+    // A part of an open upload is healed like an object's segment; it has no manifests on the volumes.
+    private async Task<(HealOutcome Outcome, string? Detail)> HealPartRequestAsync(HealRequest request, CancellationToken ct)
+    {
+        var upload = await _store.GetUploadAsync(request.Bucket, request.UploadId!, ct);
+        var part = upload is null || upload.Key != request.Key
+            ? null
+            : (await _store.ListPartsAsync(request.UploadId!, request.PartNumber - 1, 1, ct)).Items.FirstOrDefault(p => p.PartNumber == request.PartNumber);
+        if (upload is null || part is null || part.Segment.Inline)
+        {
+            return (HealOutcome.Superseded, null);
+        }
+        return await HealSegmentAsync(request.Name, upload.StorageClass, part.Segment,
+            replacement => _store.SwapPartSegmentAsync(part.UploadId, part.PartNumber, part.Segment, replacement, CancellationToken.None),
+            reason => _queue.ReportPartAsync(upload.Bucket, upload.Key, upload.UploadId, part.PartNumber, reason), ct);
+    }
+
+    /// <summary>
+    /// Heals one segment named <paramref name="name"/> in logs. <paramref name="swap"/> is the
+    /// compare-and-swap that puts the replacement in the metadata (not cancellable: once it may have
+    /// committed, the new blobs must stay); <paramref name="reportMore"/> queues the owner again for
+    /// faults found in shards that were not replaced.
+    /// </summary>
+    private async Task<(HealOutcome Outcome, string? Detail)> HealSegmentAsync(string name, string storageClassName, DataSegment segment,
+        Func<DataSegment, Task<bool>> swap, Func<string, Task> reportMore, CancellationToken ct)
     {
         int n = segment.Shards.Count, k = segment.DataShards, m = segment.ParityShards;
-        var storageClass = _classes.All.FirstOrDefault(c => c.Name == record.StorageClass && c.DataShards == k && c.ParityShards == m);
+        var storageClass = _classes.All.FirstOrDefault(c => c.Name == storageClassName && c.DataShards == k && c.ParityShards == m);
         var bad = new SortedDictionary<int, string>();
         for (var i = 0; i < n; i++)
         {
@@ -341,15 +396,30 @@ internal sealed class Healer : IAsyncDisposable
         {
             return (HealOutcome.WaitingForVolumes, why);
         }
+        // Shards whose file cannot be read at all, and the bad blocks of the others: a segment is healed
+        // stripe by stripe, so what counts is the bad blocks of each stripe, not the bad shard files.
+        var unusable = new HashSet<int>(bad.Keys);
+        var badBlocks = new Dictionary<long, int>();
         for (var i = 0; i < n; i++)
         {
             if (bad.ContainsKey(i))
             {
                 continue;
             }
-            if ((await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct)).Problem is { } problem)
+            var check = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
+            if (check.Problem is null)
             {
-                bad[i] = problem;
+                continue;
+            }
+            bad[i] = check.Problem;
+            if (check.BadStripes is null)
+            {
+                unusable.Add(i);
+                continue;
+            }
+            foreach (var stripe in check.BadStripes)
+            {
+                badBlocks[stripe] = badBlocks.GetValueOrDefault(stripe) + 1;
             }
         }
         var misplaced = Misplaced(segment, bad.Keys, m);
@@ -357,9 +427,11 @@ internal sealed class Healer : IAsyncDisposable
         {
             return (HealOutcome.Healthy, null);
         }
-        if (bad.Count > m)
+        var worst = badBlocks.Count == 0 ? default : badBlocks.MaxBy(b => b.Value);
+        if (unusable.Count + worst.Value > m)
         {
-            var text = $"{bad.Count} of {n} shards are bad ({string.Join("; ", bad.Select(b => $"shard {b.Key}: {b.Value}"))}), at most {m} can be rebuilt";
+            var text = $"{bad.Count} of {n} shards are bad ({string.Join("; ", bad.Select(b => $"shard {b.Key}: {b.Value}"))}); " +
+                $"stripe {worst.Key} has {unusable.Count + worst.Value} bad blocks, at most {m} can be rebuilt";
             return bad.Keys.Any(i => !_blobs.HasVolume(segment.Shards[i].VolumeId))
                 ? (HealOutcome.WaitingForVolumes, text)
                 : (HealOutcome.Unrecoverable, text);
@@ -371,45 +443,39 @@ internal sealed class Healer : IAsyncDisposable
             return (HealOutcome.WaitingForVolumes, reason);
         }
 
+        // All shards to replace are written in one pass over the stripes: every readable file is a
+        // source (a damaged one for its good blocks, each checked against its CRC-32C before use).
         var written = new List<ShardBlob>();
         var shards = segment.Shards.ToList();
         var moreFaults = new List<ShardFault>();
+        var sources = new Stream?[n];
+        var blobs = new List<BlobWriter>();
         try
         {
-            var reader = new StripeReader(Codecs.For(k, m));
-            foreach (var i in replace)
+            var paced = new Stream?[n];
+            for (var j = 0; j < n; j++)
             {
-                var sources = new Stream?[n];
-                var paced = new Stream?[n];
-                try
+                if (!unusable.Contains(j))
                 {
-                    for (var j = 0; j < n; j++)
-                    {
-                        if (j != i && !bad.ContainsKey(j))
-                        {
-                            sources[j] = _blobs.TryOpenRead(segment.Shards[j]);
-                            paced[j] = sources[j] is { } s ? new PacedStream(s, _throttle) : null;
-                        }
-                    }
-                    await using var blob = _blobs.CreateBlob(targets[i], NewBlobId(segment.Shards[i].BlobId, i));
-                    var result = await reader.RebuildShardAsync(paced, i, new PacedStream(blob.File, _throttle), ct);
-                    var committed = await blob.CommitAsync(ct);
-                    written.Add(committed);
-                    shards[i] = committed;
-                    moreFaults.AddRange(result.Faults);
-                    Progress.ShardRebuilt(result.BytesWritten);
-                }
-                finally
-                {
-                    foreach (var source in sources)
-                    {
-                        if (source is not null)
-                        {
-                            await source.DisposeAsync();
-                        }
-                    }
+                    sources[j] = _blobs.TryOpenRead(segment.Shards[j]);
+                    paced[j] = sources[j] is { } s ? new PacedStream(s, _throttle) : null;
                 }
             }
+            foreach (var i in replace)
+            {
+                blobs.Add(_blobs.CreateBlob(targets[i], NewBlobId(segment.Shards[i].BlobId, i)));
+            }
+            var reader = new StripeReader(Codecs.For(k, m));
+            var result = await reader.RebuildShardsAsync(paced, replace, blobs.Select(b => (Stream)new PacedStream(b.File, _throttle)).ToList(), ct);
+            for (var t = 0; t < replace.Count; t++)
+            {
+                var committed = await blobs[t].CommitAsync(ct);
+                written.Add(committed);
+                shards[replace[t]] = committed;
+                Progress.ShardRebuilt(result.BytesWritten);
+            }
+            // Faults of the shards just replaced were expected; others need another heal.
+            moreFaults.AddRange(result.Faults.Where(f => !replace.Contains(f.ShardIndex)));
         }
         catch
         {
@@ -419,25 +485,38 @@ internal sealed class Healer : IAsyncDisposable
             }
             throw;
         }
+        finally
+        {
+            foreach (var blob in blobs)
+            {
+                await blob.DisposeAsync();
+            }
+            foreach (var source in sources)
+            {
+                if (source is not null)
+                {
+                    await source.DisposeAsync();
+                }
+            }
+        }
 
         var replacement = segment with { Shards = shards };
         // Not cancellable: once the swap may have committed, the new blobs must not be released.
-        if (!await _store.SwapSegmentAsync(record.Bucket, record.Key, segment, replacement, CancellationToken.None))
+        if (!await swap(replacement))
         {
             foreach (var blob in written)
             {
                 _blobs.Delete(blob);
             }
-            _log.LogInformation("{Bucket}/{Key} changed while it was healed; the rebuilt shards were released.", record.Bucket, record.Key);
+            _log.LogInformation("{Name} changed while it was healed; the rebuilt shards were released.", name);
             return (HealOutcome.Superseded, null);
         }
-        _log.LogWarning("Healed {Bucket}/{Key}: {Shards}.", record.Bucket, record.Key,
+        _log.LogWarning("Healed {Name}: {Shards}.", name,
             string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
-        await RefreshManifestsAsync(record.Bucket, record.Key, ct);
         await _garbage.CollectAsync(ct);
         if (moreFaults.Count > 0)
         {
-            await _queue.ReportAsync(record.Bucket, record.Key, "healing found more faults: " + string.Join("; ", moreFaults.Take(4).Select(f => $"shard {f.ShardIndex}: {f.Kind}")));
+            await reportMore("healing found more faults: " + string.Join("; ", moreFaults.Take(4).Select(f => $"shard {f.ShardIndex}: {f.Kind}")));
         }
         return (HealOutcome.Healed, null);
     }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace CloudSecReq.Gateway.Healing;
 
 /// <summary>
-/// Walks every object in the background and verifies each of its shard files end to end
+/// Walks every object, then every part of an open multipart upload, in the background and verifies each of its shard files end to end
 /// (<see cref="ShardVerifier"/>: header, every block's CRC-32C, exact length, and that the header is
 /// this segment's), or, for an inline object, each manifest copy that holds its bytes (CRCs, MAC), queueing objects with a missing or faulty shard for the <see cref="Healer"/>
 /// (<see cref="HealQueue"/>). Shards on volumes out of use are left to the healer's sweep.
@@ -84,6 +84,7 @@ internal sealed class Scrubber : IAsyncDisposable
                 pass = Add(pass, await ScrubObjectAsync(record, ct));
                 _progress.ScrubChecked(pass);
             }
+            pass = await ScrubPartsAsync(pass, ct);
             Finish(pass);
             return pass with { FinishedAt = _clock.GetUtcNow() };
         }
@@ -143,21 +144,9 @@ internal sealed class Scrubber : IAsyncDisposable
         }
         foreach (var segment in record.Segments)
         {
-            for (var i = 0; i < segment.Shards.Count; i++)
-            {
-                var shard = segment.Shards[i];
-                if (!_blobs.HasVolume(shard.VolumeId))
-                {
-                    continue;
-                }
-                shards++;
-                var (problem, read) = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
-                bytes += read;
-                if (problem is not null)
-                {
-                    faults.Add($"shard {i}: {problem}");
-                }
-            }
+            var (checkedShards, read) = await ScrubSegmentAsync(segment, faults, ct);
+            shards += checkedShards;
+            bytes += read;
         }
         var queued = 0;
         if (faults.Count > 0 && await StillStoredAsync(record, ct))
@@ -167,6 +156,56 @@ internal sealed class Scrubber : IAsyncDisposable
         }
         return new ScrubPass { ObjectsChecked = 1, ShardsChecked = shards, BytesChecked = bytes, FaultyShards = faults.Count, ObjectsQueued = queued };
     }
+
+    // Every shard on a volume in use, verified end to end; what is wrong goes to `faults`.
+    private async Task<(long Shards, long Bytes)> ScrubSegmentAsync(DataSegment segment, List<string> faults, CancellationToken ct)
+    {
+        long shards = 0, bytes = 0;
+        for (var i = 0; i < segment.Shards.Count; i++)
+        {
+            if (!_blobs.HasVolume(segment.Shards[i].VolumeId))
+            {
+                continue;
+            }
+            shards++;
+            var check = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
+            bytes += check.BytesRead;
+            if (check.Problem is not null)
+            {
+                faults.Add($"shard {i}: {check.Problem}");
+            }
+        }
+        return (shards, bytes);
+    }
+
+    // Issue 11: parts of open uploads are verified like objects (each counts as one object checked),
+    // so that bitrot in a part is healed before CompleteMultipartUpload commits it.
+    private async Task<ScrubPass> ScrubPartsAsync(ScrubPass pass, CancellationToken ct)
+    {
+        await foreach (var (upload, part) in UploadWalk.AllPartsAsync(_store, ct))
+        {
+            if (part.Segment.Inline)
+            {
+                continue;
+            }
+            var faults = new List<string>();
+            var (shards, bytes) = await ScrubSegmentAsync(part.Segment, faults, ct);
+            var queued = 0;
+            if (faults.Count > 0 && await PartStillStoredAsync(part, ct))
+            {
+                await _queue.ReportPartAsync(upload.Bucket, upload.Key, upload.UploadId, part.PartNumber, "scrub: " + string.Join("; ", faults.Take(4)));
+                queued = 1;
+            }
+            pass = Add(pass, new ScrubPass { ObjectsChecked = 1, ShardsChecked = shards, BytesChecked = bytes, FaultyShards = faults.Count, ObjectsQueued = queued });
+            _progress.ScrubChecked(pass);
+        }
+        return pass;
+    }
+
+    // A part uploaded again, or its upload completed or aborted, during its check: its old shards are released, not faulty.
+    private async Task<bool> PartStillStoredAsync(UploadPart part, CancellationToken ct) =>
+        (await _store.ListPartsAsync(part.UploadId, part.PartNumber - 1, 1, ct)).Items.FirstOrDefault(p => p.PartNumber == part.PartNumber) is { } now
+        && now.Segment.Shards.SequenceEqual(part.Segment.Shards);
 
     // An object overwritten or deleted during its check loses its old shards: not a fault.
     private async Task<bool> StillStoredAsync(ObjectRecord record, CancellationToken ct) =>
@@ -216,6 +255,15 @@ internal sealed class Scrubber : IAsyncDisposable
                     if (more)
                     {
                         continue;
+                    }
+                    await _pass.WaitAsync(ct);
+                    try
+                    {
+                        pass = await ScrubPartsAsync(pass, ct);
+                    }
+                    finally
+                    {
+                        _pass.Release();
                     }
                     Finish(pass);
                     var wait = pass.StartedAt + _passInterval - _clock.GetUtcNow();

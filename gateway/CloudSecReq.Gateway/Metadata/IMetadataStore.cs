@@ -66,7 +66,10 @@ internal interface IMetadataStore : IAsyncDisposable
     /// <summary>
     /// Atomically turns an upload into an object: stores <paramref name="record"/>, removes the upload,
     /// and marks the parts not used by the object (and a replaced object) as garbage.
-    /// False when the upload no longer exists.
+    /// Changes nothing and returns NoSuchUpload when the upload no longer exists, PartsChanged when a
+    /// segment of <paramref name="record"/> is no longer exactly a stored part's (the healer swapped
+    /// shards into the part, or it was uploaded again, since the caller read it), PreconditionFailed
+    /// when <paramref name="condition"/> does not hold for the stored object; else Created or Replaced.
     /// </summary>
     Task<WriteOutcome> CompleteUploadAsync(string uploadId, ObjectRecord record, ObjectWriteCondition condition, CancellationToken ct);
     /// <summary>Removes the upload; its parts become garbage. False when it did not exist.</summary>
@@ -101,7 +104,18 @@ internal interface IMetadataStore : IAsyncDisposable
     /// </summary>
     Task<bool> SwapSegmentAsync(string bucket, string key, DataSegment expected, DataSegment replacement, CancellationToken ct);
 
-    /// <summary>Queues an object whose shards need healing; an object already queued is queued once, with the newer reason and time.</summary>
+    /// <summary>
+    /// Compare-and-swap of the segment of part <paramref name="partNumber"/> of open upload
+    /// <paramref name="uploadId"/>, for the healer, as <see cref="SwapSegmentAsync"/> does for an
+    /// object: false, changing nothing, when the upload is gone (completed, aborted) or the part was
+    /// uploaded again meanwhile.
+    /// </summary>
+    Task<bool> SwapPartSegmentAsync(string uploadId, int partNumber, DataSegment expected, DataSegment replacement, CancellationToken ct);
+
+    /// <summary>
+    /// Queues an object (or an upload's part, <see cref="HealRequest.UploadId"/>) whose shards need
+    /// healing; one already queued is queued once, with the newer reason and time.
+    /// </summary>
     Task QueueHealAsync(HealRequest request, CancellationToken ct);
     /// <summary>The oldest queued heal requests.</summary>
     Task<IReadOnlyList<HealRequest>> ListHealQueueAsync(int limit, CancellationToken ct);

@@ -11,4 +11,6 @@ internal enum WriteOutcome
     PreconditionFailed,
     /// <summary>Nothing changed: the multipart upload is gone (completed or aborted meanwhile).</summary>
     NoSuchUpload,
+    /// <summary>Nothing changed: a part is no longer as the caller read it (healed or uploaded again meanwhile).</summary>
+    PartsChanged,
 }

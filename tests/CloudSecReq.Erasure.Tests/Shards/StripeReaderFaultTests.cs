@@ -117,6 +117,37 @@ public sealed class StripeReaderFaultTests
     }
 
     [Fact]
+    public async Task RebuildShardsAsync_BadBlocksInFourShardsAtMostTwoPerStripe_RecreatesEveryFileIdentically()
+    {
+        byte[][] originals = _files.Select(f => f.ToArray()).ToArray();
+        // Four shards damaged, more than m = 2 in total; stripe 1 loses two blocks, the others at most one.
+        _files[0][64 + 0 * (Block + 4) + 5] ^= 1;
+        _files[1][64 + 1 * (Block + 4) + 5] ^= 1;
+        _files[4][64 + 1 * (Block + 4) + 5] ^= 1;
+        _files[5][64 + 2 * (Block + 4) + 5] ^= 1;
+        int[] targets = [0, 1, 4, 5];
+        var rebuilt = targets.Select(_ => new MemoryStream()).ToArray();
+        StripeReadResult result = await new StripeReader(_codec).RebuildShardsAsync(ShardFiles.Open(_files), targets, rebuilt, CancellationToken.None);
+        for (int t = 0; t < targets.Length; t++)
+        {
+            Assert.Equal(originals[targets[t]], rebuilt[t].ToArray());
+        }
+        Assert.Equal(rebuilt[0].Length, result.BytesWritten);
+        Assert.True(result.Faults.All(f => f.Kind == ShardFaultKind.ChecksumMismatch && targets.Contains(f.ShardIndex)), string.Join("; ", result.Faults));
+    }
+
+    [Fact]
+    public async Task RebuildShardsAsync_ThreeBadBlocksInOneStripe_ThrowsShardLoss()
+    {
+        foreach (int i in new[] { 0, 2, 5 })
+        {
+            _files[i][64 + 3 * (Block + 4) + 1] ^= 1;
+        }
+        var rebuilt = new[] { new MemoryStream(), new MemoryStream(), new MemoryStream() };
+        await Assert.ThrowsAsync<ShardLossException>(() => new StripeReader(_codec).RebuildShardsAsync(ShardFiles.Open(_files), [0, 2, 5], rebuilt, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ReadAsync_ForwardOnlyStreamsWithBitrot_ReturnsObjectAndRange()
     {
         _files[2][64 + 4 * (Block + 4) + 3] ^= 1;

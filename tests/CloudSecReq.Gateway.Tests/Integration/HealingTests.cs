@@ -154,6 +154,204 @@ public sealed class HealingTests(GatewayFixture gateway)
         }
     }
 
+    /// <summary>Flips one byte inside block <paramref name="stripe"/> of a shard file: the length and header stay valid, the CRC-32C catches it.</summary>
+    private static async Task FlipBlockByteAsync(string path, DataSegment segment, long stripe)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = ShardHeader.SizeBytes + stripe * (segment.BlockBytes + 4L) + 100;
+        var b = file.ReadByte();
+        file.Position -= 1;
+        file.WriteByte((byte)(b ^ 0x40));
+    }
+
+    [Fact]
+    public async Task HealObject_BadBlocksOnThreeShardsInDifferentStripes_EveryShardRebuiltAndTheObjectSurvivesARackLoss()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        // 2.5 MiB: three stripes of 4 × 256 KiB blocks, the last one short.
+        var body = RandomNumberGenerator.GetBytes(2560 * 1024);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "obj", InputStream = new MemoryStream(body) });
+        var before = await SegmentAsync(bucket, "obj");
+        Assert.True(before.Length > 2L * before.DataShards * before.BlockBytes, "the object needs three stripes");
+        // The rack lost later holds two shards; three shards outside it get one bad block each, in
+        // stripes 0, 1 and 2: more than m = 2 bad blocks in total, at most 1 per stripe.
+        var rack = VolumeOf(before.Shards[5]).Config.Rack;
+        var damaged = Enumerable.Range(0, before.Shards.Count).Where(i => VolumeOf(before.Shards[i]).Config.Rack != rack).Take(3).ToList();
+        Assert.Equal(3, damaged.Count);
+        for (var s = 0; s < damaged.Count; s++)
+        {
+            await FlipBlockByteAsync(PathOf(before.Shards[damaged[s]]), before, s);
+        }
+
+        var record = (await Store.GetObjectAsync(bucket, "obj", default))!;
+        Assert.Equal(HealOutcome.Healed, await gateway.Host.Healer.HealObjectAsync(record, default));
+
+        var after = await SegmentAsync(bucket, "obj");
+        Assert.All(damaged, i => Assert.NotEqual(before.Shards[i], after.Shards[i]));
+        await AssertFullRedundancyAsync(after);
+
+        // Then the rack is lost: four whole shards are left, enough for every stripe.
+        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var v in lost)
+            {
+                Directory.Move(v.Config.Path, away[v.Id]);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+            Assert.All(lost, v => Assert.False(v.IsUsable));
+            Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
+        }
+        finally
+        {
+            foreach (var (id, path) in away)
+            {
+                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+        }
+        Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
+    private async Task<UploadPart> PartAsync(string uploadId, int partNumber) =>
+        (await Store.ListPartsAsync(uploadId, partNumber - 1, 1, default)).Items.Single(p => p.PartNumber == partNumber);
+
+    [Fact]
+    public async Task UploadPart_ShardMissingAndBlockCorrupt_SweepAndScrubQueueThePartAndTheHealerRebuildsIt_SoTheObjectSurvivesARackLoss()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var part1 = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 3);
+        var part2 = RandomNumberGenerator.GetBytes(1024 * 1024);
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "mp");
+        var e1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(part1) });
+        var e2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(part2) });
+        var before = (await PartAsync(init.UploadId, 1)).Segment;
+        // Two shards of part 1 outside the rack lost later: one file gone, one with a bad block.
+        var rack = VolumeOf(before.Shards[5]).Config.Rack;
+        var outside = Enumerable.Range(0, before.Shards.Count).Where(i => VolumeOf(before.Shards[i]).Config.Rack != rack).ToList();
+        int gone = outside[0], corrupt = outside[1];
+        File.Delete(PathOf(before.Shards[gone]));
+        await FlipBlockByteAsync(PathOf(before.Shards[corrupt]), before, 1);
+
+        using (var queued = new HealQueueRecorder(gateway.Host.HealQueue))
+        {
+            await gateway.Host.Healer.SweepNowAsync(default);
+            await gateway.Host.Scrubber.ScrubNowAsync(default);
+            Assert.Contains(queued.Requests, r => r.UploadId == init.UploadId && r.PartNumber == 1 && r.Reason.Contains("ChecksumMismatch", StringComparison.Ordinal));
+            await gateway.Host.Healer.HealNowAsync(default);
+        }
+        await Eventually.UntilAsync(async () => (await PartAsync(init.UploadId, 1)).Segment.Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards of part 1");
+        var after = (await PartAsync(init.UploadId, 1)).Segment;
+        Assert.Equal(before.Shards.Where((_, i) => i != gone && i != corrupt), after.Shards.Where((_, i) => i != gone && i != corrupt));
+        await AssertFullRedundancyAsync(after);
+
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag), new PartETag(2, e2.ETag)],
+        });
+        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var v in lost)
+            {
+                Directory.Move(v.Config.Path, away[v.Id]);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+            Assert.Equal(part1.Concat(part2).ToArray(), await ObjectBytes.GetAsync(s3, bucket, "mp"));
+        }
+        finally
+        {
+            foreach (var (id, path) in away)
+            {
+                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+        }
+        Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
+    [Fact]
+    public async Task CompleteMultipartUpload_PartWithFewerThanKIntactShards_IsRefusedWithInvalidPartAndTheUploadKeptForARetry()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var part1 = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
+        var part2 = RandomNumberGenerator.GetBytes(1024 * 1024 + 7);
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "mp");
+        var e1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(part1) });
+        var e2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(part2) });
+        var segment = (await PartAsync(init.UploadId, 2)).Segment;
+        // Three of six shard files gone from volumes in use: part 2 cannot be read any more.
+        foreach (var i in new[] { 0, 2, 4 })
+        {
+            File.Delete(PathOf(segment.Shards[i]));
+        }
+
+        var refused = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag), new PartETag(2, e2.ETag)],
+        }));
+        Assert.Equal(400, (int)refused.StatusCode);
+        Assert.Equal("InvalidPart", refused.ErrorCode);
+        Assert.Contains("Part 2", refused.Message);
+        Assert.Contains("Upload the part again", refused.Message);
+        // Nothing was committed and the upload is intact.
+        Assert.Null(await Store.GetObjectAsync(bucket, "mp", default));
+        Assert.Equal(2, (await s3.ListPartsAsync(bucket, "mp", init.UploadId)).Parts.Count);
+
+        var again = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream(part2) });
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag), new PartETag(2, again.ETag)],
+        });
+        Assert.Equal(part1.Concat(part2).ToArray(), await ObjectBytes.GetAsync(s3, bucket, "mp"));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
+    [Fact]
+    public async Task CompleteMultipartUpload_PartReadableOnlyWhenARackReturns_Is503AndCompletesAfterTheRackIsBack()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var part1 = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "mp");
+        var e1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(part1) });
+        var segment = (await PartAsync(init.UploadId, 1)).Segment;
+        var rack = VolumeOf(segment.Shards[5]).Config.Rack;
+        // One shard file gone outside the rack that goes offline: 3 intact shards, 2 more on the offline rack.
+        File.Delete(PathOf(segment.Shards[Enumerable.Range(0, 6).First(i => VolumeOf(segment.Shards[i]).Config.Rack != rack)]));
+        var complete = new CompleteMultipartUploadRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag)] };
+        var offline = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+        var away = offline.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var v in offline)
+            {
+                Directory.Move(v.Config.Path, away[v.Id]);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+            var refused = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(complete));
+            Assert.Equal(503, (int)refused.StatusCode);
+            Assert.Equal("ServiceUnavailable", refused.ErrorCode);
+            Assert.Contains("Part 1", refused.Message);
+            Assert.Null(await Store.GetObjectAsync(bucket, "mp", default));
+        }
+        finally
+        {
+            foreach (var (id, path) in away)
+            {
+                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
+            }
+            gateway.Host.VolumeMonitor.CheckNow();
+        }
+        Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
+        await s3.CompleteMultipartUploadAsync(complete);
+        Assert.Equal(part1, await ObjectBytes.GetAsync(s3, bucket, "mp"));
+        await WaitUntilNothingQueuedAsync(bucket);
+    }
+
     [Fact]
     public async Task Rack_BothVolumesGone_HealWaitsInsteadOfBreakingTheRuleAndCompletesWhenTheyReturn()
     {

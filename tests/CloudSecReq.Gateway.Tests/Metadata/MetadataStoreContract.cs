@@ -122,6 +122,49 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SwapPartSegment_PartUnchanged_ReplacesItAndMarksTheDroppedShardAsGarbage_ElseChangesNothing()
+    {
+        var b = await BucketAsync();
+        var upload = new MultipartUpload { UploadId = "u" + Guid.NewGuid().ToString("N"), Bucket = b, Key = "k", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
+        await Store.CreateUploadAsync(upload, default);
+        var part = new UploadPart(upload.UploadId, 3, 1, "\"e\"", s_t0, null, Seg("part-a"));
+        Assert.True(await Store.PutPartAsync(part, default));
+        var healed = part.Segment with { Shards = [new ShardBlob("v2", "part-a.0.h1")] };
+
+        Assert.False(await Store.SwapPartSegmentAsync(upload.UploadId, 3, Seg("other"), healed, default));
+        Assert.False(await Store.SwapPartSegmentAsync(upload.UploadId, 4, part.Segment, healed, default));
+        Assert.True(await Store.SwapPartSegmentAsync(upload.UploadId, 3, part.Segment, healed, default));
+
+        Assert.Equal(healed.Shards, (await Store.ListPartsAsync(upload.UploadId, 0, 10, default)).Items.Single().Segment.Shards);
+        var garbage = await Store.ListGarbageAsync(100, default);
+        Assert.Contains(new ShardBlob("v1", "part-a"), garbage);
+        await Store.ForgetGarbageAsync(garbage, default);
+        Assert.True(await Store.AbortUploadAsync(b, upload.UploadId, default));
+        Assert.False(await Store.SwapPartSegmentAsync(upload.UploadId, 3, healed, part.Segment, default));
+        await Store.ForgetGarbageAsync(await Store.ListGarbageAsync(100, default), default);
+    }
+
+    [Fact]
+    public async Task HealQueue_ObjectAndPartOfTheSameKey_AreQueuedAndForgottenApart()
+    {
+        var b = await BucketAsync();
+        var t = s_t0;
+        var obj = new HealRequest(b, "k", "object", t);
+        var part = new HealRequest(b, "k", "part", t.AddSeconds(1), "upload-1", 2);
+        await Store.QueueHealAsync(obj, default);
+        await Store.QueueHealAsync(part, default);
+        await Store.QueueHealAsync(part with { Reason = "part again", QueuedAt = t.AddSeconds(2) }, default);
+
+        var queued = (await Store.ListHealQueueAsync(10_000, default)).Where(r => r.Bucket == b).ToList();
+        Assert.Equal([obj, part with { Reason = "part again", QueuedAt = t.AddSeconds(2) }], queued);
+
+        await Store.ForgetHealAsync(obj, default);
+        Assert.Equal(["part again"], (await Store.ListHealQueueAsync(10_000, default)).Where(r => r.Bucket == b).Select(r => r.Reason));
+        await Store.ForgetHealAsync(queued[1], default);
+        Assert.DoesNotContain(await Store.ListHealQueueAsync(10_000, default), r => r.Bucket == b);
+    }
+
+    [Fact]
     public async Task SwapSegment_ObjectOverwrittenOrDeleted_ChangesNothingAndReturnsFalse()
     {
         var b = await BucketAsync();
@@ -223,6 +266,29 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         Assert.Null(await Store.GetUploadAsync(b, upload.UploadId, default));
         Assert.False(await Store.PutPartAsync(p1, default));
         Assert.Equal("part1", (await Store.GetObjectAsync(b, "mp", default))!.Segments.Single().Shards[0].BlobId);
+    }
+
+    [Fact]
+    public async Task CompleteUpload_PartHealedSinceItWasRead_ChangesNothingAndReturnsFalse()
+    {
+        var b = await BucketAsync();
+        var upload = new MultipartUpload { UploadId = Guid.NewGuid().ToString("N"), Bucket = b, Key = "mp", Initiated = s_t0, InitiatorTenantId = "t1", InitiatorUser = "root" };
+        await Store.CreateUploadAsync(upload, default);
+        var two = new DataSegment { Length = 1, DataShards = 1, ParityShards = 1, BlockBytes = 1, Shards = [new ShardBlob("v1", "p.0"), new ShardBlob("v2", "p.1")] };
+        var part = new UploadPart(upload.UploadId, 1, 1, "\"1\"", s_t0, null, two);
+        Assert.True(await Store.PutPartAsync(part, default));
+        // The healer replaces shard 1 (not shard 0) after the completion read the part.
+        var healed = two with { Shards = [two.Shards[0], new ShardBlob("v3", "p.1.h1")] };
+        Assert.True(await Store.SwapPartSegmentAsync(upload.UploadId, 1, two, healed, default));
+        await Store.ForgetGarbageAsync(await Store.ListGarbageAsync(100, default), default);
+
+        Assert.Equal(WriteOutcome.PartsChanged, await Store.CompleteUploadAsync(upload.UploadId, Obj(b, "mp") with { Segments = [two] }, ObjectWriteCondition.None, default));
+
+        Assert.Null(await Store.GetObjectAsync(b, "mp", default));
+        Assert.NotNull(await Store.GetUploadAsync(b, upload.UploadId, default));
+        Assert.Empty(await Store.ListGarbageAsync(100, default));
+        Assert.Equal(WriteOutcome.Created, await Store.CompleteUploadAsync(upload.UploadId, Obj(b, "mp") with { Segments = [healed] }, ObjectWriteCondition.None, default));
+        Assert.Empty(await Store.ListGarbageAsync(100, default));
     }
 
     [Fact]

@@ -22,4 +22,28 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContract
         cmd.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", (string)(await cmd.ExecuteScalarAsync())!);
     }
+
+    [Fact]
+    public async Task Open_HealQueueOfAnEarlierVersion_IsMigratedWithItsRequests()
+    {
+        var path = Path.Combine(_dir, "old.db");
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await c.OpenAsync();
+            var cmd = c.CreateCommand();
+            // The table as it was before issue 11, with one queued object.
+            cmd.CommandText = """
+                CREATE TABLE heal_queue(bucket TEXT NOT NULL, key TEXT NOT NULL, reason TEXT NOT NULL, queued_at INTEGER NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+                INSERT INTO heal_queue VALUES('b', 'k', 'scrub: shard 1: Missing', 1700000000000);
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await using var store = await SqliteMetadataStore.OpenAsync(path, default);
+
+        var request = Assert.Single(await store.ListHealQueueAsync(10, default));
+        Assert.Equal(new HealRequest("b", "k", "scrub: shard 1: Missing", DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000)), request);
+        await store.QueueHealAsync(request with { UploadId = "u", PartNumber = 1 }, default);
+        Assert.Equal(2, await store.CountHealQueueAsync(default));
+    }
 }

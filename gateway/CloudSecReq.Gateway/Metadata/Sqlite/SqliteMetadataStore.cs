@@ -55,7 +55,7 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
         CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, props TEXT NOT NULL, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS heal_queue(bucket TEXT NOT NULL, key TEXT NOT NULL, reason TEXT NOT NULL, queued_at INTEGER NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS heal_queue(bucket TEXT NOT NULL, key TEXT NOT NULL, upload_id TEXT NOT NULL DEFAULT '', part_number INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL, queued_at INTEGER NOT NULL, PRIMARY KEY(bucket, key, upload_id, part_number)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS garbage(volume_id TEXT NOT NULL, blob_id TEXT NOT NULL, length INTEGER NOT NULL, PRIMARY KEY(volume_id, blob_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS manifest_garbage(volume_id TEXT NOT NULL, segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY(volume_id, segment, offset)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS catalog_version(id INTEGER PRIMARY KEY CHECK(id = 1), version INTEGER NOT NULL);
@@ -76,6 +76,19 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         if (!await HasColumnAsync("objects", "kms_key_arn"))
         {
             await ExecAsync(c, null, "ALTER TABLE objects ADD COLUMN kms_key_arn TEXT", ct);
+        }
+        if (!await HasColumnAsync("heal_queue", "upload_id"))
+        {
+            // Issue 11: the queue names upload parts too, so its key grows; SQLite changes a primary key
+            // only by copying the table. One transaction: a crash leaves the old table or the new one.
+            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
+            await ExecAsync(c, tx, """
+                CREATE TABLE heal_queue_v2(bucket TEXT NOT NULL, key TEXT NOT NULL, upload_id TEXT NOT NULL DEFAULT '', part_number INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL, queued_at INTEGER NOT NULL, PRIMARY KEY(bucket, key, upload_id, part_number)) WITHOUT ROWID;
+                INSERT INTO heal_queue_v2(bucket, key, reason, queued_at) SELECT bucket, key, reason, queued_at FROM heal_queue;
+                DROP TABLE heal_queue;
+                ALTER TABLE heal_queue_v2 RENAME TO heal_queue;
+                """, ct);
+            await tx.CommitAsync(ct);
         }
         await ExecAsync(c, null, "CREATE INDEX IF NOT EXISTS objects_by_kms_key ON objects(kms_key_arn, bucket, key) WHERE kms_key_arn IS NOT NULL", ct);
     }
@@ -600,6 +613,31 @@ internal sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }, ct);
 
+    public Task<bool> SwapPartSegmentAsync(string uploadId, int partNumber, DataSegment expected, DataSegment replacement, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        UploadPart? old = null;
+        await using (var read = Command(c, tx, "SELECT props FROM parts WHERE upload_id=$u AND part_number=$n", ("$u", uploadId), ("$n", partNumber)))
+        {
+            if (await read.ExecuteScalarAsync(ct) is string json)
+            {
+                old = FromJson<UploadPart>(json);
+            }
+        }
+        if (old is null || !old.Segment.Shards.SequenceEqual(expected.Shards))
+        {
+            return false;
+        }
+        var shardBytes = expected.ShardFileBytes;
+        foreach (var shard in expected.Shards.Where(s => !replacement.Shards.Contains(s)))
+        {
+            await ExecAsync(c, tx, "INSERT OR IGNORE INTO garbage(volume_id, blob_id, length) VALUES($v, $b, $l)", ct,
+                ("$v", shard.VolumeId), ("$b", shard.BlobId), ("$l", shardBytes));
+        }
+        await ExecAsync(c, tx, "UPDATE parts SET props=$p WHERE upload_id=$u AND part_number=$n", ct,
+            ("$u", uploadId), ("$n", partNumber), ("$p", Json(old with { Segment = replacement })));
+        return true;
+    }, ct);
+
     public async Task<ListPage<UploadPart>> ListPartsAsync(string uploadId, int partNumberMarker, int limit, CancellationToken ct)
     {
         var rows = await QueryAsync("SELECT props FROM parts WHERE upload_id=$u AND part_number > $m ORDER BY part_number LIMIT $l",
@@ -632,6 +670,20 @@ internal sealed class SqliteMetadataStore : IMetadataStore
             {
                 return WriteOutcome.NoSuchUpload;
             }
+        }
+        var stored = new List<DataSegment>();
+        await using (var parts = Command(c, tx, "SELECT props FROM parts WHERE upload_id=$u", ("$u", uploadId)))
+        await using (var reader = await parts.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                stored.Add(FromJson<UploadPart>(reader.GetString(0)).Segment);
+            }
+        }
+        // Every shard, not only the first (SameBlobs): a heal of the part may have replaced any of them.
+        if (!record.Segments.All(r => r.Shards.Count == 0 || stored.Any(p => p.Shards.SequenceEqual(r.Shards))))
+        {
+            return WriteOutcome.PartsChanged;
         }
         if (condition.FailedHeader(await ReadObjectAsync(c, tx, record.Bucket, record.Key, ct)) is not null)
         {
@@ -715,14 +767,17 @@ internal sealed class SqliteMetadataStore : IMetadataStore
 
     public Task QueueHealAsync(HealRequest request, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
-        await ExecAsync(c, tx, "INSERT INTO heal_queue(bucket, key, reason, queued_at) VALUES($b, $k, $r, $t) ON CONFLICT(bucket, key) DO UPDATE SET reason=excluded.reason, queued_at=excluded.queued_at", ct,
-            ("$b", request.Bucket), ("$k", request.Key), ("$r", request.Reason), ("$t", request.QueuedAt.ToUnixTimeMilliseconds()));
+        await ExecAsync(c, tx, "INSERT INTO heal_queue(bucket, key, upload_id, part_number, reason, queued_at) VALUES($b, $k, $u, $n, $r, $t) " +
+            "ON CONFLICT(bucket, key, upload_id, part_number) DO UPDATE SET reason=excluded.reason, queued_at=excluded.queued_at", ct,
+            ("$b", request.Bucket), ("$k", request.Key), ("$u", request.UploadId ?? ""), ("$n", request.IsPart ? request.PartNumber : 0),
+            ("$r", request.Reason), ("$t", request.QueuedAt.ToUnixTimeMilliseconds()));
         return true;
     }, ct);
 
     public async Task<IReadOnlyList<HealRequest>> ListHealQueueAsync(int limit, CancellationToken ct) =>
-        await QueryAsync("SELECT bucket, key, reason, queued_at FROM heal_queue ORDER BY queued_at LIMIT $l",
-            r => new HealRequest(r.GetString(0), r.GetString(1), r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ct, ("$l", limit));
+        await QueryAsync("SELECT bucket, key, reason, queued_at, upload_id, part_number FROM heal_queue ORDER BY queued_at LIMIT $l",
+            r => new HealRequest(r.GetString(0), r.GetString(1), r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)),
+                r.GetString(4) is { Length: > 0 } uploadId ? uploadId : null, r.GetInt32(5)), ct, ("$l", limit));
 
     public async Task<long> CountHealQueueAsync(CancellationToken ct) =>
         (await QueryAsync("SELECT COUNT(*) FROM heal_queue", r => r.GetInt64(0), ct))[0];
@@ -746,8 +801,9 @@ internal sealed class SqliteMetadataStore : IMetadataStore
     public Task ForgetHealAsync(HealRequest request, CancellationToken ct) => WriteAsync(async (c, tx) =>
     {
         // Only the request that was handled: a fault reported again meanwhile (a newer time) stays queued.
-        await ExecAsync(c, tx, "DELETE FROM heal_queue WHERE bucket=$b AND key=$k AND queued_at<=$t", ct,
-            ("$b", request.Bucket), ("$k", request.Key), ("$t", request.QueuedAt.ToUnixTimeMilliseconds()));
+        await ExecAsync(c, tx, "DELETE FROM heal_queue WHERE bucket=$b AND key=$k AND upload_id=$u AND part_number=$n AND queued_at<=$t", ct,
+            ("$b", request.Bucket), ("$k", request.Key), ("$u", request.UploadId ?? ""), ("$n", request.IsPart ? request.PartNumber : 0),
+            ("$t", request.QueuedAt.ToUnixTimeMilliseconds()));
         return true;
     }, ct);
 

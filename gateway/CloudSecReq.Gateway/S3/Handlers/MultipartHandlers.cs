@@ -90,7 +90,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
                 sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, algorithm, ct), ct);
         }
         var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ObjectHandlers.ETag(upload.Encryption, ingest.Md5), s.Clock.GetUtcNow(), ingest.Checksum, commit.Segment);
-        await StorePartAsync(part, ct);
+        await StorePartAsync(upload, part, commit, ct);
         req.Response.Headers.ETag = part.ETag;
         ObjectHandlers.WriteChecksumHeader(req.Response, part.Checksum);
         SseHeaders.Write(req.Response, upload.Encryption, customer);
@@ -100,7 +100,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
     private async Task<PinnedKey?> UploadDataKeyAsync(S3Request req, MultipartUpload upload, CustomerKey? customer) =>
         upload.Encryption is null ? null : await keys.OpenAsync(req.Principal, upload.Bucket, upload.Key, upload.Encryption, customer, req.Aborted);
 
-    private async Task StorePartAsync(UploadPart part, CancellationToken ct)
+    private async Task StorePartAsync(MultipartUpload upload, UploadPart part, SegmentCommit commit, CancellationToken ct)
     {
         bool stored;
         try
@@ -116,6 +116,12 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         {
             s.Blobs.Delete(part.Segment);
             throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", part.UploadId);
+        }
+        if (commit.NeedsHealing)
+        {
+            // A part is healed like an object (issue 11): written degraded or short of shards, it is queued as a part.
+            await s.Healing.ReportPartAsync(upload.Bucket, upload.Key, upload.UploadId, part.PartNumber,
+                commit.Degraded ? "written degraded" : $"{commit.MissingShards.Count} shards could not be written");
         }
         await s.Garbage.CollectAsync(ct);
     }
@@ -152,7 +158,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         }
         var part = new UploadPart(upload.UploadId, partNumber, range.Length, ObjectHandlers.ETag(upload.Encryption, md5), s.Clock.GetUtcNow(), null, commit.Segment);
         SseHeaders.Write(req.Response, upload.Encryption, customer);
-        await StorePartAsync(part, ct);
+        await StorePartAsync(upload, part, commit, ct);
         await S3Xml.WriteAsync(req.Response, "CopyPartResult", w =>
         {
             w.WriteElementString("LastModified", S3Xml.Time(part.LastModified));
@@ -214,6 +220,48 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
                 throw new S3Exception(S3ErrorCode.InvalidPartOrder);
             }
         }
+        // The healer may swap rebuilt shards into a part (or a client upload it again) while this runs:
+        // the store then refuses the completion, and it is built again from the parts as they are now.
+        ObjectRecord? record = null;
+        List<string> partsToHeal = [];
+        for (var attempt = 0; attempt < MaxCompleteAttempts && record is null; attempt++)
+        {
+            (record, partsToHeal) = await TryCompleteAsync(upload, requested, condition, ct);
+        }
+        if (record is null)
+        {
+            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "The parts of the upload changed while it was completed; please retry.");
+        }
+        await s.Garbage.CollectAsync(ct);
+        if (partsToHeal.Count > 0)
+        {
+            await s.Healing.ReportAsync(record.Bucket, record.Key, "completed from parts missing shards: " + string.Join("; ", partsToHeal.Take(4)));
+        }
+        SseHeaders.Write(req.Response, record.Encryption);
+        var location = $"{req.Request.Scheme}://{req.Request.Host}/{upload.Bucket}/{Uri.EscapeDataString(upload.Key)}";
+        await S3Xml.WriteAsync(req.Response, "CompleteMultipartUploadResult", w =>
+        {
+            w.WriteElementString("Location", location);
+            w.WriteElementString("Bucket", upload.Bucket);
+            w.WriteElementString("Key", upload.Key);
+            w.WriteElementString("ETag", record.ETag);
+            if (record.Checksum is not null)
+            {
+                w.WriteElementString("Checksum" + record.Checksum.Algorithm, record.Checksum.Value);
+                w.WriteElementString("ChecksumType", record.Checksum.Type);
+            }
+        });
+    }
+
+    private const int MaxCompleteAttempts = 3;
+
+    /// <summary>
+    /// Builds the object from the parts as stored now and commits it. Returns null when a part changed
+    /// between reading and committing (nothing was committed); throws the request's S3 errors.
+    /// </summary>
+    private async Task<(ObjectRecord? Record, List<string> PartsToHeal)> TryCompleteAsync(MultipartUpload upload, List<(int Number, string ETag)> requested,
+        ObjectWriteCondition condition, CancellationToken ct)
+    {
         var stored = new Dictionary<int, UploadPart>();
         var marker = 0;
         while (true)
@@ -238,6 +286,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             }
             parts.Add(part);
         }
+        var partsToHeal = await CheckPartsReadableAsync(upload, parts, ct);
         using var md5s = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         foreach (var p in parts)
         {
@@ -271,28 +320,55 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             await s.ReleaseManifestsAsync(record);
             throw;
         }
-        if (outcome is WriteOutcome.NoSuchUpload or WriteOutcome.PreconditionFailed)
+        if (outcome is WriteOutcome.Created or WriteOutcome.Replaced)
         {
-            await s.ReleaseManifestsAsync(record);
-            throw outcome == WriteOutcome.NoSuchUpload
-                ? new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId)
-                : Preconditions.WriteConflict();
+            return (record, partsToHeal);
         }
-        await s.Garbage.CollectAsync(ct);
-        SseHeaders.Write(req.Response, record.Encryption);
-        var location = $"{req.Request.Scheme}://{req.Request.Host}/{upload.Bucket}/{Uri.EscapeDataString(upload.Key)}";
-        await S3Xml.WriteAsync(req.Response, "CompleteMultipartUploadResult", w =>
+        await s.ReleaseManifestsAsync(record);
+        return outcome switch
         {
-            w.WriteElementString("Location", location);
-            w.WriteElementString("Bucket", upload.Bucket);
-            w.WriteElementString("Key", upload.Key);
-            w.WriteElementString("ETag", record.ETag);
-            if (record.Checksum is not null)
+            WriteOutcome.NoSuchUpload => throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId),
+            WriteOutcome.PreconditionFailed => throw Preconditions.WriteConflict(),
+            _ => (null, []), // PartsChanged: built again from the parts as they are now
+        };
+    }
+
+    /// <summary>
+    /// Issue 11: an object completed from a part that cannot be read is lost at once, so every part is
+    /// checked first (<see cref="SegmentPresence"/>: shard files present with this part's headers and
+    /// lengths, no block read). A part with fewer than k intact shards refuses the whole request and
+    /// commits nothing; the upload stays as it was, so the client can upload that part again:
+    /// 503 ServiceUnavailable when enough of its shards are on volumes out of use to read it once they
+    /// return, else 400 InvalidPart (its data is gone). Returns the parts readable but missing shards,
+    /// for the heal queue.
+    /// </summary>
+    private async Task<List<string>> CheckPartsReadableAsync(MultipartUpload upload, List<UploadPart> parts, CancellationToken ct)
+    {
+        var degraded = new List<string>();
+        foreach (var part in parts.Where(p => !p.Segment.Inline))
+        {
+            var presence = await SegmentPresence.CheckAsync(s.Blobs, part.Segment, ct);
+            int n = part.Segment.Shards.Count, k = part.Segment.DataShards;
+            var number = part.PartNumber.ToString(CultureInfo.InvariantCulture);
+            if (presence.Intact >= k)
             {
-                w.WriteElementString("Checksum" + record.Checksum.Algorithm, record.Checksum.Value);
-                w.WriteElementString("ChecksumType", record.Checksum.Type);
+                if (presence.Intact < n)
+                {
+                    degraded.Add($"part {number}: {string.Join(", ", presence.Problems)}");
+                }
+                continue;
             }
-        });
+            if (presence.Intact + presence.OutOfUse >= k)
+            {
+                throw new S3Exception(S3ErrorCode.ServiceUnavailable,
+                    $"Part {number} cannot be read right now: {presence.Intact} of its {n} shards are intact on volumes in use, {k} are needed. " +
+                    "Retry when the storage volumes are back, or upload the part again.");
+            }
+            throw new S3Exception(S3ErrorCode.InvalidPart,
+                $"Part {number} can no longer be read: {presence.Intact} of its {n} shards are intact, {k} are needed. Upload the part again and complete the upload with its new ETag.")
+                .With("PartNumber", number).With("UploadId", upload.UploadId);
+        }
+        return degraded;
     }
 
     /// <summary>S3's composite checksum: the checksum of the parts' checksums, suffixed with -N.</summary>
