@@ -125,7 +125,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
             throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
         }
         return new AuthenticatedRequest(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
-            new SigningContext(signingKey, amzDate, credential.Scope, signature.ToLowerInvariant()), false, signedHeaders);
+            new SigningContext(signingKey, amzDate, credential.Scope, signature.ToLowerInvariant()), false);
     }
 
     private async Task<AuthenticatedRequest> VerifyPresignedAsync(HttpRequest request, string rawPath, string rawQuery, string service, CancellationToken ct)
@@ -183,7 +183,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         }
         var mode = payloadHash.Length == 64 ? PayloadMode.SignedHash : PayloadMode.Unsigned;
         return new AuthenticatedRequest(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
-            new SigningContext(signingKey, amzDate, credential.Scope, signature), true, signedHeaders);
+            new SigningContext(signingKey, amzDate, credential.Scope, signature), true);
     }
 
     /// <summary>

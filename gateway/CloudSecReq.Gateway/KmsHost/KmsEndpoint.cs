@@ -101,16 +101,13 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
     /// The operation (X-Amz-Target) and the body are what a KMS request does, so the signature must
     /// cover both (issue 11). Unsigned, a captured DescribeKey could be replayed as a DisableKey with
     /// the same signature within the clock window, and a presigned URL (UNSIGNED-PAYLOAD, valid for
-    /// days) would run whatever body its bearer sends. The header form always hashes the body; a
+    /// days) would run whatever body its bearer sends. X-Amz-Target, like every x-amz-* header, is
+    /// refused unsigned by <see cref="SigV4Verifier"/>. The header form always hashes the body; a
     /// presigned request must carry the body's hash in x-amz-content-sha256 (as the AWS SDKs' JSON
     /// protocols sign it).
     /// </summary>
     private static KmsResponse? SignatureGap(AuthenticatedRequest auth, string bodySha256)
     {
-        if (!auth.SignedHeaders.Contains("x-amz-target", StringComparer.Ordinal))
-        {
-            return Error(400, "IncompleteSignatureException", "The X-Amz-Target header must be signed.");
-        }
         return auth.PayloadSha256 == bodySha256
             ? null
             : Error(400, "InvalidSignatureException", "The request signature does not cover the request body.");
@@ -122,6 +119,8 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
         S3ErrorCode.InvalidAccessKeyId => Error(400, "UnrecognizedClientException", "The security token included in the request is invalid."),
         S3ErrorCode.SignatureDoesNotMatch or S3ErrorCode.XAmzContentSHA256Mismatch => Error(400, "InvalidSignatureException", e.Message),
         S3ErrorCode.RequestTimeTooSkewed => Error(400, "InvalidSignatureException", "Signature expired: the request time is more than 15 minutes from the server time."),
+        S3ErrorCode.AccessDenied when e.Details.ContainsKey("HeadersNotSigned") =>
+            Error(400, "IncompleteSignatureException", $"{e.Message}: {e.Details["HeadersNotSigned"]}"),
         S3ErrorCode.AccessDenied => Error(400, "AccessDeniedException", e.Message),
         _ => Error(400, "IncompleteSignatureException", e.Message),
     };
