@@ -232,16 +232,22 @@ public sealed class HealingTests(GatewayFixture gateway)
         var rack = VolumeOf(before.Shards[5]).Config.Rack;
         var outside = Enumerable.Range(0, before.Shards.Count).Where(i => VolumeOf(before.Shards[i]).Config.Rack != rack).ToList();
         int gone = outside[0], corrupt = outside[1];
-        File.Delete(PathOf(before.Shards[gone]));
-        await FlipBlockByteAsync(PathOf(before.Shards[corrupt]), before, 1);
 
+        // Recorded from before the damage: the background scrubber and healer run all the time, and
+        // whichever pass finds the damage first queues the part (the sweep below cannot see a bad block).
         using (var queued = new HealQueueRecorder(gateway.Host.HealQueue))
         {
-            await gateway.Host.Healer.SweepNowAsync(default);
+            await FlipBlockByteAsync(PathOf(before.Shards[corrupt]), before, 1);
             await gateway.Host.Scrubber.ScrubNowAsync(default);
             Assert.Contains(queued.Requests, r => r.UploadId == init.UploadId && r.PartNumber == 1 && r.Reason.Contains("ChecksumMismatch", StringComparison.Ordinal));
             await gateway.Host.Healer.HealNowAsync(default);
+            await Eventually.UntilAsync(async () => (await PartAsync(init.UploadId, 1)).Segment.Shards[corrupt] != before.Shards[corrupt], "the healer swaps in the corrupt shard");
         }
+        // Then a shard file goes missing: the sweep (or a background scrub pass that gets there first;
+        // the sweep writes to the queue without the event the recorder hears) queues the part again.
+        File.Delete(PathOf(before.Shards[gone]));
+        await gateway.Host.Healer.SweepNowAsync(default);
+        await gateway.Host.Healer.HealNowAsync(default);
         await Eventually.UntilAsync(async () => (await PartAsync(init.UploadId, 1)).Segment.Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards of part 1");
         var after = (await PartAsync(init.UploadId, 1)).Segment;
         Assert.Equal(before.Shards.Where((_, i) => i != gone && i != corrupt), after.Shards.Where((_, i) => i != gone && i != corrupt));
