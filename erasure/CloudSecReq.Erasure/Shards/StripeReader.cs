@@ -48,22 +48,7 @@ public sealed class StripeReader
             throw new ArgumentException($"Expected {n} shard entries, got {shards.Count}.", nameof(shards));
         }
         var faults = new List<ShardFault>();
-        var cursors = new ShardCursor[n];
-        for (int i = 0; i < n; i++)
-        {
-            cursors[i] = new ShardCursor(i, shards[i]);
-        }
-
-        // The layout comes from the first valid header, data shards first.
-        ShardHeader? layout = null;
-        for (int i = 0; i < n && layout is null; i++)
-        {
-            layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
-        }
-        if (layout is not ShardHeader header)
-        {
-            throw Loss("No shard has a readable header.", faults, null);
-        }
+        var (cursors, header) = await OpenShardsAsync(shards, faults, cancellationToken).ConfigureAwait(false);
 
         long length = header.ObjectLengthBytes;
         ArgumentOutOfRangeException.ThrowIfNegative(offsetBytes);
@@ -122,73 +107,6 @@ public sealed class StripeReader
         return new StripeReadResult(count, faults);
     }
 
-    /// <summary>Rebuilds the complete file of shard <paramref name="shardIndex"/> (data or
-    /// parity) from the other shards, for healing a shard that a read or scrub reported bad.</summary>
-    /// <param name="shards">k + m entries as for ReadAsync; entry <paramref name="shardIndex"/> is
-    /// ignored (pass null).</param>
-    /// <param name="destination">Receives the new shard file from its current position; not
-    /// flushed or disposed.</param>
-    /// <returns>The faults found in the other shards on the way (they need healing too).</returns>
-    /// <exception cref="ShardLossException">A stripe has fewer than k usable blocks.</exception>
-    public async Task<StripeReadResult> RebuildShardAsync(
-        IReadOnlyList<Stream?> shards, int shardIndex, Stream destination, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(shards);
-        ArgumentNullException.ThrowIfNull(destination);
-        int n = _codec.TotalShards;
-        int k = _codec.DataShards;
-        ArgumentOutOfRangeException.ThrowIfNegative(shardIndex);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shardIndex, n);
-        if (shards.Count != n)
-        {
-            throw new ArgumentException($"Expected {n} shard entries, got {shards.Count}.", nameof(shards));
-        }
-        var faults = new List<ShardFault>();
-        var cursors = new ShardCursor[n];
-        for (int i = 0; i < n; i++)
-        {
-            cursors[i] = new ShardCursor(i, i == shardIndex ? null : shards[i]);
-        }
-        // The target is being replaced: it is neither read nor reported.
-        cursors[shardIndex].HeaderRead = true;
-        cursors[shardIndex].Dead = true;
-
-        ShardHeader? layout = null;
-        for (int i = 0; i < n && layout is null; i++)
-        {
-            layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
-        }
-        if (layout is not ShardHeader header)
-        {
-            throw Loss("No shard has a readable header.", faults, null);
-        }
-
-        byte[] headerBytes = new byte[ShardHeader.SizeBytes];
-        (header with { ShardIndex = shardIndex }).Write(headerBytes);
-        await destination.WriteAsync(headerBytes, cancellationToken).ConfigureAwait(false);
-
-        var present = new bool[n];
-        var tried = new bool[n];
-        using var stripe = new StripeBuffer(n, header.BlockSizeBytes);
-        for (long s = 0; s < header.StripeCount; s++)
-        {
-            int blockBytes = header.BlockBytes(s);
-            Array.Clear(present);
-            Array.Clear(tried);
-            tried[shardIndex] = true;
-            int good = await GatherAsync(cursors, [], k, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
-            if (good < k)
-            {
-                throw Loss($"Stripe {s} has only {good} usable blocks of the {k} needed.", faults, s);
-            }
-            stripe.Reconstruct(_codec, blockBytes, present, dataOnly: shardIndex < k);
-            Memory<byte> region = stripe.Region(shardIndex, blockBytes + 4);
-            BinaryPrimitives.WriteUInt32LittleEndian(region.Span[blockBytes..], ShardHeader.BlockChecksum(region.Span[..blockBytes], s));
-            await destination.WriteAsync(region, cancellationToken).ConfigureAwait(false);
-        }
-        return new StripeReadResult(header.FileLengthBytes, faults);
-    }
-
     /// <summary>Rebuilds the complete files of several shards at once, stripe by stripe, for healing
     /// damage spread over more than m shard files: each stripe needs only k good blocks of its own,
     /// wherever they are, so bad blocks in different stripes of different shards (more than m bad
@@ -229,20 +147,7 @@ public sealed class StripeReader
             throw new ArgumentException("A shard index appears twice.", nameof(shardIndices));
         }
         var faults = new List<ShardFault>();
-        var cursors = new ShardCursor[n];
-        for (int i = 0; i < n; i++)
-        {
-            cursors[i] = new ShardCursor(i, shards[i]);
-        }
-        ShardHeader? layout = null;
-        for (int i = 0; i < n && layout is null; i++)
-        {
-            layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
-        }
-        if (layout is not ShardHeader header)
-        {
-            throw Loss("No shard has a readable header.", faults, null);
-        }
+        var (cursors, header) = await OpenShardsAsync(shards, faults, cancellationToken).ConfigureAwait(false);
 
         byte[] headerBytes = new byte[ShardHeader.SizeBytes];
         for (int t = 0; t < shardIndices.Count; t++)
@@ -323,6 +228,22 @@ public sealed class StripeReader
 
     // Reads and checks a shard's header once. Returns it when valid and consistent with the
     // expected layout (or, without one, with the codec); otherwise records a fault.
+    /// <summary>A cursor per shard, and the layout from the first valid header, data shards first.</summary>
+    private async Task<(ShardCursor[] Cursors, ShardHeader Header)> OpenShardsAsync(IReadOnlyList<Stream?> shards, List<ShardFault> faults, CancellationToken cancellationToken)
+    {
+        var cursors = new ShardCursor[shards.Count];
+        for (int i = 0; i < cursors.Length; i++)
+        {
+            cursors[i] = new ShardCursor(i, shards[i]);
+        }
+        ShardHeader? layout = null;
+        for (int i = 0; i < cursors.Length && layout is null; i++)
+        {
+            layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
+        }
+        return layout is ShardHeader header ? (cursors, header) : throw Loss("No shard has a readable header.", faults, null);
+    }
+
     private async Task<ShardHeader?> OpenAsync(ShardCursor cursor, ShardHeader? expected, List<ShardFault> faults, CancellationToken cancellationToken)
     {
         if (cursor.HeaderRead)
