@@ -191,25 +191,10 @@ public sealed class HealingTests(GatewayFixture gateway)
         await AssertFullRedundancyAsync(after);
 
         // Then the rack is lost: four whole shards are left, enough for every stripe.
-        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
-        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
-        try
+        using (var lost = new RackAway(gateway, rack))
         {
-            foreach (var v in lost)
-            {
-                Directory.Move(v.Config.Path, away[v.Id]);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
-            Assert.All(lost, v => Assert.False(v.IsUsable));
+            Assert.All(lost.Volumes, v => Assert.False(v.IsUsable));
             Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
-        }
-        finally
-        {
-            foreach (var (id, path) in away)
-            {
-                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
         }
         Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
         await WaitUntilNothingQueuedAsync(bucket);
@@ -257,24 +242,9 @@ public sealed class HealingTests(GatewayFixture gateway)
         {
             BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag), new PartETag(2, e2.ETag)],
         });
-        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
-        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
-        try
+        using (new RackAway(gateway, rack))
         {
-            foreach (var v in lost)
-            {
-                Directory.Move(v.Config.Path, away[v.Id]);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
             Assert.Equal(part1.Concat(part2).ToArray(), await ObjectBytes.GetAsync(s3, bucket, "mp"));
-        }
-        finally
-        {
-            foreach (var (id, path) in away)
-            {
-                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
         }
         Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
         await WaitUntilNothingQueuedAsync(bucket);
@@ -329,28 +299,13 @@ public sealed class HealingTests(GatewayFixture gateway)
         // One shard file gone outside the rack that goes offline: 3 intact shards, 2 more on the offline rack.
         File.Delete(PathOf(segment.Shards[Enumerable.Range(0, 6).First(i => VolumeOf(segment.Shards[i]).Config.Rack != rack)]));
         var complete = new CompleteMultipartUploadRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, e1.ETag)] };
-        var offline = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
-        var away = offline.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
-        try
+        using (new RackAway(gateway, rack))
         {
-            foreach (var v in offline)
-            {
-                Directory.Move(v.Config.Path, away[v.Id]);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
             var refused = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(complete));
             Assert.Equal(503, (int)refused.StatusCode);
             Assert.Equal("ServiceUnavailable", refused.ErrorCode);
             Assert.Contains("Part 1", refused.Message);
             Assert.Null(await Store.GetObjectAsync(bucket, "mp", default));
-        }
-        finally
-        {
-            foreach (var (id, path) in away)
-            {
-                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
         }
         Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
         await s3.CompleteMultipartUploadAsync(complete);
@@ -365,19 +320,12 @@ public sealed class HealingTests(GatewayFixture gateway)
         var body = await PutAsync(s3, bucket, "obj");
         var before = await SegmentAsync(bucket, "obj");
         var rack = VolumeOf(before.Shards[0]).Config.Rack;
-        var lost = gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
-        Assert.Equal(2, lost.Count);
-        var onLostRack = Enumerable.Range(0, before.Shards.Count).Where(i => lost.Any(v => v.Id == before.Shards[i].VolumeId)).ToList();
-        Assert.Equal(2, onLostRack.Count);
-        var away = lost.ToDictionary(v => v.Id, v => v.Config.Path + ".away-" + Guid.NewGuid().ToString("N")[..8]);
-        try
+        using (var lost = new RackAway(gateway, rack))
         {
-            foreach (var v in lost)
-            {
-                Directory.Move(v.Config.Path, away[v.Id]);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
-            Assert.All(lost, v => Assert.False(v.IsUsable));
+            Assert.Equal(2, lost.Volumes.Count);
+            var onLostRack = Enumerable.Range(0, before.Shards.Count).Where(i => lost.Volumes.Any(v => v.Id == before.Shards[i].VolumeId)).ToList();
+            Assert.Equal(2, onLostRack.Count);
+            Assert.All(lost.Volumes, v => Assert.False(v.IsUsable));
 
             // Still readable from the two racks left, and queued by the read.
             Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
@@ -393,13 +341,8 @@ public sealed class HealingTests(GatewayFixture gateway)
 
             // One of the two shards did not survive the outage.
             var gone = before.Shards[onLostRack[0]];
-            File.Delete(Path.Combine(away[gone.VolumeId], "blobs", gone.BlobId[..2], gone.BlobId));
-            foreach (var v in lost)
-            {
-                Directory.Move(away[v.Id], v.Config.Path);
-            }
-            away.Clear();
-            gateway.Host.VolumeMonitor.CheckNow(); // VolumeReturned: a sweep, then the queue
+            File.Delete(Path.Combine(lost.PathWhileAway(gone.VolumeId), "blobs", gone.BlobId[..2], gone.BlobId));
+            lost.Return(); // VolumeReturned: a sweep, then the queue
 
             await Eventually.UntilAsync(async () => !await IsQueuedAsync(bucket, "obj"), "the object leaves the queue");
             var after = await SegmentAsync(bucket, "obj");
@@ -408,14 +351,6 @@ public sealed class HealingTests(GatewayFixture gateway)
             Assert.Equal(before.Shards[onLostRack[1]], after.Shards[onLostRack[1]]);
             await AssertFullRedundancyAsync(after);
             Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
-        }
-        finally
-        {
-            foreach (var (id, path) in away)
-            {
-                Directory.Move(path, gateway.Host.Data.Volumes.Single(v => v.Id == id).Config.Path);
-            }
-            gateway.Host.VolumeMonitor.CheckNow();
         }
         Assert.All(gateway.Host.Data.Volumes, v => Assert.True(v.IsUsable, v.StateText));
         await WaitUntilNothingQueuedAsync(bucket);
