@@ -95,8 +95,16 @@ internal sealed class GatewayHost : IAsyncDisposable
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
         });
-        builder.Logging.SetMinimumLevel(options.QuietConsole ? LogLevel.Warning : LogLevel.Information);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        if (options.QuietConsole)
+        {
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
+        }
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (options.LogSink is not null)
+        {
+            builder.Logging.AddProvider(options.LogSink);
+        }
         var certificate = options.PlainHttp ? null : TlsCertificates.LoadOrCreate(data.Path, options.Listen.Address);
         builder.WebHost.ConfigureKestrel(k =>
         {

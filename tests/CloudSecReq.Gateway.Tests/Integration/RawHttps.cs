@@ -118,6 +118,9 @@ internal sealed class RawHttps : IAsyncDisposable
         _tcp.Client.Close();
     }
 
+    /// <summary>Closes the TCP connection (FIN) without TLS close_notify, as a killed client does.</summary>
+    public void CloseWithoutTlsClose() => _tcp.Client.Close();
+
     /// <summary>
     /// Reads one response (interim 1xx responses are returned too). Null when the gateway closed the
     /// connection (cleanly or with a reset) before a response began. Fails the test after <see cref="Deadline"/>.
