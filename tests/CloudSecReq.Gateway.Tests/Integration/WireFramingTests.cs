@@ -309,6 +309,29 @@ public sealed class WireFramingTests(GatewayFixture gateway)
         Assert.True(response is null || (response.Status is >= 400 and < 500 && (response.ErrorCode is not null || !response.Headers.ContainsKey("x-amz-request-id"))), $"{response}");
     }
 
+    [Theory]
+    [InlineData("Content-Type", "a\u007fb")]
+    [InlineData("Cache-Control", "\u00e9t\u00e9")]
+    [InlineData("Content-Disposition", "attachment; filename=\u0001")]
+    public async Task PutObject_ContentHeaderAResponseCannotCarry_IsInvalidArgumentAndGetStaysBelow500(string header, string value)
+    {
+        // Found by the fuzzer: stored as sent, then every GET and HEAD of the object was a 500.
+        var (tenant, bucket) = await NewBucketAsync();
+        var (head, _) = RawHttps.SignedHead(gateway, tenant, "PUT", $"/{bucket}/odd.bin", "", SigV4.UnsignedPayload,
+            [new("content-length", "3"), new(header.ToLowerInvariant(), value)]);
+        await using var c = await RawHttps.OpenAsync(gateway);
+        await c.SendAsync(head.Concat("abc"u8.ToArray()).ToArray());
+
+        var put = await c.ReadResponseAsync();
+        var (get, _) = RawHttps.SignedHead(gateway, tenant, "GET", $"/{bucket}/odd.bin", "", SigV4.EmptySha256);
+        await using var c2 = await RawHttps.OpenAsync(gateway);
+        await c2.SendAsync(get);
+        var got = await c2.ReadResponseAsync();
+
+        Assert.True(put is null || put is { Status: 400, ErrorCode: "InvalidArgument" }, $"{put}");
+        Assert.True(got is { Status: < 500 }, $"{got}");
+    }
+
     public enum EarlyError
     {
         NoSuchBucket,
