@@ -58,6 +58,13 @@ internal static class ObjectRequestHeaders
             {
                 var key = name["x-amz-meta-".Length..].ToLowerInvariant();
                 var v = value.ToString();
+                if (v.Any(c => c is (< ' ' and not '\t') or '\u007f'))
+                {
+                    // Found by the wire fuzzer (issue 11): a control character was stored, and every GET and
+                    // HEAD of the object was then a 500. (Non-ASCII values are a separate fix: issue 11's list.)
+                    throw new S3Exception(S3ErrorCode.InvalidArgument, $"The {name} header holds a control character, which cannot be returned in an HTTP header.")
+                        .With("ArgumentName", name);
+                }
                 meta[key] = v;
                 bytes += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(v);
             }
