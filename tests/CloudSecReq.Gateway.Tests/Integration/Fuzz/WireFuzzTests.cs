@@ -17,8 +17,8 @@ namespace CloudSecReq.Gateway.Tests.Integration.Fuzz;
 public sealed class WireFuzzTests(GatewayFixture gateway)
 {
     private const int SuiteSeed = 20261207;
-    private const int SuiteRequests = 1500;
-    private static readonly TimeSpan s_suiteWallTime = TimeSpan.FromSeconds(12);
+    private const int SuiteRequests = 1000;
+    private static readonly TimeSpan s_suiteWallTime = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan s_responseDeadline = TimeSpan.FromSeconds(15);
     private const long MaxGrowthBytes = 768L * 1024 * 1024;
 
