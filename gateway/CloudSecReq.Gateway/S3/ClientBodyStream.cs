@@ -47,6 +47,12 @@ internal sealed class ClientBodyStream(Stream inner) : Stream
             ClientWentAway = true;
             throw new S3Exception(S3ErrorCode.IncompleteBody, S3ErrorTable.Get(S3ErrorCode.IncompleteBody).Message, e);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // The body came slower than Kestrel's MinRequestBodyDataRate (GatewayHost): AWS's RequestTimeout.
+            ClientWentAway = true;
+            throw new S3Exception(S3ErrorCode.RequestTimeout, S3ErrorTable.Get(S3ErrorCode.RequestTimeout).Message, e);
+        }
         catch (BadHttpRequestException e)
         {
             // Kestrel's own refusals of HTTP/1.1 chunked framing (a bad chunk prefix, extension or end).

@@ -64,8 +64,8 @@ internal sealed class S3Dispatcher(
         }
         catch (S3Exception e) when (body.ClientWentAway)
         {
-            // The body ended before its length: answered (a half-closed client still reads), logged as the abort it is.
-            log.LogInformation("{RequestId} {Operation} aborted by the client: the body ended early", requestId, operation);
+            // The body ended before its length, or stalled: answered (a half-closed client still reads), logged as the abort it is.
+            log.LogInformation("{RequestId} {Operation} aborted by the client: {Code}", requestId, operation, e.CodeName);
             await WriteErrorAsync(http, e, requestId);
         }
         catch (S3Exception e)

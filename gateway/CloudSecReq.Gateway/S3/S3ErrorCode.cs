@@ -44,6 +44,7 @@ internal enum S3ErrorCode
     PreconditionFailed,
     RequestHeaderSectionTooLarge,
     RequestTimeTooSkewed,
+    RequestTimeout,
     ServiceUnavailable,
     SignatureDoesNotMatch,
     SlowDown,
