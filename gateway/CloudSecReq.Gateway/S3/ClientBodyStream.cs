@@ -7,8 +7,9 @@ namespace CloudSecReq.Gateway.S3;
 /// The request body as Kestrel delivers it, installed by the dispatcher in front of every handler.
 /// It turns the client's framing faults into S3 errors, so they never read as our own failures (500):
 /// HTTP chunk sizes that overflow or are not hex, a bad chunk end → <c>InvalidRequest</c> 400; a body
-/// that ends before its Content-Length → <c>IncompleteBody</c> 400 (the code AWS, MinIO and Ceph send
-/// for a short body). A transport that fails under the body (a reset, a TLS stream cut mid-record) is
+/// that ends before its Content-Length → <c>IncompleteBody</c> 400 (the code AWS documents for a short
+/// body, and MinIO's mapping of its IncompleteBody error). No AWS code names broken chunk framing;
+/// InvalidRequest is its code for a malformed request. A transport that fails under the body (a reset, a TLS stream cut mid-record) is
 /// rethrown as is and noted in <see cref="ClientWentAway"/>, so that the dispatcher logs it as an abort.
 /// It also notes whether the body was read to its end (<see cref="ReachedEnd"/>): a response to a
 /// request whose body was not read must close the connection, or the unread bytes (or, after
