@@ -35,6 +35,9 @@ internal sealed class GatewayHost : IAsyncDisposable
         CreatedDefaultTenant = created;
     }
 
+    /// <summary>How long a client may take to send a request head (Kestrel's RequestHeadersTimeout).</summary>
+    internal static readonly TimeSpan RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+
     public DataDirectory Data { get; }
     public Uri Endpoint { get; }
     /// <summary>The default tenant's credentials when this start created it; null otherwise.</summary>
@@ -104,8 +107,16 @@ internal sealed class GatewayHost : IAsyncDisposable
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
         });
-        builder.Logging.SetMinimumLevel(options.QuietConsole ? LogLevel.Warning : LogLevel.Information);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        if (options.QuietConsole)
+        {
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
+        }
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (options.LogSink is not null)
+        {
+            builder.Logging.AddProvider(options.LogSink);
+        }
         var certificate = options.PlainHttp ? null : TlsCertificates.LoadOrCreate(data.Path, options.Listen.Address);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -114,6 +125,17 @@ internal sealed class GatewayHost : IAsyncDisposable
             k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
             k.Limits.MaxRequestLineSize = 16 * 1024;
             k.Limits.MaxRequestHeaderCount = 200;
+            // Issue 11: a connection that stops sending must be closed, never held (docs/security.md).
+            // A request head must arrive whole within 10 s (Kestrel answers 408 and closes): a client
+            // that sends half a head holds no connection longer than that.
+            k.Limits.RequestHeadersTimeout = RequestHeadersTimeout;
+            // An idle keep-alive connection is closed after a minute; SDK pools drop theirs sooner.
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+            // A body (or a response) that trickles below 4 KiB/s after a 10 s grace period ends the
+            // request: a Content-Length larger than what the client sends, then silence, closes the
+            // connection within seconds instead of holding it (and its buffers) for ever.
+            k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 4096, gracePeriod: TimeSpan.FromSeconds(10));
+            k.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 4096, gracePeriod: TimeSpan.FromSeconds(10));
             k.Listen(options.Listen, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;

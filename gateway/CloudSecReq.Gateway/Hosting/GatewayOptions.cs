@@ -14,5 +14,8 @@ internal sealed record GatewayOptions
     public IReadOnlyList<string> Domains { get; init; } = ["s3.localhost", "localhost"];
     /// <summary>Print the first tenant's credentials and write <c>tenant-default.env</c> on first start.</summary>
     public bool CreateDefaultTenant { get; init; } = true;
+    /// <summary>Only warnings and errors on the console; <see cref="LogSink"/> still gets information.</summary>
     public bool QuietConsole { get; init; }
+    /// <summary>A further log destination (tests read what the gateway logged), at information level.</summary>
+    public Microsoft.Extensions.Logging.ILoggerProvider? LogSink { get; init; }
 }

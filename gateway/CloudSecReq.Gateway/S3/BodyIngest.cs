@@ -67,9 +67,16 @@ internal static class BodyIngest
                 if (n >= ParallelHashBytes)
                 {
                     // MD5 runs at ~0.7 GB/s a core: hash beside the sealing and writing of the same chunk, not before it.
-                    var hashing = Task.Run(Hash, ct);
-                    await sink.WriteAsync(chunk, ct);
-                    await hashing;
+                    // Awaited also when the write fails: the hash must be done with the buffer before it goes back to the pool.
+                    var hashing = Task.Run(Hash, CancellationToken.None);
+                    try
+                    {
+                        await sink.WriteAsync(chunk, ct);
+                    }
+                    finally
+                    {
+                        await hashing;
+                    }
                 }
                 else
                 {

@@ -13,7 +13,23 @@ internal static class ObjectRequestHeaders
 
     public static ObjectHeaders ContentHeaders(HttpRequest request)
     {
-        string? H(string name) => request.Headers.TryGetValue(name, out var v) && v.Count > 0 ? v.ToString() : null;
+        string? H(string name)
+        {
+            if (!request.Headers.TryGetValue(name, out var v) || v.Count == 0)
+            {
+                return null;
+            }
+            var value = v.ToString();
+            // Found by the wire fuzzer (issue 11): a value that a response header cannot carry (a control
+            // character, a non-ASCII one) was stored, and every GET and HEAD of the object was then a 500
+            // when Kestrel refused to send it back. Refused here, before anything is stored.
+            if (value.Any(c => c is (< ' ' and not '\t') or >= '\u007f'))
+            {
+                throw new S3Exception(S3ErrorCode.InvalidArgument, $"The {name} header holds a character that cannot be returned in an HTTP header.")
+                    .With("ArgumentName", name);
+            }
+            return value;
+        }
         var encoding = H("Content-Encoding");
         if (encoding is not null)
         {
@@ -42,6 +58,13 @@ internal static class ObjectRequestHeaders
             {
                 var key = name["x-amz-meta-".Length..].ToLowerInvariant();
                 var v = value.ToString();
+                if (v.Any(c => c is (< ' ' and not '\t') or '\u007f'))
+                {
+                    // Found by the wire fuzzer (issue 11): a control character was stored, and every GET and
+                    // HEAD of the object was then a 500. (Non-ASCII values are a separate fix: issue 11's list.)
+                    throw new S3Exception(S3ErrorCode.InvalidArgument, $"The {name} header holds a control character, which cannot be returned in an HTTP header.")
+                        .With("ArgumentName", name);
+                }
                 meta[key] = v;
                 bytes += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(v);
             }

@@ -39,6 +39,8 @@ internal sealed class S3Dispatcher(
             await kms.HandleAsync(http, requestId);
             return;
         }
+        var body = new ClientBodyStream(http.Request.Body);
+        http.Request.Body = body;
         S3Operation operation = S3Operation.Unsupported;
         string? accessKeyId = null;
         string? bucket = null;
@@ -61,6 +63,12 @@ internal sealed class S3Dispatcher(
             }
             await DispatchAsync(request);
         }
+        catch (S3Exception e) when (body.ClientWentAway)
+        {
+            // The body ended before its length, or stalled: answered (a half-closed client still reads), logged as the abort it is.
+            log.LogInformation("{RequestId} {Operation} aborted by the client: {Code}", requestId, operation, e.CodeName);
+            await WriteErrorAsync(http, e, requestId);
+        }
         catch (S3Exception e)
         {
             await WriteErrorAsync(http, e, requestId);
@@ -80,9 +88,9 @@ internal sealed class S3Dispatcher(
             log.LogError("{RequestId} {Operation} integrity failure in bucket {Bucket}: {Reason}", requestId, operation, bucket, e.Message);
             await WriteErrorAsync(http, new S3Exception(S3ErrorCode.InternalError, "The object failed its integrity check and was not returned."), requestId);
         }
-        catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is ConnectionResetException or BadHttpRequestException)
+        catch (Exception e) when (http.RequestAborted.IsCancellationRequested || body.ClientWentAway || e is ConnectionResetException or BadHttpRequestException)
         {
-            // The client went away or sent a broken body mid-request: nothing was committed.
+            // The client went away mid-request (reset, TLS cut mid-record, cancelled): nothing was committed.
             // Nobody is left to read an error document; aborting also spares Kestrel a failing drain of the body.
             log.LogInformation("{RequestId} {Operation} aborted by the client: {Reason}", requestId, operation, e.GetType().Name);
             http.Abort();
@@ -134,6 +142,11 @@ internal sealed class S3Dispatcher(
         _ => throw new S3Exception(S3ErrorCode.NotImplemented),
     };
 
+    /// <summary>The request declared a body that was not read to its end.</summary>
+    private static bool HasUnreadBody(HttpContext http) =>
+        (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        && http.Request.Body is not ClientBodyStream { ReachedEnd: true };
+
     private static async Task WriteErrorAsync(HttpContext http, S3Exception error, string requestId)
     {
         if (http.Response.HasStarted)
@@ -145,6 +158,14 @@ internal sealed class S3Dispatcher(
         http.Response.Clear();
         http.Response.Headers["x-amz-request-id"] = requestId;
         http.Response.Headers["x-amz-id-2"] = requestId;
+        if (HasUnreadBody(http))
+        {
+            // Issue 11: an error before the body was read (NoSuchBucket, AccessDenied, a bad signature...).
+            // Kestrel would drain the body to keep the connection, but after Expect: 100-continue a client
+            // such as botocore sends no body and reuses the connection: its next request would be read as
+            // this body. Close instead, and say so, so that the client does not reuse the connection.
+            http.Response.Headers.Connection = "close";
+        }
         try
         {
             await S3ErrorWriter.WriteAsync(http, error, requestId);

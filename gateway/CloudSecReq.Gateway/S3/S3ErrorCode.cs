@@ -48,6 +48,7 @@ internal enum S3ErrorCode
     PreconditionFailed,
     RequestHeaderSectionTooLarge,
     RequestTimeTooSkewed,
+    RequestTimeout,
     ServiceUnavailable,
     SignatureDoesNotMatch,
     SlowDown,

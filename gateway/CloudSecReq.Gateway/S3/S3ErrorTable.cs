@@ -54,6 +54,7 @@ internal static class S3ErrorTable
         [S3ErrorCode.PreconditionFailed] = new(412, "At least one of the pre-conditions you specified did not hold"),
         [S3ErrorCode.RequestHeaderSectionTooLarge] = new(400, "Your request header section exceeds the maximum allowed size."),
         [S3ErrorCode.RequestTimeTooSkewed] = new(403, "The difference between the request time and the server's time is too large."),
+        [S3ErrorCode.RequestTimeout] = new(400, "Your socket connection to the server was not read from or written to within the timeout period."),
         [S3ErrorCode.ServiceUnavailable] = new(503, "Please reduce your request rate."),
         [S3ErrorCode.SignatureDoesNotMatch] = new(403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
         [S3ErrorCode.SlowDown] = new(503, "Please reduce your request rate."),

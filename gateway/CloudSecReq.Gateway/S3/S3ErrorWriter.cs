@@ -1,3 +1,5 @@
+using System.Text;
+using System.Xml;
 using CloudSecReq.Gateway.S3.Xml;
 using Microsoft.AspNetCore.Http;
 
@@ -23,16 +25,51 @@ internal static class S3ErrorWriter
         var bytes = S3Xml.Serialize("Error", w =>
         {
             w.WriteElementString("Code", error.CodeName);
-            w.WriteElementString("Message", error.Message);
+            w.WriteElementString("Message", XmlText(error.Message));
             foreach (var (name, value) in error.Details)
             {
-                w.WriteElementString(name, value);
+                w.WriteElementString(name, XmlText(value));
             }
-            w.WriteElementString("Resource", context.Request.Path.Value ?? "/");
+            w.WriteElementString("Resource", XmlText(context.Request.Path.Value ?? "/"));
             w.WriteElementString("RequestId", requestId);
         }, ns: null);
         response.ContentType = "application/xml";
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes);
+    }
+
+    /// <summary>
+    /// The text with the characters XML 1.0 cannot carry percent-encoded (controls) or replaced by
+    /// U+FFFD (lone surrogates). Found by the wire fuzzer (issue 11): a request path with a control
+    /// character made the XmlWriter throw while writing the error, and the client got a bare 500.
+    /// </summary>
+    private static string XmlText(string text)
+    {
+        if (text.All(XmlConvert.IsXmlChar))
+        {
+            return text;
+        }
+        var safe = new StringBuilder(text.Length + 8);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                safe.Append(c).Append(text[++i]);
+            }
+            else if (char.IsSurrogate(c))
+            {
+                safe.Append('\uFFFD');
+            }
+            else if (XmlConvert.IsXmlChar(c))
+            {
+                safe.Append(c);
+            }
+            else
+            {
+                safe.Append('%').Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return safe.ToString();
     }
 }

@@ -54,7 +54,8 @@ internal sealed class SegmentWriter : IAsyncDisposable
     /// <summary>
     /// Finishes the last stripe, then flushes every shard to disk and moves it into place. Throws
     /// <see cref="IOException"/> when fewer than k + the write quorum shards became durable (the
-    /// ones that did are released again by disposing).
+    /// ones that did are released again by disposing), or <see cref="OperationCanceledException"/> when
+    /// <paramref name="ct"/> was cancelled meanwhile; a cancelled shard commit does not take its volume out of use.
     /// </summary>
     public async Task<SegmentCommit> CommitAsync(CancellationToken ct)
     {
@@ -76,7 +77,12 @@ internal sealed class SegmentWriter : IAsyncDisposable
             if (!commits[i].IsCompletedSuccessfully)
             {
                 missing.Add(i);
-                _blobs[i].Volume.MarkFailed("writing a shard failed: " + commits[i].Exception?.GetBaseException().Message);
+                // A commit cancelled because the request was (the client went away) says nothing about
+                // the volume: taking it out of use would refuse every write after it (issue 11).
+                if (!IsCancellation(commits[i]))
+                {
+                    _blobs[i].Volume.MarkFailed("writing a shard failed: " + commits[i].Exception?.GetBaseException().Message);
+                }
             }
         }
         var durable = commits.Length - missing.Count;
@@ -88,6 +94,7 @@ internal sealed class SegmentWriter : IAsyncDisposable
             {
                 _blobs[i].Store.Delete(commits[i].Result);
             }
+            ct.ThrowIfCancellationRequested();
             throw new IOException($"Only {durable} of {commits.Length} shards could be written ({needed} needed): " +
                 string.Join("; ", missing.Select(i => $"{_blobs[i].Volume.Id}: {commits[i].Exception?.GetBaseException().Message}")));
         }
@@ -101,6 +108,9 @@ internal sealed class SegmentWriter : IAsyncDisposable
         };
         return new SegmentCommit(segment, missing);
     }
+
+    private static bool IsCancellation(Task commit) =>
+        commit.IsCanceled || commit.Exception?.GetBaseException() is OperationCanceledException;
 
     public async ValueTask DisposeAsync()
     {

@@ -84,6 +84,19 @@ public sealed class Boto3Tests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Boto3PutObject_FailingPutThenGoodPutOnSameConnection_GoodPutStoresItsBytes()
+    {
+        // Issue 11: botocore sends Expect: 100-continue and, on an early error, no body; the next
+        // request on the pooled connection must not be read as the failed PUT's body.
+        var r = await RunScenarioAsync("put_error_then_put.py", GatewayFixture.NewBucketName());
+
+        var results = r.GetProperty("Results").EnumerateArray().ToList();
+        Assert.Equal(["NoSuchBucket", "BadDigest", "KeyTooLongError"], results.Select(x => x.GetProperty("Error").GetString()));
+        Assert.All(results, x => Assert.True(x.GetProperty("NextPutIntact").GetBoolean(), x.GetProperty("Case").GetString()));
+        Assert.Equal(["after-bad-Content-MD5", "after-key-too-long", "after-missing-bucket"], r.GetProperty("Keys").EnumerateArray().Select(k => k.GetString()));
+    }
+
+    [Fact]
     public async Task Boto3FlexibleChecksums_Sha256AndDefaultCrc32_AreStoredAndReturned()
     {
         using var dir = new ScratchDirectory();

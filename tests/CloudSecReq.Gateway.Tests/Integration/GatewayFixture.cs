@@ -23,6 +23,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public Uri Endpoint => Host.Endpoint;
 
+    /// <summary>What the gateway logged (information and above) since the fixture started.</summary>
+    internal LogRecorder Log { get; } = new();
+
     public string CaBundlePath => Host.CaBundlePath;
 
     public async Task InitializeAsync()
@@ -39,6 +42,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         Listen = new IPEndPoint(IPAddress.Loopback, 0),
         CreateDefaultTenant = false,
         QuietConsole = true,
+        LogSink = Log,
     }, CancellationToken.None);
 
     /// <summary>
