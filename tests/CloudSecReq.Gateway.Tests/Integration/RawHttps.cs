@@ -292,7 +292,9 @@ internal sealed record RawResponse(int Status, IReadOnlyDictionary<string, strin
             }
             try
             {
-                return XDocument.Parse(Encoding.UTF8.GetString(Body)).Root?.Element("Code")?.Value;
+                // As AWS writes them: characters XML 1.0 cannot carry come as character references (&#x1;).
+                using var reader = System.Xml.XmlReader.Create(new MemoryStream(Body), new System.Xml.XmlReaderSettings { CheckCharacters = false });
+                return XDocument.Load(reader).Root?.Element("Code")?.Value;
             }
             catch (System.Xml.XmlException)
             {
