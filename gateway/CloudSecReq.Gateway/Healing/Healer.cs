@@ -80,6 +80,13 @@ internal sealed class Healer : IAsyncDisposable
     /// <summary>Live progress of the healer (and of the scrubber, which shares it).</summary>
     public HealProgress Progress { get; }
 
+    /// <summary>
+    /// Raised after every pass over the queue ends (of the background loop or <see cref="HealNowAsync"/>),
+    /// however it ended, on the thread that ran it and after the next pass may start: what waits for
+    /// healing re-checks here instead of polling.
+    /// </summary>
+    public event EventHandler? PassEnded;
+
     /// <summary>Starts the background loop (a sweep, then the queue) and the status writer; later calls do nothing.</summary>
     public void Start()
     {
@@ -197,6 +204,7 @@ internal sealed class Healer : IAsyncDisposable
         finally
         {
             _pass.Release();
+            PassEnded?.Invoke(this, EventArgs.Empty);
         }
     }
 
