@@ -151,9 +151,10 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(data.Store);
         services.AddSingleton(data.Tenants);
         services.AddSingleton(sp => new VolumeLogs(data.Volumes, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeLogs>()));
-        services.AddSingleton(sp => new BlobStore(data.Volumes, new Placement.PlacementPlanner(data.Config.AllowDegradedWrites), data.Config.WriteQuorum,
+        var planner = new Placement.PlacementPlanner(data.Config.AllowDegradedWrites);
+        services.AddSingleton(sp => new BlobStore(data.Volumes, planner, data.Config.WriteQuorum,
             sp.GetRequiredService<VolumeLogs>(), data.Manifests, data.Config.InlineObjectBytes));
-        services.AddSingleton(sp => new Manifests.ManifestWriter(sp.GetRequiredService<VolumeLogs>(), data.Manifests, clock, sp.GetRequiredService<ILogger<Manifests.ManifestWriter>>()));
+        services.AddSingleton(sp => new Manifests.ManifestWriter(sp.GetRequiredService<VolumeLogs>(), data.Manifests, planner, clock, sp.GetRequiredService<ILogger<Manifests.ManifestWriter>>()));
         services.AddSingleton(sp => new Manifests.CatalogSnapshots(data.Store, sp.GetRequiredService<Manifests.ManifestWriter>(), Manifests.CatalogSnapshots.DefaultInterval,
             sp.GetRequiredService<ILogger<Manifests.CatalogSnapshots>>()));
         services.AddSingleton(sp => new GarbageCollector(data.Store, sp.GetRequiredService<BlobStore>(), data.Config.OverwriteBytesPerSecond, sp.GetRequiredService<ILogger<GarbageCollector>>(),

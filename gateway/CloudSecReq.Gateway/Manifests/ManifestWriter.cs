@@ -1,4 +1,5 @@
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -7,12 +8,13 @@ namespace CloudSecReq.Gateway.Manifests;
 /// <summary>
 /// Writes manifests to the volumes' logs so that the volumes describe themselves and
 /// <c>csr metadata rebuild</c> can restore the database from them (issue 6, "Nothing single-homed").
-/// An object's manifest goes to m + 1 volumes (m: its segments' parity shards), taken first from the
-/// object's own shard volumes and spread over racks, so that losing any m volumes or any one rack
-/// leaves a copy; a catalog snapshot goes to every usable volume. Appends are group-committed by
+/// An object's manifest goes to m + 1 volumes (m: its segments' parity shards) that the
+/// <see cref="PlacementPlanner"/> chooses (<see cref="PlacementPlanner.PlanCopies"/>: the object's own
+/// shard volumes first, spread over racks), so that losing any m volumes or any one rack leaves a
+/// copy; a catalog snapshot goes to every usable volume. Appends are group-committed by
 /// <see cref="ManifestLog"/>, so a copy costs a share of one fdatasync. Thread-safe.
 /// </summary>
-internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeProvider clock, ILogger<ManifestWriter> log)
+internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, PlacementPlanner planner, TimeProvider clock, ILogger<ManifestWriter> log)
 {
     private long _lastTicks;
 
@@ -49,10 +51,9 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeP
         }, inlineBytes);
         var parity = record.Segments.Count == 0 ? 1 : record.Segments.Max(s => s.ParityShards);
         var preferred = preferredVolumes ?? record.Segments.SelectMany(s => s.Shards).Select(s => s.VolumeId).Distinct().ToList();
-        // The preferred volumes first (they hold the rack rule already), then any other.
-        var candidates = new Queue<Volume>(
-            SpreadOverRacks(preferred.Select(FindVolume).OfType<Volume>().Where(v => v.IsUsable))
-                .Concat(SpreadOverRacks(logs.Volumes.Where(v => v.IsUsable && !preferred.Contains(v.Id)).OrderBy(_ => Random.Shared.Next()))));
+        var usable = logs.Volumes.Where(v => v.IsUsable).ToDictionary(v => v.Id, StringComparer.Ordinal);
+        var usableLabels = usable.Values.Select(PlacementVolume.LabelsOf).ToList();
+        var candidates = new Queue<Volume>(planner.PlanCopies(usableLabels, preferred, Random.Shared).Select(v => usable[v.Id]));
         var written = new List<(ManifestCopy Copy, Volume Volume)>();
         var wanted = parity + 1;
         while (written.Count < wanted && candidates.Count > 0)
@@ -65,9 +66,8 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeP
             var results = await Task.WhenAll(batch.Select(v => TryAppendAsync(v, payload, ct)));
             written.AddRange(results.Zip(batch).Where(r => r.First is not null).Select(r => (r.First!, r.Second)));
         }
-        var racks = written.Select(w => RackOf(w.Volume)).Distinct().Count();
-        var usableRacks = logs.Volumes.Where(v => v.IsUsable).Select(RackOf).Distinct().Count();
-        if (written.Count < Math.Max(1, minimumCopies) || (racks < 2 && usableRacks >= 2))
+        var racks = written.Select(w => (w.Volume.Config.Site, w.Volume.Config.Rack)).Distinct().Count();
+        if (written.Count < Math.Max(1, minimumCopies) || !planner.CopiesSurviveRackLoss(written.Select(w => PlacementVolume.LabelsOf(w.Volume)), usableLabels))
         {
             await ReleaseAsync(written.Select(w => w.Copy).ToList());
             throw new IOException($"The manifest of {record.Bucket}/{record.Key} could be stored on {written.Count} volumes in {racks} racks, " +
@@ -134,8 +134,6 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeP
         }
     }
 
-    private Volume? FindVolume(string volumeId) => logs.Volumes.FirstOrDefault(v => v.Id == volumeId);
-
     private async Task<ManifestCopy?> TryAppendAsync(Volume volume, byte[] payload, CancellationToken ct)
     {
         if (logs.Find(volume.Id) is not { } volumeLog)
@@ -150,22 +148,6 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, TimeP
         {
             log.LogWarning(e, "Appending a manifest to the log of volume {VolumeId} failed.", volume.Id);
             return null;
-        }
-    }
-
-    private static (string Site, string Rack) RackOf(Volume v) => (v.Config.Site, v.Config.Rack);
-
-    /// <summary>The volumes in an order that takes one from each rack in turn, keeping the given order within a rack.</summary>
-    internal static IEnumerable<Volume> SpreadOverRacks(IEnumerable<Volume> volumes)
-    {
-        var racks = volumes.GroupBy(RackOf).Select(g => new Queue<Volume>(g)).ToList();
-        while (racks.Count > 0)
-        {
-            foreach (var rack in racks)
-            {
-                yield return rack.Dequeue();
-            }
-            racks.RemoveAll(r => r.Count == 0);
         }
     }
 }

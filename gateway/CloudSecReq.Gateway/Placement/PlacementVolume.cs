@@ -13,4 +13,21 @@ internal sealed record PlacementVolume(string Id, string Site, string Rack, stri
     /// <summary>A volume's labels and current free space (one filesystem query).</summary>
     public static PlacementVolume Of(Volume volume) =>
         new(volume.Id, volume.Config.Site, volume.Config.Rack, volume.Config.Node, volume.FreeBytes);
+
+    /// <summary>A volume's labels without its free space (0, no filesystem query): for decisions that need no room, like manifest copies.</summary>
+    public static PlacementVolume LabelsOf(Volume volume) =>
+        new(volume.Id, volume.Config.Site, volume.Config.Rack, volume.Config.Node, 0);
+
+    /// <summary>Like <see cref="Of"/>, but a failing filesystem query gives -1 free bytes (never eligible) instead of throwing.</summary>
+    public static PlacementVolume OfOrNoRoom(Volume volume)
+    {
+        try
+        {
+            return Of(volume);
+        }
+        catch (IOException)
+        {
+            return LabelsOf(volume) with { FreeBytes = -1 };
+        }
+    }
 }

@@ -68,21 +68,10 @@ public sealed class HealingTests(GatewayFixture gateway)
     /// of the collection tamper with objects on purpose (rewritten consistently, unrecoverable), and
     /// those stay queued.
     /// </summary>
-    private async Task WaitUntilNothingQueuedAsync(string bucket)
-    {
-        var deadline = DateTime.UtcNow + Eventually.DefaultDeadline;
-        while ((await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                var queued = (await Store.ListHealQueueAsync(100_000, default)).Where(r => r.Bucket == bucket);
-                var status = gateway.Host.Healer.Progress.Snapshot();
-                Assert.Fail($"Objects of {bucket} still queued after {Eventually.DefaultDeadline.TotalSeconds} s: " +
-                    string.Join("; ", queued.Select(r => $"{r.Key}: {r.Reason}")) + $"; healer {status.State}, {status.WaitingReason}, last error {status.LastError}");
-            }
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitUntilNothingQueuedAsync(string bucket) =>
+        HealerPasses.UntilAsync(gateway.Host.Healer, async () => !(await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket),
+            $"nothing of {bucket} is queued for healing",
+            async () => string.Join("; ", (await Store.ListHealQueueAsync(100_000, default)).Where(r => r.Bucket == bucket).Select(r => $"{r.Key}: {r.Reason}")));
 
     [Fact]
     public async Task ShardFiles_TwoOfSixDeleted_GetReturnsTheBytesAndTheHealerRestoresThem()
@@ -98,7 +87,7 @@ public sealed class HealingTests(GatewayFixture gateway)
 
             Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
             await Eventually.UntilAsync(() => Task.FromResult(queued.Saw(bucket, "obj")), "the GET queues the object");
-            await Eventually.UntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards");
+            await HealerPasses.UntilAsync(gateway.Host.Healer, async () => (await SegmentAsync(bucket, "obj")).Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards");
         }
 
         var after = await SegmentAsync(bucket, "obj");
@@ -110,7 +99,7 @@ public sealed class HealingTests(GatewayFixture gateway)
         await AssertFullRedundancyAsync(after);
         Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
         // Fresh manifests name the healed shards, so that a metadata rebuild finds them.
-        await Eventually.UntilAsync(async () => !(await gateway.Host.Data.Store.GetObjectAsync(bucket, "obj", default))!.Manifests.SequenceEqual(manifestsBefore), "the healer writes fresh manifests");
+        await HealerPasses.UntilAsync(gateway.Host.Healer, async () => !(await gateway.Host.Data.Store.GetObjectAsync(bucket, "obj", default))!.Manifests.SequenceEqual(manifestsBefore), "the healer writes fresh manifests");
         await WaitUntilNothingQueuedAsync(bucket);
     }
 
@@ -139,7 +128,7 @@ public sealed class HealingTests(GatewayFixture gateway)
         Assert.True(pass.FaultyShards >= 1 && pass.ObjectsQueued >= 1, $"{pass}");
         Assert.True(pass.ShardsChecked >= 6, $"{pass}");
         Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "obj"));
-        await Eventually.UntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards[2] != before.Shards[2], "the healer swaps in shard 2");
+        await HealerPasses.UntilAsync(gateway.Host.Healer, async () => (await SegmentAsync(bucket, "obj")).Shards[2] != before.Shards[2], "the healer swaps in shard 2");
         var after = await SegmentAsync(bucket, "obj");
         Assert.Equal(before.Shards.Where((_, i) => i != 2), after.Shards.Where((_, i) => i != 2));
         await AssertFullRedundancyAsync(after);
@@ -226,14 +215,14 @@ public sealed class HealingTests(GatewayFixture gateway)
             await gateway.Host.Scrubber.ScrubNowAsync(default);
             Assert.Contains(queued.Requests, r => r.UploadId == init.UploadId && r.PartNumber == 1 && r.Reason.Contains("ChecksumMismatch", StringComparison.Ordinal));
             await gateway.Host.Healer.HealNowAsync(default);
-            await Eventually.UntilAsync(async () => (await PartAsync(init.UploadId, 1)).Segment.Shards[corrupt] != before.Shards[corrupt], "the healer swaps in the corrupt shard");
+            await HealerPasses.UntilAsync(gateway.Host.Healer, async () => (await PartAsync(init.UploadId, 1)).Segment.Shards[corrupt] != before.Shards[corrupt], "the healer swaps in the corrupt shard");
         }
         // Then a shard file goes missing: the sweep (or a background scrub pass that gets there first;
         // the sweep writes to the queue without the event the recorder hears) queues the part again.
         File.Delete(PathOf(before.Shards[gone]));
         await gateway.Host.Healer.SweepNowAsync(default);
         await gateway.Host.Healer.HealNowAsync(default);
-        await Eventually.UntilAsync(async () => (await PartAsync(init.UploadId, 1)).Segment.Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards of part 1");
+        await HealerPasses.UntilAsync(gateway.Host.Healer, async () => (await PartAsync(init.UploadId, 1)).Segment.Shards.Where((s, i) => s != before.Shards[i]).Count() == 2, "the healer swaps in two shards of part 1");
         var after = (await PartAsync(init.UploadId, 1)).Segment;
         Assert.Equal(before.Shards.Where((_, i) => i != gone && i != corrupt), after.Shards.Where((_, i) => i != gone && i != corrupt));
         await AssertFullRedundancyAsync(after);
@@ -344,7 +333,7 @@ public sealed class HealingTests(GatewayFixture gateway)
             File.Delete(Path.Combine(lost.PathWhileAway(gone.VolumeId), "blobs", gone.BlobId[..2], gone.BlobId));
             lost.Return(); // VolumeReturned: a sweep, then the queue
 
-            await Eventually.UntilAsync(async () => !await IsQueuedAsync(bucket, "obj"), "the object leaves the queue");
+            await HealerPasses.UntilAsync(gateway.Host.Healer, async () => !await IsQueuedAsync(bucket, "obj"), "the object leaves the queue");
             var after = await SegmentAsync(bucket, "obj");
             Assert.NotEqual(gone, after.Shards[onLostRack[0]]);
             Assert.Equal(gone.VolumeId, after.Shards[onLostRack[0]].VolumeId);
@@ -398,7 +387,7 @@ public sealed class HealingTests(GatewayFixture gateway)
         Assert.True(await gateway.Host.Healer.SweepNowAsync(default) >= 1);
         await gateway.Host.Healer.HealNowAsync(default);
         // The background healer, woken by the same sweep, may be the one that heals it: wait for either.
-        await Eventually.UntilAsync(async () => (await SegmentAsync(bucket, "obj")).Shards[5] != before.Shards[5], "shard 5 is healed");
+        await HealerPasses.UntilAsync(gateway.Host.Healer, async () => (await SegmentAsync(bucket, "obj")).Shards[5] != before.Shards[5], "shard 5 is healed");
         await gateway.Host.Scrubber.ScrubNowAsync(default);
         await Eventually.UntilAsync(() => Task.FromResult(HealStatusFile.TryRead(HealStatusFile.PathIn(gateway.DataDirectory)) is { } s
             && s.ObjectsHealed > healedBefore && s.Scrub.Last is not null && s.State == HealStatus.Idle), "the status file shows the heal and the scrub");

@@ -71,8 +71,8 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         }
     }
 
-    private async Task WaitUntilNothingQueuedAsync(string bucket) =>
-        await Eventually.UntilAsync(async () => !(await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket), $"nothing of {bucket} is queued for healing");
+    private Task WaitUntilNothingQueuedAsync(string bucket) =>
+        HealerPasses.UntilAsync(gateway.Host.Healer, async () => !(await Store.ListHealQueueAsync(100_000, default)).Any(r => r.Bucket == bucket), $"nothing of {bucket} is queued for healing");
 
     [Fact]
     public async Task SmallPut_IsStoredInlineInThreeCopiesOnThreeRacks_WithoutShardFiles_AndReadsBack()
@@ -135,7 +135,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
             Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
             await Eventually.UntilAsync(() => Task.FromResult(queued.Saw(bucket, "k")), "the GET queues the object");
         }
-        await Eventually.UntilAsync(async () => !(await RecordAsync(bucket, "k")).Manifests.Intersect(before.Manifests).Any(), "the healer swaps in fresh copies");
+        await HealerPasses.UntilAsync(gateway.Host.Healer, async () => !(await RecordAsync(bucket, "k")).Manifests.Intersect(before.Manifests).Any(), "the healer swaps in fresh copies");
 
         var after = await RecordAsync(bucket, "k");
         await AssertFullRedundancyAsync(after);
@@ -202,7 +202,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
 
         Assert.Contains(queued.Requests, r => r.Bucket == bucket && r.Key == "k" && r.Reason.Contains("copy 2", StringComparison.Ordinal));
         Assert.True(pass.FaultyShards >= 1, $"{pass}");
-        await Eventually.UntilAsync(async () => !(await RecordAsync(bucket, "k")).Manifests.SequenceEqual(before.Manifests), "the healer swaps in fresh copies");
+        await HealerPasses.UntilAsync(gateway.Host.Healer, async () => !(await RecordAsync(bucket, "k")).Manifests.SequenceEqual(before.Manifests), "the healer swaps in fresh copies");
         await AssertFullRedundancyAsync(await RecordAsync(bucket, "k"));
         Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
         await WaitUntilNothingQueuedAsync(bucket);

@@ -146,13 +146,10 @@ public sealed class RackLossTests(GatewayFixture gateway)
             }
             return null;
         }
-        var healDeadline = DateTime.UtcNow.AddSeconds(90);
-        while (await MissingAsync() is { } missing)
-        {
-            var status = gateway.Host.Healer.Progress.Snapshot();
-            Assert.True(DateTime.UtcNow < healDeadline, $"the healer did not restore every shard of the objects: {missing}; healer {status.State}, {status.WaitingReason}, last error {status.LastError}; queued: {string.Join(" | ", recorder.Requests.Where(r => r.Bucket == bucket).Select(r => $"{r.QueuedAt:HH:mm:ss.fff} {r.Key}: {r.Reason}"))}; returns {string.Join(",", gateway.Host.Data.Volumes.Select(v => v.Id + "=" + v.Returns))}");
-            await Task.Delay(200);
-        }
+        await HealerPasses.UntilAsync(gateway.Host.Healer, async () => await MissingAsync() is null, "the healer restores every shard of the objects",
+            async () => $"{await MissingAsync()}; queued: {string.Join(" | ", recorder.Requests.Where(r => r.Bucket == bucket).Select(r => $"{r.QueuedAt:HH:mm:ss.fff} {r.Key}: {r.Reason}"))}; " +
+                $"returns {string.Join(",", gateway.Host.Data.Volumes.Select(v => v.Id + "=" + v.Returns))}",
+            TimeSpan.FromSeconds(90));
         foreach (var name in files.Keys)
         {
             var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, name, default))!;

@@ -32,7 +32,7 @@ public sealed class ManifestReleaseTests : IAsyncLifetime
         var blobs = new BlobStore(_volumes, new PlacementPlanner());
         _garbage = new GarbageCollector(_store, blobs, 0, NullLogger<GarbageCollector>.Instance, _logs);
         _codec = ManifestCodec.FromVolumeIdentityKey(identityKey);
-        _writer = new ManifestWriter(_logs, _codec, TimeProvider.System, NullLogger<ManifestWriter>.Instance);
+        _writer = new ManifestWriter(_logs, _codec, new PlacementPlanner(), TimeProvider.System, NullLogger<ManifestWriter>.Instance);
         await _store.CreateBucketAsync(new Bucket("bucket-1", "t1", "us-east-1", DateTimeOffset.UnixEpoch), default);
     }
 
