@@ -59,6 +59,8 @@ public sealed class KmsService : IDisposable
 
     internal Pkcs11SessionPool Pool => _pool;
 
+    internal KeyMetadataStore Store => _store;
+
     /// Opens the KMS: loads the PKCS#11 module, (for the default SoftHSM2 with <see cref="KmsOptions.InitializeSoftHsmToken"/>)
     /// creates the configuration, PIN files and token on first use, logs in, opens the metadata store and makes sure
     /// the platform keys exist. Throws <see cref="KmsException"/> KeyUnavailable if the token cannot be reached,
@@ -132,9 +134,8 @@ public sealed class KmsService : IDisposable
     /// period passed, and destroys expired import wrapping keys. Runs on a timer when
     /// <see cref="KmsOptions.MaintenanceInterval"/> is set; safe to call concurrently with everything else.
     /// Returns the number of keys changed. Throws <see cref="KmsException"/> KeyUnavailable if the HSM is unreachable
-    /// (nothing is marked done that was not done; the next run continues).
-    public Task<int> RunDueWorkAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(TenantKeys.RunDueWork(cancellationToken));
+    /// (nothing is marked done that was not done; the next run continues). Synchronous (SQLite and PKCS#11 calls).
+    public int RunDueWork(CancellationToken cancellationToken = default) => TenantKeys.RunDueWork(cancellationToken);
 
     /// Drops cached HSM object handles (and any data-key caches of later versions). Safe at any time.
     public void PurgeCaches() => Hsm.PurgeHandles();

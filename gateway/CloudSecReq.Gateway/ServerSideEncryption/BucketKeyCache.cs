@@ -80,7 +80,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
                 return raced;
             }
             Interlocked.Increment(ref _kmsCalls);
-            var dataKey = await kms.DataKeys.GenerateDataKeyAsync(caller, keyArn, BucketContext(bucket), 32, ct);
+            var dataKey = kms.DataKeys.GenerateDataKey(caller, keyArn, BucketContext(bucket));
             var expires = clock.GetUtcNow() + lifetime;
             using var plaintext = PinnedKey.Take(dataKey.Plaintext);
             // Each map owns its own copy, so that evicting from one never zeroes the other's.
@@ -94,8 +94,11 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         }
     }
 
-    /// <summary>Unwraps a KMS ciphertext blob (a bucket key or a data key) with its context, from the cache when possible.</summary>
-    public async Task<PinnedKey> UnwrapAsync(KmsCaller caller, byte[] wrapped, IReadOnlyDictionary<string, string> context, CancellationToken ct)
+    /// <summary>
+    /// Unwraps a KMS ciphertext blob (a bucket key or a data key) with its context, from the cache when possible.
+    /// Synchronous: a hit is memory only, a miss one HSM operation on the calling thread.
+    /// </summary>
+    public PinnedKey Unwrap(KmsCaller caller, byte[] wrapped, IReadOnlyDictionary<string, string> context)
     {
         kms.DataKeys.AuthorizeUse(caller, wrapped, "kms:Decrypt");
         var id = (caller.TenantId, Hash(wrapped));
@@ -104,7 +107,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
             return hit.Key;
         }
         Interlocked.Increment(ref _kmsCalls);
-        var plaintext = await kms.DataKeys.DecryptAsync(caller, wrapped, context, ct);
+        var plaintext = kms.DataKeys.Decrypt(caller, wrapped, context);
         var keyArn = kms.DataKeys.KeyArnOf(caller, wrapped) ?? "";
         using var key = PinnedKey.Take(plaintext);
         Replace(_forRead, id, new Entry(PinnedKey.Copy(key.Bytes), wrapped, keyArn, clock.GetUtcNow() + lifetime));

@@ -95,9 +95,16 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
     /// </summary>
     public TenantKeyRecord EnsureManagedKey(KmsCaller caller, string aliasName, string description)
     {
+        // Every SSE-S3 PUT comes here: once the alias exists, its row and the key's come from the store's caches
+        // without a lock or SQL. Only the first use in a tenant takes the lock and creates the key.
+        if (ManagedKey(caller.TenantId, aliasName) is { } warm)
+        {
+            return warm;
+        }
+
         lock (_managed)
         {
-            if (store.GetAlias(caller.TenantId, aliasName) is { } alias && Get(alias.KeyId) is { } existing)
+            if (ManagedKey(caller.TenantId, aliasName) is { } existing)
             {
                 return existing;
             }
@@ -109,6 +116,9 @@ internal sealed partial class TenantKeys(KmsOptions options, HsmKeyStore hsm, Ke
             return key;
         }
     }
+
+    private TenantKeyRecord? ManagedKey(string tenantId, string aliasName) =>
+        store.GetAlias(tenantId, aliasName) is { } alias ? store.GetKey(alias.KeyId) : null;
 
     // ---- aliases ----
 

@@ -63,7 +63,7 @@ public sealed class ByokTests(HsmFixture f)
         Assert.Equal(32, OpenOnHost(material, blob, null).Length);
 
         f.Clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1));
-        await f.Service.RunDueWorkAsync();
+        f.Service.RunDueWork();
         Assert.Equal("PendingImport", await StateAsync(tenant, keyId));
         Assert.False(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 1)));
     }
@@ -90,7 +90,7 @@ public sealed class ByokTests(HsmFixture f)
 
         f.Clock.Advance(TimeSpan.FromHours(25));
         await f.ErrorAsync(tenant, "ImportKeyMaterial", new { KeyId = keyId, ImportToken = token, EncryptedKeyMaterial = encrypted }, "ExpiredImportTokenException");
-        await f.Service.RunDueWorkAsync(); // destroys the expired wrapping key
+        f.Service.RunDueWork(); // destroys the expired wrapping key
         Assert.Equal("PendingImport", await StateAsync(tenant, keyId));
     }
 

@@ -137,7 +137,7 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         var old = (await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("old") })).GetProperty("CiphertextBlob").GetString();
 
         f.Clock.Advance(TimeSpan.FromDays(91));
-        await f.Service.RunDueWorkAsync();
+        f.Service.RunDueWork();
 
         var rotations = await f.OkAsync(tenant, "ListKeyRotations", new { KeyId = keyId });
         Assert.Contains(rotations.GetProperty("Rotations").EnumerateArray(), r => r.GetProperty("RotationType").GetString() == "AUTOMATIC");
@@ -190,7 +190,7 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         await f.OkAsync(tenant, "ScheduleKeyDeletion", new { KeyId = keyId, PendingWindowInDays = 1 });
 
         f.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
-        await f.Service.RunDueWorkAsync();
+        f.Service.RunDueWork();
 
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = v1 }, "NotFoundException");
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = v2 }, "NotFoundException");
@@ -294,11 +294,11 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
     {
         var tenant = HsmFixture.NewTenant();
         var keyId = await f.CreateKeyAsync(tenant);
-        var dk = await f.Service.DataKeys.GenerateDataKeyAsync(tenant, keyId, Ctx);
+        var dk = f.Service.DataKeys.GenerateDataKey(tenant, keyId, Ctx);
         Assert.Equal(32, dk.Plaintext.Length);
         Assert.EndsWith(keyId, f.Service.DataKeys.KeyArnOf(tenant, dk.CiphertextBlob));
-        Assert.Equal(dk.Plaintext, await f.Service.DataKeys.DecryptAsync(tenant, dk.CiphertextBlob, Ctx));
-        var e = await Assert.ThrowsAsync<CloudSecReq.Kms.Api.KmsException>(() => f.Service.DataKeys.DecryptAsync(tenant, dk.CiphertextBlob, null));
+        Assert.Equal(dk.Plaintext, f.Service.DataKeys.Decrypt(tenant, dk.CiphertextBlob, Ctx));
+        var e = Assert.Throws<CloudSecReq.Kms.Api.KmsException>(() => f.Service.DataKeys.Decrypt(tenant, dk.CiphertextBlob, null));
         Assert.Equal("InvalidCiphertextException", e.AwsType);
         Assert.False(e.IsRetryable);
     }
