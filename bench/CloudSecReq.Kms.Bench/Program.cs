@@ -18,7 +18,7 @@ try
     using var kms = KmsService.Open(options);
     var caller = new KmsCaller("bench", "123456789012", "arn:aws:iam::123456789012:root", true);
     var keyId = Guid.Parse(Encoding.UTF8.GetString(Slice((await kms.Api.HandleAsync(caller, "CreateKey", "{}"u8.ToArray(), default)).Json, "\"KeyId\":\"", "\"")));
-    var label = TenantKeys.VersionLabel(keyId.ToString(), 1);
+    var label = TenantKeyRecord.VersionLabel(keyId.ToString(), 1);
     var context = new Dictionary<string, string> { ["bucket"] = "bench", ["object"] = "k" };
     var aad = CiphertextBlob.Aad(CiphertextBlob.Header(keyId, 1), context);
     var dataKey = new byte[32];
