@@ -22,26 +22,46 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
 {
     private sealed class Entry(PinnedKey key, byte[] wrapped, string keyArn, DateTimeOffset expires)
     {
+        private int _evicted;
+
         public PinnedKey Key { get; } = key;
         public byte[] Wrapped { get; } = wrapped;
         public string KeyArn { get; } = keyArn;
         public DateTimeOffset Expires { get; } = expires;
-        public bool Evicted { get; private set; }
 
-        /// <summary>A copy of the key, or null once the entry was evicted.</summary>
+        /// <summary>
+        /// A copy of the key, or null once the entry was evicted. Lock-free, as it is on every SSE PUT and GET: copy,
+        /// full fence, then check the flag. <see cref="Evict"/> sets the flag (full fence) before zeroing, so a copy
+        /// that saw any zeroed byte also sees the flag and is discarded.
+        /// </summary>
         public PinnedKey? Lease()
         {
-            lock (this)
+            if (Volatile.Read(ref _evicted) != 0)
             {
-                return Evicted ? null : PinnedKey.Copy(Key.Bytes);
+                return null;
             }
+            PinnedKey copy;
+            try
+            {
+                copy = PinnedKey.Copy(Key.Bytes);
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _evicted) != 0)
+            {
+                copy.Dispose();
+                return null;
+            }
+            return copy;
         }
 
         public void Evict()
         {
-            lock (this)
+            if (Interlocked.Exchange(ref _evicted, 1) == 0)
             {
-                Evicted = true;
                 Key.Dispose();
             }
         }
@@ -144,7 +164,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         return entry.Lease() is { } key ? (key, entry.Wrapped) : null;
     }
 
-    private static void Replace<TKey>(ConcurrentDictionary<TKey, Entry> map, TKey id, Entry entry) where TKey : notnull
+    private void Replace<TKey>(ConcurrentDictionary<TKey, Entry> map, TKey id, Entry entry) where TKey : notnull
     {
         Entry? old = null;
         map.AddOrUpdate(id, entry, (_, existing) =>
@@ -159,9 +179,9 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         }
     }
 
-    private static void SweepExpired<TKey>(ConcurrentDictionary<TKey, Entry> map) where TKey : notnull
+    private void SweepExpired<TKey>(ConcurrentDictionary<TKey, Entry> map) where TKey : notnull
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         foreach (var (k, e) in map)
         {
             if (e.Expires <= now && map.TryRemove(k, out _)) e.Evict();
