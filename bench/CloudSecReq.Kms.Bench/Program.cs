@@ -18,12 +18,12 @@ try
     using var kms = KmsService.Open(options);
     var caller = new KmsCaller("bench", "123456789012", "arn:aws:iam::123456789012:root", true);
     var keyId = Guid.Parse(Encoding.UTF8.GetString(Slice((await kms.Api.HandleAsync(caller, "CreateKey", "{}"u8.ToArray(), default)).Json, "\"KeyId\":\"", "\"")));
-    var label = TenantKeys.VersionLabel(keyId.ToString(), 1);
+    var label = TenantKeyRecord.VersionLabel(keyId.ToString(), 1);
     var context = new Dictionary<string, string> { ["bucket"] = "bench", ["object"] = "k" };
     var aad = CiphertextBlob.Aad(CiphertextBlob.Header(keyId, 1), context);
     var dataKey = new byte[32];
     var sealedKey = kms.Hsm.EncryptGcm(label, aad, dataKey);
-    var facadeKey = await kms.DataKeys.GenerateDataKeyAsync(caller, keyId.ToString(), context);
+    var facadeKey = kms.DataKeys.GenerateDataKey(caller, keyId.ToString(), context);
     var gdkJson = Encoding.UTF8.GetBytes($$$"""{"KeyId":"{{{keyId}}}","KeySpec":"AES_256","EncryptionContext":{"bucket":"bench","object":"k"}}""");
     var decJson = Encoding.UTF8.GetBytes($$$"""{"CiphertextBlob":"{{{Convert.ToBase64String(facadeKey.CiphertextBlob)}}}","EncryptionContext":{"bucket":"bench","object":"k"}}""");
 
@@ -39,8 +39,8 @@ try
         })),
         ("binding: GenerateDataKey = HsmKeyStore.EncryptGcm 32 B", () => kms.Hsm.EncryptGcm(label, aad, dataKey)),
         ("binding: Decrypt = HsmKeyStore.DecryptGcm 32 B", () => kms.Hsm.DecryptGcm(label, aad, sealedKey)),
-        ("facade: KmsDataKeys.GenerateDataKeyAsync", () => kms.DataKeys.GenerateDataKeyAsync(caller, keyId.ToString(), context).GetAwaiter().GetResult()),
-        ("facade: KmsDataKeys.DecryptAsync", () => kms.DataKeys.DecryptAsync(caller, facadeKey.CiphertextBlob, context).GetAwaiter().GetResult()),
+        ("facade: KmsDataKeys.GenerateDataKey", () => kms.DataKeys.GenerateDataKey(caller, keyId.ToString(), context)),
+        ("facade: KmsDataKeys.Decrypt", () => kms.DataKeys.Decrypt(caller, facadeKey.CiphertextBlob, context)),
         ("KmsApi: TrentService.GenerateDataKey (JSON)", () => Check(kms.Api.HandleAsync(caller, "GenerateDataKey", gdkJson, default).GetAwaiter().GetResult())),
         ("KmsApi: TrentService.Decrypt (JSON)", () => Check(kms.Api.HandleAsync(caller, "Decrypt", decJson, default).GetAwaiter().GetResult())),
     };

@@ -7,46 +7,42 @@ namespace CloudSecReq.Kms;
 /// (tens of thousands per second at best on SoftHSM): cache per bucket on the hot path (S3 Bucket Keys) and drop
 /// caches on <see cref="KmsService.KeyStateChanged"/>. Thread safe. Errors are <see cref="KmsException"/>:
 /// NotFound, Disabled, KMSInvalidState, AccessDenied, InvalidCiphertext (wrong context or tampered blob),
-/// KeyUnavailable (HSM unreachable: retryable, S3 answers 503).
+/// KeyUnavailable (HSM unreachable: retryable, S3 answers 503). Every call is synchronous: a PKCS#11 call blocks its
+/// thread, and there is no I/O to wait for asynchronously.
 public sealed class KmsDataKeys
 {
-    private readonly TenantKeys _keys;
+    private readonly TenantKeyResolver _resolver;
+    private readonly TenantKeyLifecycle _lifecycle;
+    private readonly TenantKeyCrypto _crypto;
 
-    internal KmsDataKeys(TenantKeys keys) => _keys = keys;
+    internal KmsDataKeys(TenantKeyResolver resolver, TenantKeyLifecycle lifecycle, TenantKeyCrypto crypto) =>
+        (_resolver, _lifecycle, _crypto) = (resolver, lifecycle, crypto);
 
     /// Generates a random data key of <paramref name="numberOfBytes"/> (default 32) and encrypts it under the tenant
     /// key <paramref name="keyId"/> (UUID, key ARN, alias name or alias ARN) with <paramref name="encryptionContext"/>
-    /// as authenticated data. Authorised as kms:GenerateDataKey for <paramref name="caller"/>.
-    public Task<KmsDataKey> GenerateDataKeyAsync(KmsCaller caller, string keyId, IReadOnlyDictionary<string, string>? encryptionContext, int numberOfBytes = 32, CancellationToken cancellationToken = default)
+    /// as authenticated data. Authorised as kms:GenerateDataKey for <paramref name="caller"/>. One HSM operation on
+    /// the calling thread.
+    public KmsDataKey GenerateDataKey(KmsCaller caller, string keyId, IReadOnlyDictionary<string, string>? encryptionContext, int numberOfBytes = 32)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var (key, plaintext, blob) = _keys.GenerateDataKey(caller, keyId, numberOfBytes, encryptionContext, "kms:GenerateDataKey");
-        return Task.FromResult(new KmsDataKey(_keys.Arn(key), plaintext, blob));
+        var (key, plaintext, blob) = _crypto.GenerateDataKey(caller, keyId, numberOfBytes, encryptionContext, "kms:GenerateDataKey");
+        return new KmsDataKey(_resolver.Arn(key), plaintext, blob);
     }
 
     /// Decrypts a data key's CiphertextBlob with the same <paramref name="encryptionContext"/> it was made with.
     /// The key and version are named by the blob. Authorised as kms:Decrypt. The caller owns the returned bytes.
-    public Task<byte[]> DecryptAsync(KmsCaller caller, ReadOnlyMemory<byte> ciphertextBlob, IReadOnlyDictionary<string, string>? encryptionContext, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var (_, plaintext) = _keys.Decrypt(caller, ciphertextBlob.Span, encryptionContext, null);
-        return Task.FromResult(plaintext);
-    }
+    /// One HSM operation on the calling thread.
+    public byte[] Decrypt(KmsCaller caller, ReadOnlySpan<byte> ciphertextBlob, IReadOnlyDictionary<string, string>? encryptionContext) =>
+        _crypto.Decrypt(caller, ciphertextBlob, encryptionContext, null).Plaintext;
 
-    /// The ARN of the tenant's key behind a reserved alias such as <c>alias/aws/s3</c>, creating the key on first use.
-    public Task<string> EnsureManagedKeyAsync(KmsCaller caller, string aliasName, string description, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_keys.Arn(_keys.EnsureManagedKey(caller, aliasName, description)));
-    }
+    /// The ARN of the tenant's key behind a reserved alias such as <c>alias/aws/s3</c>, creating the key on first use
+    /// (HSM and SQLite, under a lock). Afterwards no lock, no SQL and no HSM call: the alias and key rows are cached.
+    public string EnsureManagedKey(KmsCaller caller, string aliasName, string description) =>
+        _resolver.Arn(_lifecycle.EnsureManagedKey(caller, aliasName, description));
 
     /// The ARN of a key named by UUID, ARN, alias name or alias ARN, as <paramref name="caller"/> may use it for
     /// GenerateDataKey. Throws NotFound, Disabled, KMSInvalidState or AccessDenied like GenerateDataKey would.
-    public Task<string> ResolveKeyArnAsync(KmsCaller caller, string keyId, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_keys.Arn(_keys.Resolve(caller, keyId, "kms:GenerateDataKey")));
-    }
+    /// No HSM call; SQL only for a key or alias row not read before.
+    public string ResolveKeyArn(KmsCaller caller, string keyId) => _resolver.Arn(_resolver.Resolve(caller, keyId, "kms:GenerateDataKey"));
 
     /// Checks that <paramref name="caller"/> may use the key <paramref name="keyId"/> (UUID, ARN or alias) for
     /// <paramref name="action"/> (e.g. "kms:GenerateDataKey") now: a key of the caller's tenant, Enabled, whose key policy
@@ -54,7 +50,7 @@ public sealed class KmsDataKeys
     /// The S3 path calls this before every use of a cached bucket or data key: caches hold key material, never
     /// decisions. Throws <see cref="KmsException"/> NotFound, Disabled, KMSInvalidState or AccessDenied, as the HSM call
     /// would. Thread safe.
-    public void AuthorizeUse(KmsCaller caller, string keyId, string action) => _keys.AuthorizeUse(caller, keyId, action);
+    public void AuthorizeUse(KmsCaller caller, string keyId, string action) => _resolver.AuthorizeUse(caller, keyId, action);
 
     /// The same check for the key a CiphertextBlob names (e.g. "kms:Decrypt" before a cached unwrapped key is used);
     /// InvalidCiphertext when it is not a blob of ours.
@@ -65,12 +61,12 @@ public sealed class KmsDataKeys
             throw new KmsException(KmsErrorCode.InvalidCiphertext, "The ciphertext is not a KMS ciphertext blob.");
         }
 
-        _keys.AuthorizeUse(caller, keyId.ToString(), action);
+        _resolver.AuthorizeUse(caller, keyId.ToString(), action);
     }
 
     /// The key ARN a CiphertextBlob names (no HSM call, no authorisation), or null if it is not a blob of ours.
     public string? KeyArnOf(KmsCaller caller, ReadOnlySpan<byte> ciphertextBlob) =>
         CiphertextBlob.TryParse(ciphertextBlob, out var keyId, out _)
-            ? $"arn:aws:kms:{_keys.Region}:{caller.AccountId}:key/{keyId}"
+            ? $"arn:aws:kms:{_resolver.Region}:{caller.AccountId}:key/{keyId}"
             : null;
 }

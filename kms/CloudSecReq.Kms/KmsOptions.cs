@@ -37,7 +37,7 @@ public sealed class KmsOptions
     public int MinimumPendingWindowDays { get; set; } = 7;
 
     /// How often the background sweep completes due deletions, expires imported material and rotates due keys.
-    /// Null disables the timer (call <see cref="KmsService.RunDueWorkAsync"/> yourself).
+    /// Null disables the timer (call <see cref="KmsService.RunDueWork"/> yourself).
     public TimeSpan? MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// Clock for key dates (deletion, rotation, import token expiry). Tests pass their own.

@@ -26,10 +26,14 @@ public sealed class KmsService : IDisposable
         Hsm = new HsmKeyStore(pool);
         Secrets = new PlatformSecrets(Hsm);
         Signer = new PlatformSigner(Hsm);
-        TenantKeys = new TenantKeys(options, Hsm, store, Secrets);
-        TenantKeys.KeyStateChanged += (_, e) => KeyStateChanged?.Invoke(this, e);
-        Api = new KmsApi(TenantKeys);
-        DataKeys = new KmsDataKeys(TenantKeys);
+        var resolver = new TenantKeyResolver(options, store);
+        var writer = new TenantKeyWriter(options, Hsm, store, resolver);
+        writer.KeyStateChanged += (_, e) => KeyStateChanged?.Invoke(this, e);
+        var lifecycle = new TenantKeyLifecycle(options, Hsm, store, resolver, writer);
+        var crypto = new TenantKeyCrypto(Hsm, resolver);
+        Api = new KmsApi(resolver, lifecycle, crypto, new TenantKeyImport(options, Hsm, store, Secrets, resolver, writer));
+        DataKeys = new KmsDataKeys(resolver, lifecycle, crypto);
+        Maintenance = new TenantKeyMaintenance(options, Hsm, store, writer);
         if (options.MaintenanceInterval is { } interval)
         {
             _maintenance = new Timer(_ => RunMaintenanceTick(), null, interval, interval);
@@ -55,9 +59,11 @@ public sealed class KmsService : IDisposable
 
     internal HsmKeyStore Hsm { get; }
 
-    internal TenantKeys TenantKeys { get; }
+    internal TenantKeyMaintenance Maintenance { get; }
 
     internal Pkcs11SessionPool Pool => _pool;
+
+    internal KeyMetadataStore Store => _store;
 
     /// Opens the KMS: loads the PKCS#11 module, (for the default SoftHSM2 with <see cref="KmsOptions.InitializeSoftHsmToken"/>)
     /// creates the configuration, PIN files and token on first use, logs in, opens the metadata store and makes sure
@@ -132,9 +138,8 @@ public sealed class KmsService : IDisposable
     /// period passed, and destroys expired import wrapping keys. Runs on a timer when
     /// <see cref="KmsOptions.MaintenanceInterval"/> is set; safe to call concurrently with everything else.
     /// Returns the number of keys changed. Throws <see cref="KmsException"/> KeyUnavailable if the HSM is unreachable
-    /// (nothing is marked done that was not done; the next run continues).
-    public Task<int> RunDueWorkAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(TenantKeys.RunDueWork(cancellationToken));
+    /// (nothing is marked done that was not done; the next run continues). Synchronous (SQLite and PKCS#11 calls).
+    public int RunDueWork(CancellationToken cancellationToken = default) => Maintenance.RunDueWork(cancellationToken);
 
     /// Drops cached HSM object handles (and any data-key caches of later versions). Safe at any time.
     public void PurgeCaches() => Hsm.PurgeHandles();
@@ -165,7 +170,7 @@ public sealed class KmsService : IDisposable
 
         try
         {
-            TenantKeys.RunDueWork(CancellationToken.None);
+            Maintenance.RunDueWork(CancellationToken.None);
         }
         catch (Exception)
         {

@@ -83,7 +83,7 @@ internal static class AdminCommands
         {
             var t = await data.Store.FindTenantByNameAsync(parse.GetValue(tenant)!, ct) ?? throw new InvalidOperationException($"No tenant named '{parse.GetValue(tenant)}'.");
             var caller = new Kms.Api.KmsCaller(t.Id, t.AccountId, $"arn:aws:iam::{t.AccountId}:root", true);
-            var arn = await data.Kms.DataKeys.ResolveKeyArnAsync(caller, parse.GetValue(keyId)!, ct);
+            var arn = data.Kms.DataKeys.ResolveKeyArn(caller, parse.GetValue(keyId)!);
             var objects = await data.Store.ListObjectsByKmsKeyAsync(arn, parse.GetValue(limit), ct);
             var defaults = (await data.Store.ListBucketsAsync(t.Id, ct)).Where(b => b.Encryption?.KmsKeyId is { } k && (k == arn || arn.EndsWith("/" + k, StringComparison.Ordinal))).ToList();
             Console.WriteLine($"key: {arn}");

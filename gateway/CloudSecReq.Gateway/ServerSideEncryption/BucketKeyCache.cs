@@ -22,26 +22,46 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
 {
     private sealed class Entry(PinnedKey key, byte[] wrapped, string keyArn, DateTimeOffset expires)
     {
+        private int _evicted;
+
         public PinnedKey Key { get; } = key;
         public byte[] Wrapped { get; } = wrapped;
         public string KeyArn { get; } = keyArn;
         public DateTimeOffset Expires { get; } = expires;
-        public bool Evicted { get; private set; }
 
-        /// <summary>A copy of the key, or null once the entry was evicted.</summary>
+        /// <summary>
+        /// A copy of the key, or null once the entry was evicted. Lock-free, as it is on every SSE PUT and GET: copy,
+        /// full fence, then check the flag. <see cref="Evict"/> sets the flag (full fence) before zeroing, so a copy
+        /// that saw any zeroed byte also sees the flag and is discarded.
+        /// </summary>
         public PinnedKey? Lease()
         {
-            lock (this)
+            if (Volatile.Read(ref _evicted) != 0)
             {
-                return Evicted ? null : PinnedKey.Copy(Key.Bytes);
+                return null;
             }
+            PinnedKey copy;
+            try
+            {
+                copy = PinnedKey.Copy(Key.Bytes);
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _evicted) != 0)
+            {
+                copy.Dispose();
+                return null;
+            }
+            return copy;
         }
 
         public void Evict()
         {
-            lock (this)
+            if (Interlocked.Exchange(ref _evicted, 1) == 0)
             {
-                Evicted = true;
                 Key.Dispose();
             }
         }
@@ -80,7 +100,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
                 return raced;
             }
             Interlocked.Increment(ref _kmsCalls);
-            var dataKey = await kms.DataKeys.GenerateDataKeyAsync(caller, keyArn, BucketContext(bucket), 32, ct);
+            var dataKey = kms.DataKeys.GenerateDataKey(caller, keyArn, BucketContext(bucket));
             var expires = clock.GetUtcNow() + lifetime;
             using var plaintext = PinnedKey.Take(dataKey.Plaintext);
             // Each map owns its own copy, so that evicting from one never zeroes the other's.
@@ -94,8 +114,11 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         }
     }
 
-    /// <summary>Unwraps a KMS ciphertext blob (a bucket key or a data key) with its context, from the cache when possible.</summary>
-    public async Task<PinnedKey> UnwrapAsync(KmsCaller caller, byte[] wrapped, IReadOnlyDictionary<string, string> context, CancellationToken ct)
+    /// <summary>
+    /// Unwraps a KMS ciphertext blob (a bucket key or a data key) with its context, from the cache when possible.
+    /// Synchronous: a hit is memory only, a miss one HSM operation on the calling thread.
+    /// </summary>
+    public PinnedKey Unwrap(KmsCaller caller, byte[] wrapped, IReadOnlyDictionary<string, string> context)
     {
         kms.DataKeys.AuthorizeUse(caller, wrapped, "kms:Decrypt");
         var id = (caller.TenantId, Hash(wrapped));
@@ -104,7 +127,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
             return hit.Key;
         }
         Interlocked.Increment(ref _kmsCalls);
-        var plaintext = await kms.DataKeys.DecryptAsync(caller, wrapped, context, ct);
+        var plaintext = kms.DataKeys.Decrypt(caller, wrapped, context);
         var keyArn = kms.DataKeys.KeyArnOf(caller, wrapped) ?? "";
         using var key = PinnedKey.Take(plaintext);
         Replace(_forRead, id, new Entry(PinnedKey.Copy(key.Bytes), wrapped, keyArn, clock.GetUtcNow() + lifetime));
@@ -141,7 +164,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         return entry.Lease() is { } key ? (key, entry.Wrapped) : null;
     }
 
-    private static void Replace<TKey>(ConcurrentDictionary<TKey, Entry> map, TKey id, Entry entry) where TKey : notnull
+    private void Replace<TKey>(ConcurrentDictionary<TKey, Entry> map, TKey id, Entry entry) where TKey : notnull
     {
         Entry? old = null;
         map.AddOrUpdate(id, entry, (_, existing) =>
@@ -156,9 +179,9 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         }
     }
 
-    private static void SweepExpired<TKey>(ConcurrentDictionary<TKey, Entry> map) where TKey : notnull
+    private void SweepExpired<TKey>(ConcurrentDictionary<TKey, Entry> map) where TKey : notnull
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         foreach (var (k, e) in map)
         {
             if (e.Expires <= now && map.TryRemove(k, out _)) e.Evict();

@@ -55,8 +55,8 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
         var platform = mode == ObjectEncryption.SseS3;
         var caller = Caller(principal, platform);
         var keyArn = platform || keyId is null
-            ? await kms.DataKeys.EnsureManagedKeyAsync(caller with { IsTenantRoot = true }, ManagedKeyAlias, "Default key for S3 server-side encryption (SSE-S3 and SSE-KMS without a key id)", ct)
-            : await kms.DataKeys.ResolveKeyArnAsync(caller, keyId, ct);
+            ? kms.DataKeys.EnsureManagedKey(caller with { IsTenantRoot = true }, ManagedKeyAlias, "Default key for S3 server-side encryption (SSE-S3 and SSE-KMS without a key id)")
+            : kms.DataKeys.ResolveKeyArn(caller, keyId);
         var encryption = new ObjectEncryption
         {
             Mode = mode,
@@ -75,7 +75,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
             }
         }
         bucketKeys.CountKmsCall(); // without a bucket key, every object costs one HSM operation
-        var generated = await kms.DataKeys.GenerateDataKeyAsync(caller, keyArn, ObjectContext(bucket.Name, objectKey, request.Context), 32, ct);
+        var generated = kms.DataKeys.GenerateDataKey(caller, keyArn, ObjectContext(bucket.Name, objectKey, request.Context));
         return (encryption with { WrappedDataKey = generated.CiphertextBlob }, PinnedKey.Take(generated.Plaintext));
 #endif
     }
@@ -83,22 +83,23 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
     /// <summary>
     /// The data key of a stored object or upload, which the caller disposes. SSE-C objects need the
     /// same customer key (InvalidRequest without one, AccessDenied with another); KMS errors (disabled,
-    /// pending deletion, destroyed key) propagate as <see cref="KmsException"/>.
+    /// pending deletion, destroyed key) propagate as <see cref="KmsException"/>. Synchronous: a cache hit is memory
+    /// only, a miss one HSM operation on the calling thread.
     /// </summary>
-    public async Task<PinnedKey> OpenAsync(Principal principal, string bucket, string objectKey, ObjectEncryption encryption, CustomerKey? customer, CancellationToken ct)
+    public PinnedKey Open(Principal principal, string bucket, string objectKey, ObjectEncryption encryption, CustomerKey? customer)
     {
         if (encryption.Mode == ObjectEncryption.SseC)
         {
             CheckCustomerKey(encryption, customer);
-            return Open(customer!.Key, encryption.WrappedDataKey, Aad(bucket, objectKey, encryption.Mode));
+            return OpenSealed(customer!.Key, encryption.WrappedDataKey, Aad(bucket, objectKey, encryption.Mode));
         }
         var caller = Caller(principal, encryption.Mode == ObjectEncryption.SseS3);
         if (encryption.WrappedBucketKey is { } wrappedBucketKey)
         {
-            using var bucketKey = await bucketKeys.UnwrapAsync(caller, wrappedBucketKey, BucketKeyCache.BucketContext(bucket), ct);
-            return Open(bucketKey, encryption.WrappedDataKey, Aad(bucket, objectKey, encryption.Mode));
+            using var bucketKey = bucketKeys.Unwrap(caller, wrappedBucketKey, BucketKeyCache.BucketContext(bucket));
+            return OpenSealed(bucketKey, encryption.WrappedDataKey, Aad(bucket, objectKey, encryption.Mode));
         }
-        return await bucketKeys.UnwrapAsync(caller, encryption.WrappedDataKey, ObjectContext(bucket, objectKey, encryption.Context), ct);
+        return bucketKeys.Unwrap(caller, encryption.WrappedDataKey, ObjectContext(bucket, objectKey, encryption.Context));
     }
 
     /// <summary>Checks the SSE-C key a request brings against the object's (HEAD needs this without the data key).</summary>
@@ -141,7 +142,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
         return output;
     }
 
-    private static PinnedKey Open(PinnedKey wrappingKey, byte[] sealedKey, byte[] aad)
+    private static PinnedKey OpenSealed(PinnedKey wrappingKey, byte[] sealedKey, byte[] aad)
     {
         if (sealedKey.Length != 12 + 32 + 16)
         {

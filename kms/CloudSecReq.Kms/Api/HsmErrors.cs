@@ -33,4 +33,11 @@ internal static class HsmErrors
             throw ToKms(e);
         }
     }
+
+    /// The same for an operation without a result.
+    public static void Guard(Action operation) => Guard(() =>
+    {
+        operation();
+        return true;
+    });
 }

@@ -1,3 +1,5 @@
+// Over ~500 lines on purpose: one dispatcher for the 30 AWS KMS operations, each a short request → call → response
+// mapping in the order of Operations; split by operation group it would be read in several places for one table.
 using System.Security.Cryptography;
 using System.Text.Json;
 using CloudSecReq.Kms.Hsm;
@@ -13,9 +15,13 @@ public sealed class KmsApi
 {
     private const int MaxPlaintextBytes = 4096;
     private const int MaxCiphertextBytes = 6144;
-    private readonly TenantKeys _keys;
+    private readonly TenantKeyResolver _resolver;
+    private readonly TenantKeyLifecycle _lifecycle;
+    private readonly TenantKeyCrypto _crypto;
+    private readonly TenantKeyImport _import;
 
-    internal KmsApi(TenantKeys keys) => _keys = keys;
+    internal KmsApi(TenantKeyResolver resolver, TenantKeyLifecycle lifecycle, TenantKeyCrypto crypto, TenantKeyImport import) =>
+        (_resolver, _lifecycle, _crypto, _import) = (resolver, lifecycle, crypto, import);
 
     /// The operations this API implements (the part after "TrentService.").
     public static IReadOnlyList<string> Operations { get; } =
@@ -116,20 +122,20 @@ public sealed class KmsApi
     private KmsResponse Dispatch(KmsCaller c, string operation, KmsRequest r) => operation switch
     {
         "CreateKey" => CreateKey(c, r),
-        "DescribeKey" => Metadata(_keys.Describe(c, r.RequiredString("KeyId"))),
+        "DescribeKey" => Metadata(_lifecycle.Describe(c, r.RequiredString("KeyId"))),
         "ListKeys" => ListKeys(c, r),
-        "CreateAlias" => Empty(() => _keys.CreateAlias(c, r.RequiredString("AliasName"), r.RequiredString("TargetKeyId"))),
-        "UpdateAlias" => Empty(() => _keys.UpdateAlias(c, r.RequiredString("AliasName"), r.RequiredString("TargetKeyId"))),
-        "DeleteAlias" => Empty(() => _keys.DeleteAlias(c, r.RequiredString("AliasName"))),
+        "CreateAlias" => Empty(() => _lifecycle.CreateAlias(c, r.RequiredString("AliasName"), r.RequiredString("TargetKeyId"))),
+        "UpdateAlias" => Empty(() => _lifecycle.UpdateAlias(c, r.RequiredString("AliasName"), r.RequiredString("TargetKeyId"))),
+        "DeleteAlias" => Empty(() => _lifecycle.DeleteAlias(c, r.RequiredString("AliasName"))),
         "ListAliases" => ListAliases(c, r),
-        "EnableKey" => Empty(() => _keys.Enable(c, r.RequiredString("KeyId"))),
-        "DisableKey" => Empty(() => _keys.Disable(c, r.RequiredString("KeyId"))),
+        "EnableKey" => Empty(() => _lifecycle.Enable(c, r.RequiredString("KeyId"))),
+        "DisableKey" => Empty(() => _lifecycle.Disable(c, r.RequiredString("KeyId"))),
         "ScheduleKeyDeletion" => ScheduleKeyDeletion(c, r),
-        "CancelKeyDeletion" => KeyIdOnly(_keys.CancelDeletion(c, r.RequiredString("KeyId"))),
-        "EnableKeyRotation" => Empty(() => _keys.EnableRotation(c, r.RequiredString("KeyId"), r.Int("RotationPeriodInDays"))),
-        "DisableKeyRotation" => Empty(() => _keys.DisableRotation(c, r.RequiredString("KeyId"))),
+        "CancelKeyDeletion" => KeyIdOnly(_lifecycle.CancelDeletion(c, r.RequiredString("KeyId"))),
+        "EnableKeyRotation" => Empty(() => _lifecycle.EnableRotation(c, r.RequiredString("KeyId"), r.Int("RotationPeriodInDays"))),
+        "DisableKeyRotation" => Empty(() => _lifecycle.DisableRotation(c, r.RequiredString("KeyId"))),
         "GetKeyRotationStatus" => GetKeyRotationStatus(c, r),
-        "RotateKeyOnDemand" => KeyIdOnly(_keys.RotateOnDemand(c, r.RequiredString("KeyId"))),
+        "RotateKeyOnDemand" => KeyIdOnly(_lifecycle.RotateOnDemand(c, r.RequiredString("KeyId"))),
         "ListKeyRotations" => ListKeyRotations(c, r),
         "GetParametersForImport" => GetParametersForImport(c, r),
         "ImportKeyMaterial" => ImportKeyMaterial(c, r),
@@ -141,9 +147,9 @@ public sealed class KmsApi
         "GenerateDataKeyWithoutPlaintext" => GenerateDataKey(c, r, withPlaintext: false),
         "GenerateRandom" => GenerateRandom(r),
         "GetKeyPolicy" => GetKeyPolicy(c, r),
-        "PutKeyPolicy" => Empty(() => _keys.PutPolicy(c, r.RequiredString("KeyId"), r.String("PolicyName"), r.RequiredString("Policy"))),
-        "TagResource" => Empty(() => _keys.Tag(c, r.RequiredString("KeyId"), r.Tags("Tags"))),
-        "UntagResource" => Empty(() => _keys.Untag(c, r.RequiredString("KeyId"), r.StringList("TagKeys"))),
+        "PutKeyPolicy" => Empty(() => _lifecycle.PutPolicy(c, r.RequiredString("KeyId"), r.String("PolicyName"), r.RequiredString("Policy"))),
+        "TagResource" => Empty(() => _lifecycle.Tag(c, r.RequiredString("KeyId"), r.Tags("Tags"))),
+        "UntagResource" => Empty(() => _lifecycle.Untag(c, r.RequiredString("KeyId"), r.StringList("TagKeys"))),
         "ListResourceTags" => ListResourceTags(c, r),
         _ => throw new KmsException(KmsErrorCode.UnsupportedOperation, $"{operation} is not supported by this KMS."),
     };
@@ -168,24 +174,24 @@ public sealed class KmsApi
             "EXTERNAL" => KeyOrigin.External,
             _ => throw new KmsException(KmsErrorCode.UnsupportedOperation, "Origin must be AWS_KMS or EXTERNAL."),
         };
-        return Metadata(_keys.CreateKey(c, r.String("Description"), origin, r.String("Policy"), r.Tags("Tags")));
+        return Metadata(_lifecycle.CreateKey(c, r.String("Description"), origin, r.String("Policy"), r.Tags("Tags")));
     }
 
     private KmsResponse Metadata(TenantKeyRecord key)
     {
         using var w = new KmsJsonWriter();
-        w.KeyMetadata(key, _keys.Arn(key), CurrentMaterialId(key));
+        w.KeyMetadata(key, _resolver.Arn(key), CurrentMaterialId(key));
         return w.ToResponse();
     }
 
     private string? CurrentMaterialId(TenantKeyRecord key) =>
         key.Origin == KeyOrigin.External && !key.HasImportedMaterial
             ? null
-            : _keys.Versions(key).FirstOrDefault(v => v.Version == key.CurrentVersion)?.MaterialId;
+            : _lifecycle.Versions(key).FirstOrDefault(v => v.Version == key.CurrentVersion)?.MaterialId;
 
     private KmsResponse ListKeys(KmsCaller c, KmsRequest r)
     {
-        var keys = _keys.ListKeys(c);
+        var keys = _lifecycle.ListKeys(c);
         var (page, next) = Page(keys, r, k => k.KeyId);
         using var w = new KmsJsonWriter();
         w.W.WriteStartArray("Keys");
@@ -193,7 +199,7 @@ public sealed class KmsApi
         {
             w.W.WriteStartObject();
             w.W.WriteString("KeyId", k.KeyId);
-            w.W.WriteString("KeyArn", _keys.Arn(k));
+            w.W.WriteString("KeyArn", _resolver.Arn(k));
             w.W.WriteEndObject();
         }
 
@@ -203,7 +209,7 @@ public sealed class KmsApi
 
     private KmsResponse ListAliases(KmsCaller c, KmsRequest r)
     {
-        var aliases = _keys.ListAliases(c, r.String("KeyId"));
+        var aliases = _lifecycle.ListAliases(c, r.String("KeyId"));
         var (page, next) = Page(aliases, r, a => a.AliasName);
         using var w = new KmsJsonWriter();
         w.W.WriteStartArray("Aliases");
@@ -211,7 +217,7 @@ public sealed class KmsApi
         {
             w.W.WriteStartObject();
             w.W.WriteString("AliasName", a.AliasName);
-            w.W.WriteString("AliasArn", _keys.AliasArn(c, a.AliasName));
+            w.W.WriteString("AliasArn", _resolver.AliasArn(c, a.AliasName));
             w.W.WriteString("TargetKeyId", a.KeyId);
             w.Time("CreationDate", a.Created);
             w.Time("LastUpdatedDate", a.Updated);
@@ -224,38 +230,38 @@ public sealed class KmsApi
 
     private KmsResponse ScheduleKeyDeletion(KmsCaller c, KmsRequest r)
     {
-        var key = _keys.ScheduleDeletion(c, r.RequiredString("KeyId"), r.Int("PendingWindowInDays"));
+        var key = _lifecycle.ScheduleDeletion(c, r.RequiredString("KeyId"), r.Int("PendingWindowInDays"));
         using var w = new KmsJsonWriter();
-        w.String("KeyId", _keys.Arn(key)).Time("DeletionDate", key.DeletionDate)
+        w.String("KeyId", _resolver.Arn(key)).Time("DeletionDate", key.DeletionDate)
             .String("KeyState", key.State.ToString()).Number("PendingWindowInDays", key.PendingWindowDays ?? 30);
         return w.ToResponse();
     }
 
     private KmsResponse GetKeyRotationStatus(KmsCaller c, KmsRequest r)
     {
-        var key = _keys.GetRotationStatus(c, r.RequiredString("KeyId"));
+        var key = _lifecycle.GetRotationStatus(c, r.RequiredString("KeyId"));
         using var w = new KmsJsonWriter();
-        w.Bool("KeyRotationEnabled", key.RotationEnabled).String("KeyId", _keys.Arn(key));
+        w.Bool("KeyRotationEnabled", key.RotationEnabled).String("KeyId", _resolver.Arn(key));
         if (key.RotationEnabled)
         {
-            w.Number("RotationPeriodInDays", key.RotationPeriodDays ?? TenantKeys.DefaultRotationPeriodDays).Time("NextRotationDate", key.NextRotation);
+            w.Number("RotationPeriodInDays", key.RotationPeriodDays ?? TenantKeyLifecycle.DefaultRotationPeriodDays).Time("NextRotationDate", key.NextRotation);
         }
 
-        var lastOnDemand = _keys.Versions(key).LastOrDefault(v => v.RotationType == "ON_DEMAND");
+        var lastOnDemand = _lifecycle.Versions(key).LastOrDefault(v => v.RotationType == "ON_DEMAND");
         w.Time("OnDemandRotationStartDate", lastOnDemand?.Created);
         return w.ToResponse();
     }
 
     private KmsResponse ListKeyRotations(KmsCaller c, KmsRequest r)
     {
-        var (key, rotations) = _keys.ListRotations(c, r.RequiredString("KeyId"));
+        var (key, rotations) = _lifecycle.ListRotations(c, r.RequiredString("KeyId"));
         var (page, next) = Page(rotations, r, v => v.Version.ToString("D10", System.Globalization.CultureInfo.InvariantCulture));
         using var w = new KmsJsonWriter();
         w.W.WriteStartArray("Rotations");
         foreach (var v in page)
         {
             w.W.WriteStartObject();
-            w.W.WriteString("KeyId", _keys.Arn(key));
+            w.W.WriteString("KeyId", _resolver.Arn(key));
             w.Time("RotationDate", v.Created);
             w.W.WriteString("RotationType", v.RotationType);
             w.W.WriteString("KeyMaterialId", v.MaterialId);
@@ -284,9 +290,9 @@ public sealed class KmsApi
             "RSA_4096" => 4096,
             _ => throw new KmsException(KmsErrorCode.UnsupportedOperation, "WrappingKeySpec is not supported."),
         };
-        var p = _keys.GetParametersForImport(c, r.RequiredString("KeyId"), wrapping, bits);
+        var p = _import.GetParametersForImport(c, r.RequiredString("KeyId"), wrapping, bits);
         using var w = new KmsJsonWriter();
-        w.String("KeyId", _keys.Arn(p.Key)).Blob("ImportToken", p.ImportToken).Blob("PublicKey", p.PublicKey).Time("ParametersValidTo", p.ValidTo);
+        w.String("KeyId", _resolver.Arn(p.Key)).Blob("ImportToken", p.ImportToken).Blob("PublicKey", p.PublicKey).Time("ParametersValidTo", p.ValidTo);
         return w.ToResponse();
     }
 
@@ -314,17 +320,17 @@ public sealed class KmsApi
             throw new KmsException(KmsErrorCode.UnsupportedOperation, "Importing new key material into an existing key is not supported.");
         }
 
-        var key = _keys.ImportKeyMaterial(c, r.RequiredString("KeyId"), r.RequiredBlob("ImportToken"), r.RequiredBlob("EncryptedKeyMaterial"), validTo);
+        var key = _import.ImportKeyMaterial(c, r.RequiredString("KeyId"), r.RequiredBlob("ImportToken"), r.RequiredBlob("EncryptedKeyMaterial"), validTo);
         using var w = new KmsJsonWriter();
-        w.String("KeyId", _keys.Arn(key)).String("KeyMaterialId", CurrentMaterialId(key));
+        w.String("KeyId", _resolver.Arn(key)).String("KeyMaterialId", CurrentMaterialId(key));
         return w.ToResponse();
     }
 
     private KmsResponse DeleteImportedKeyMaterial(KmsCaller c, KmsRequest r)
     {
-        var key = _keys.DeleteImportedKeyMaterial(c, r.RequiredString("KeyId"));
+        var key = _import.DeleteImportedKeyMaterial(c, r.RequiredString("KeyId"));
         using var w = new KmsJsonWriter();
-        w.String("KeyId", _keys.Arn(key));
+        w.String("KeyId", _resolver.Arn(key));
         return w.ToResponse();
     }
 
@@ -339,9 +345,9 @@ public sealed class KmsApi
                 throw new KmsException(KmsErrorCode.Validation, "Plaintext must be 1 to 4096 bytes.");
             }
 
-            var (key, blob) = _keys.Encrypt(c, r.RequiredString("KeyId"), plaintext, r.Map("EncryptionContext"));
+            var (key, blob) = _crypto.Encrypt(c, r.RequiredString("KeyId"), plaintext, r.Map("EncryptionContext"));
             using var w = new KmsJsonWriter();
-            w.Blob("CiphertextBlob", blob).String("KeyId", _keys.Arn(key)).String("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+            w.Blob("CiphertextBlob", blob).String("KeyId", _resolver.Arn(key)).String("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
             return w.ToResponse();
         }
         finally
@@ -354,11 +360,11 @@ public sealed class KmsApi
     {
         RequireSymmetricDefault(r);
         var blob = CiphertextParameter(r, "CiphertextBlob");
-        var (key, plaintext) = _keys.Decrypt(c, blob, r.Map("EncryptionContext"), r.String("KeyId"));
+        var (key, plaintext) = _crypto.Decrypt(c, blob, r.Map("EncryptionContext"), r.String("KeyId"));
         try
         {
             using var w = new KmsJsonWriter();
-            w.String("KeyId", _keys.Arn(key)).Blob("Plaintext", plaintext).String("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+            w.String("KeyId", _resolver.Arn(key)).Blob("Plaintext", plaintext).String("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
             return w.ToResponse();
         }
         finally
@@ -377,11 +383,11 @@ public sealed class KmsApi
             }
         }
 
-        var (source, destination, blob) = _keys.ReEncrypt(
+        var (source, destination, blob) = _crypto.ReEncrypt(
             c, CiphertextParameter(r, "CiphertextBlob"), r.Map("SourceEncryptionContext"), r.String("SourceKeyId"),
             r.RequiredString("DestinationKeyId"), r.Map("DestinationEncryptionContext"));
         using var w = new KmsJsonWriter();
-        w.Blob("CiphertextBlob", blob).String("SourceKeyId", _keys.Arn(source)).String("KeyId", _keys.Arn(destination))
+        w.Blob("CiphertextBlob", blob).String("SourceKeyId", _resolver.Arn(source)).String("KeyId", _resolver.Arn(destination))
             .String("SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT").String("DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT");
         return w.ToResponse();
     }
@@ -402,7 +408,7 @@ public sealed class KmsApi
             _ => throw new KmsException(KmsErrorCode.Validation, "KeySpec must be AES_256 or AES_128."),
         };
         var action = withPlaintext ? "kms:GenerateDataKey" : "kms:GenerateDataKeyWithoutPlaintext";
-        var (key, plaintext, blob) = _keys.GenerateDataKey(c, r.RequiredString("KeyId"), bytes, r.Map("EncryptionContext"), action);
+        var (key, plaintext, blob) = _crypto.GenerateDataKey(c, r.RequiredString("KeyId"), bytes, r.Map("EncryptionContext"), action);
         try
         {
             using var w = new KmsJsonWriter();
@@ -412,7 +418,7 @@ public sealed class KmsApi
                 w.Blob("Plaintext", plaintext);
             }
 
-            w.String("KeyId", _keys.Arn(key));
+            w.String("KeyId", _resolver.Arn(key));
             return w.ToResponse();
         }
         finally
@@ -428,7 +434,7 @@ public sealed class KmsApi
             throw new KmsException(KmsErrorCode.UnsupportedOperation, "Custom key stores are not supported.");
         }
 
-        var bytes = _keys.GenerateRandom(r.Int("NumberOfBytes") ?? throw new KmsException(KmsErrorCode.Validation, "NumberOfBytes is required."));
+        var bytes = _crypto.GenerateRandom(r.Int("NumberOfBytes") ?? throw new KmsException(KmsErrorCode.Validation, "NumberOfBytes is required."));
         using var w = new KmsJsonWriter();
         w.Blob("Plaintext", bytes);
         return w.ToResponse();
@@ -436,7 +442,7 @@ public sealed class KmsApi
 
     private KmsResponse GetKeyPolicy(KmsCaller c, KmsRequest r)
     {
-        var policy = _keys.GetPolicy(c, r.RequiredString("KeyId"), r.String("PolicyName"));
+        var policy = _lifecycle.GetPolicy(c, r.RequiredString("KeyId"), r.String("PolicyName"));
         using var w = new KmsJsonWriter();
         w.String("Policy", policy).String("PolicyName", "default");
         return w.ToResponse();
@@ -444,7 +450,7 @@ public sealed class KmsApi
 
     private KmsResponse ListResourceTags(KmsCaller c, KmsRequest r)
     {
-        var tags = _keys.ListTags(c, r.RequiredString("KeyId"));
+        var tags = _lifecycle.ListTags(c, r.RequiredString("KeyId"));
         var (page, next) = Page(tags, r, t => t.Key);
         using var w = new KmsJsonWriter();
         w.W.WriteStartArray("Tags");
@@ -491,7 +497,7 @@ public sealed class KmsApi
     private KmsResponse KeyIdOnly(TenantKeyRecord key)
     {
         using var w = new KmsJsonWriter();
-        w.String("KeyId", _keys.Arn(key));
+        w.String("KeyId", _resolver.Arn(key));
         return w.ToResponse();
     }
 

@@ -5,7 +5,7 @@ namespace CloudSecReq.Kms.Keys;
 
 /// Key metadata in its own SQLite file (WAL, secure_delete=ON). Holds no key material: only ids, states, dates,
 /// policies, aliases, tags and key check values. One connection guarded by a lock; every public method is atomic.
-/// Thread safe.
+/// Key and alias rows are cached in memory (see below). Thread safe.
 internal sealed class KeyMetadataStore : IDisposable
 {
     private static int _sqliteInitialized;
@@ -17,6 +17,14 @@ internal sealed class KeyMetadataStore : IDisposable
     // SQLite commits): the S3 path authorises every use of a cached bucket key here. Written only under _lock; entries
     // are never handed out or changed, only replaced, and readers get clones.
     private readonly ConcurrentDictionary<string, TenantKeyRecord> _keyCache = new(StringComparer.Ordinal);
+
+    // The same for alias rows that exist (a miss is read again): resolving alias/aws/s3 on every SSE-S3 PUT, or an alias
+    // named as SSE-KMS key id, costs no lock and no SQL once warm. Every alias write, and the cascade of DeleteKey,
+    // replaces or drops entries under _lock.
+    private readonly ConcurrentDictionary<(string TenantId, string AliasName), AliasRecord> _aliasCache = new();
+
+    private long _queries;
+    private long _lockEntries;
 
     public KeyMetadataStore(string path)
     {
@@ -77,9 +85,15 @@ internal sealed class KeyMetadataStore : IDisposable
             """);
     }
 
+    /// SQL statements run so far (tests check that warm hot paths run none).
+    internal long Queries => Interlocked.Read(ref _queries);
+
+    /// Times the store lock was taken so far (tests check that warm hot paths take none).
+    internal long LockEntries => Interlocked.Read(ref _lockEntries);
+
     public void Dispose()
     {
-        lock (_lock)
+        using (Locked())
         {
             _db.Dispose();
         }
@@ -87,7 +101,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public void InsertKey(TenantKeyRecord key, KeyVersionRecord? firstVersion, IReadOnlyDictionary<string, string> tags)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var tx = _db.BeginTransaction();
             WriteKey(key, insert: true, tx);
@@ -109,7 +123,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public void UpdateKey(TenantKeyRecord key, KeyVersionRecord? newVersion = null)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var tx = _db.BeginTransaction();
             WriteKey(key, insert: false, tx);
@@ -130,7 +144,7 @@ internal sealed class KeyMetadataStore : IDisposable
             return hit.Clone();
         }
 
-        lock (_lock)
+        using (Locked())
         {
             if (_keyCache.TryGetValue(keyId, out var cached))
             {
@@ -152,7 +166,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public List<TenantKeyRecord> ListKeys(string? tenantId)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var command = tenantId is null
                 ? Command("SELECT * FROM keys ORDER BY key_id", null)
@@ -171,19 +185,26 @@ internal sealed class KeyMetadataStore : IDisposable
     /// Removes the key and everything hanging off it (versions, aliases, tags, wrapping key rows).
     public void DeleteKey(string keyId)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var tx = _db.BeginTransaction();
             NonQuery("DELETE FROM wrapping_keys WHERE key_id = $k", tx, ("$k", keyId));
             NonQuery("DELETE FROM keys WHERE key_id = $k", tx, ("$k", keyId));
             tx.Commit();
             _keyCache.TryRemove(keyId, out _);
+            foreach (var (name, alias) in _aliasCache)
+            {
+                if (alias.KeyId == keyId)
+                {
+                    _aliasCache.TryRemove(name, out _);
+                }
+            }
         }
     }
 
     public List<KeyVersionRecord> ListVersions(string keyId)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var command = Command("SELECT * FROM key_versions WHERE key_id = $k ORDER BY version", null, ("$k", keyId));
             using var reader = command.ExecuteReader();
@@ -201,30 +222,54 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public AliasRecord? GetAlias(string tenantId, string aliasName)
     {
-        lock (_lock)
+        if (_aliasCache.TryGetValue((tenantId, aliasName), out var hit))
         {
+            return hit;
+        }
+
+        using (Locked())
+        {
+            if (_aliasCache.TryGetValue((tenantId, aliasName), out var cached))
+            {
+                return cached;
+            }
+
             using var command = Command("SELECT * FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
                 ("$t", tenantId), ("$a", aliasName));
             using var reader = command.ExecuteReader();
-            return reader.Read() ? ReadAlias(reader) : null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            var alias = ReadAlias(reader);
+            _aliasCache[(tenantId, aliasName)] = alias;
+            return alias;
         }
     }
 
     /// Inserts an alias; false if the name is taken in this tenant.
     public bool InsertAlias(AliasRecord alias)
     {
-        lock (_lock)
+        using (Locked())
         {
-            return NonQuery("INSERT OR IGNORE INTO aliases VALUES($t, $a, $k, $c, $u)", null,
+            var inserted = NonQuery("INSERT OR IGNORE INTO aliases VALUES($t, $a, $k, $c, $u)", null,
                 ("$t", alias.TenantId), ("$a", alias.AliasName), ("$k", alias.KeyId),
                 ("$c", ToMs(alias.Created)), ("$u", ToMs(alias.Updated))) == 1;
+            if (inserted)
+            {
+                _aliasCache[(alias.TenantId, alias.AliasName)] = alias;
+            }
+
+            return inserted;
         }
     }
 
     public bool UpdateAlias(string tenantId, string aliasName, string keyId, DateTimeOffset updated)
     {
-        lock (_lock)
+        using (Locked())
         {
+            _aliasCache.TryRemove((tenantId, aliasName), out _);
             return NonQuery("UPDATE aliases SET key_id = $k, updated = $u WHERE tenant_id = $t AND alias_name = $a", null,
                 ("$t", tenantId), ("$a", aliasName), ("$k", keyId), ("$u", ToMs(updated))) == 1;
         }
@@ -232,8 +277,9 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public bool DeleteAlias(string tenantId, string aliasName)
     {
-        lock (_lock)
+        using (Locked())
         {
+            _aliasCache.TryRemove((tenantId, aliasName), out _);
             return NonQuery("DELETE FROM aliases WHERE tenant_id = $t AND alias_name = $a", null,
                 ("$t", tenantId), ("$a", aliasName)) == 1;
         }
@@ -241,7 +287,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public List<AliasRecord> ListAliases(string tenantId)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var command = Command("SELECT * FROM aliases WHERE tenant_id = $t ORDER BY alias_name", null, ("$t", tenantId));
             using var reader = command.ExecuteReader();
@@ -257,7 +303,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public void SetTags(string keyId, IReadOnlyDictionary<string, string> tags)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var tx = _db.BeginTransaction();
             foreach (var (k, v) in tags)
@@ -272,7 +318,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public void RemoveTags(string keyId, IEnumerable<string> tagKeys)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var tx = _db.BeginTransaction();
             foreach (var k in tagKeys)
@@ -286,7 +332,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public List<(string Key, string Value)> ListTags(string keyId)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var command = Command("SELECT tag_key, tag_value FROM tags WHERE key_id = $k ORDER BY tag_key", null, ("$k", keyId));
             using var reader = command.ExecuteReader();
@@ -302,7 +348,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public void AddWrappingKey(string label, string keyId, DateTimeOffset expires)
     {
-        lock (_lock)
+        using (Locked())
         {
             NonQuery("INSERT OR REPLACE INTO wrapping_keys VALUES($l, $k, $e)", null,
                 ("$l", label), ("$k", keyId), ("$e", ToMs(expires)));
@@ -311,7 +357,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public bool HasWrappingKey(string label)
     {
-        lock (_lock)
+        using (Locked())
         {
             return Scalar("SELECT COUNT(*) FROM wrapping_keys WHERE label = $l", null, ("$l", label)) is long n && n > 0;
         }
@@ -320,7 +366,7 @@ internal sealed class KeyMetadataStore : IDisposable
     /// Wrapping key labels expired at <paramref name="now"/>, or all of one key when <paramref name="keyId"/> is set.
     public List<string> ListWrappingKeys(DateTimeOffset? expiredAt, string? keyId)
     {
-        lock (_lock)
+        using (Locked())
         {
             using var command = keyId is not null
                 ? Command("SELECT label FROM wrapping_keys WHERE key_id = $k", null, ("$k", keyId))
@@ -338,7 +384,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public void RemoveWrappingKey(string label)
     {
-        lock (_lock)
+        using (Locked())
         {
             NonQuery("DELETE FROM wrapping_keys WHERE label = $l", null, ("$l", label));
         }
@@ -419,8 +465,15 @@ internal sealed class KeyMetadataStore : IDisposable
         return command.ExecuteScalar();
     }
 
+    private Lock.Scope Locked()
+    {
+        Interlocked.Increment(ref _lockEntries);
+        return _lock.EnterScope();
+    }
+
     private SqliteCommand Command(string sql, SqliteTransaction? tx, params (string Name, object? Value)[] parameters)
     {
+        Interlocked.Increment(ref _queries);
         var command = _db.CreateCommand();
         command.CommandText = sql;
         command.Transaction = tx;

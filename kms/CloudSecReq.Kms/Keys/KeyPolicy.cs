@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using CloudSecReq.Kms.Api;
 
@@ -91,34 +90,29 @@ internal static class KeyPolicy
         return allowed;
     }
 
-    // Parsed policies by text: policies are validated before they are stored, and few distinct ones are live.
-    private static readonly ConcurrentDictionary<string, Statement[]> Parsed = new(StringComparer.Ordinal);
+    // Parsed policies by text: policies are validated before they are stored, and few distinct ones are live; the bound
+    // keeps a stream of distinct policies (up to 32 KB each, e.g. PutKeyPolicy in a loop) from growing the cache.
+    internal const int ParsedCapacity = 256;
+
+    private static readonly LruCache<string, Statement[]> Parsed = new(ParsedCapacity, StringComparer.Ordinal);
+
+    internal static bool IsParsed(string policy) => Parsed.Contains(policy);
+
+    internal static int ParsedCount => Parsed.Count;
 
     private sealed record Statement(bool Deny, bool HasCondition, List<string> Principals, List<string> Actions);
 
-    private static Statement[] Parse(string policy)
+    private static Statement[] Parse(string policy) => Parsed.GetOrAdd(policy, static text =>
     {
-        if (Parsed.TryGetValue(policy, out var cached))
-        {
-            return cached;
-        }
-
-        using var doc = JsonDocument.Parse(policy);
-        var statements = Statements(doc.RootElement)
+        using var doc = JsonDocument.Parse(text);
+        return Statements(doc.RootElement)
             .Select(s => new Statement(
                 s.GetProperty("Effect").GetString() == "Deny",
                 s.TryGetProperty("Condition", out _),
                 Principals(s),
                 Strings(s, "Action")))
             .ToArray();
-        if (Parsed.Count > 4096)
-        {
-            Parsed.Clear();
-        }
-
-        Parsed[policy] = statements;
-        return statements;
-    }
+    });
 
     private static bool PrincipalMatches(string principal, KmsCaller caller) =>
         principal == "*"

@@ -14,7 +14,7 @@ internal sealed class TenantKeyRecord
     public KeyOrigin Origin { get; init; }
 
     /// An AWS managed key (KeyManager AWS): the key behind a reserved alias such as alias/aws/s3, made by
-    /// <see cref="TenantKeys.EnsureManagedKey"/>. Nobody, the tenant root included, may administer it.
+    /// <see cref="TenantKeyLifecycle.EnsureManagedKey"/>. Nobody, the tenant root included, may administer it.
     public bool AwsManaged { get; init; }
 
     public KmsKeyState State { get; set; }
@@ -46,6 +46,9 @@ internal sealed class TenantKeyRecord
 
     /// Whether imported material is currently in the HSM.
     public bool HasImportedMaterial { get; set; }
+
+    /// The HSM object label of a key version: "cloudsecreq:tk:{uuid}:v{n}".
+    public static string VersionLabel(string keyId, int version) => $"cloudsecreq:tk:{keyId}:v{version}";
 
     public TenantKeyRecord Clone() => (TenantKeyRecord)MemberwiseClone();
 }

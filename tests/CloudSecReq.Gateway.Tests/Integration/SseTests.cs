@@ -232,7 +232,7 @@ public sealed class SseTests(GatewayFixture gateway)
         var pending = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(bucket, "a"));
         Assert.Equal("KMS.KMSInvalidStateException", pending.ErrorCode);
 
-        await gateway.Host.Data.Kms.RunDueWorkAsync();
+        gateway.Host.Data.Kms.RunDueWork();
         // Destroyed for good: also after a restart, with every cache cold.
         await gateway.RestartAsync();
         using var after = gateway.S3Client(tenant);

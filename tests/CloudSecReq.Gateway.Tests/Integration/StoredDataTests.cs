@@ -90,7 +90,7 @@ public sealed class StoredDataTests(GatewayFixture gateway)
         {
             var record = (await gateway.Host.Data.Store.GetObjectAsync(bucket, Name(objectKey), default))!;
             Assert.NotNull(record.Encryption);
-            using var dataKey = await gateway.Host.SseKeys.OpenAsync(principal, bucket, Name(objectKey), record.Encryption!, objectKey.StartsWith("sse-c", StringComparison.Ordinal) ? customer : null, default);
+            using var dataKey = gateway.Host.SseKeys.Open(principal, bucket, Name(objectKey), record.Encryption!, objectKey.StartsWith("sse-c", StringComparison.Ordinal) ? customer : null);
             secrets.Add(($"data key of {objectKey}", dataKey.Bytes.ToArray()));
         }
 

@@ -30,12 +30,12 @@ public sealed class ByokTests(HsmFixture f)
         // Delete (shred) → unusable, object gone.
         await f.OkAsync(tenant, "DeleteImportedKeyMaterial", new { KeyId = keyId });
         Assert.Equal("PendingImport", await StateAsync(tenant, keyId));
-        Assert.False(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 1)));
+        Assert.False(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 1)));
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = Convert.ToBase64String(blob), EncryptionContext = Ctx }, "KMSInvalidStateException");
 
         // Other material is refused and leaves nothing behind.
         await f.ErrorAsync(tenant, "ImportKeyMaterial", new { KeyId = keyId, ImportToken = token, EncryptedKeyMaterial = WrapOaepSha1(publicKey, RandomNumberGenerator.GetBytes(32)) }, "IncorrectKeyMaterialException");
-        Assert.False(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 1)));
+        Assert.False(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 1)));
         Assert.Equal("PendingImport", await StateAsync(tenant, keyId));
 
         // The same material restores access to old ciphertexts.
@@ -63,9 +63,9 @@ public sealed class ByokTests(HsmFixture f)
         Assert.Equal(32, OpenOnHost(material, blob, null).Length);
 
         f.Clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1));
-        await f.Service.RunDueWorkAsync();
+        f.Service.RunDueWork();
         Assert.Equal("PendingImport", await StateAsync(tenant, keyId));
-        Assert.False(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 1)));
+        Assert.False(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 1)));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class ByokTests(HsmFixture f)
 
         f.Clock.Advance(TimeSpan.FromHours(25));
         await f.ErrorAsync(tenant, "ImportKeyMaterial", new { KeyId = keyId, ImportToken = token, EncryptedKeyMaterial = encrypted }, "ExpiredImportTokenException");
-        await f.Service.RunDueWorkAsync(); // destroys the expired wrapping key
+        f.Service.RunDueWork(); // destroys the expired wrapping key
         Assert.Equal("PendingImport", await StateAsync(tenant, keyId));
     }
 

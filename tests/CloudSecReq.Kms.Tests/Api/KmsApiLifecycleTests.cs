@@ -27,7 +27,7 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         Assert.Equal("test", tags.GetProperty("Tags")[0].GetProperty("TagValue").GetString());
         var keys = await f.OkAsync(tenant, "ListKeys", new { });
         Assert.Contains(keys.GetProperty("Keys").EnumerateArray(), k => k.GetProperty("KeyId").GetString() == keyId);
-        Assert.True(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 1)));
+        Assert.True(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 1)));
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         var rotations = await f.OkAsync(tenant, "ListKeyRotations", new { KeyId = keyId });
         var r = Assert.Single(rotations.GetProperty("Rotations").EnumerateArray());
         Assert.Equal("ON_DEMAND", r.GetProperty("RotationType").GetString());
-        Assert.True(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 2)));
+        Assert.True(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 2)));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         var old = (await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("old") })).GetProperty("CiphertextBlob").GetString();
 
         f.Clock.Advance(TimeSpan.FromDays(91));
-        await f.Service.RunDueWorkAsync();
+        f.Service.RunDueWork();
 
         var rotations = await f.OkAsync(tenant, "ListKeyRotations", new { KeyId = keyId });
         Assert.Contains(rotations.GetProperty("Rotations").EnumerateArray(), r => r.GetProperty("RotationType").GetString() == "AUTOMATIC");
@@ -159,12 +159,12 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         await f.ErrorAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("x") }, "DisabledException");
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = blob }, "DisabledException");
         Assert.Equal("Disabled", (await f.OkAsync(tenant, "DescribeKey", new { KeyId = keyId })).GetProperty("KeyMetadata").GetProperty("KeyState").GetString());
-        Assert.False(f.Service.Hsm.IsUsable(TenantKeys.VersionLabel(keyId, 1))); // the HSM refuses it too
-        var refused = Assert.Throws<CloudSecReq.Kms.Pkcs11.Pkcs11Exception>(() => f.Service.Hsm.EncryptGcm(TenantKeys.VersionLabel(keyId, 1), [], [1]));
+        Assert.False(f.Service.Hsm.IsUsable(TenantKeyRecord.VersionLabel(keyId, 1))); // the HSM refuses it too
+        var refused = Assert.Throws<CloudSecReq.Kms.Pkcs11.Pkcs11Exception>(() => f.Service.Hsm.EncryptGcm(TenantKeyRecord.VersionLabel(keyId, 1), [], [1]));
         Assert.Contains("CKR_KEY_FUNCTION_NOT_PERMITTED", refused.Message);
 
         await f.OkAsync(tenant, "EnableKey", new { KeyId = keyId });
-        Assert.True(f.Service.Hsm.IsUsable(TenantKeys.VersionLabel(keyId, 1)));
+        Assert.True(f.Service.Hsm.IsUsable(TenantKeyRecord.VersionLabel(keyId, 1)));
         await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = blob });
         Assert.Equal([KmsKeyState.Disabled, KmsKeyState.Enabled], states);
     }
@@ -190,14 +190,14 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         await f.OkAsync(tenant, "ScheduleKeyDeletion", new { KeyId = keyId, PendingWindowInDays = 1 });
 
         f.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
-        await f.Service.RunDueWorkAsync();
+        f.Service.RunDueWork();
 
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = v1 }, "NotFoundException");
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = v2 }, "NotFoundException");
         await f.ErrorAsync(tenant, "DescribeKey", new { KeyId = keyId }, "NotFoundException");
         await f.ErrorAsync(tenant, "DescribeKey", new { KeyId = "alias/doomed" }, "NotFoundException");
-        Assert.False(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 1)));
-        Assert.False(f.Service.Hsm.Exists(TenantKeys.VersionLabel(keyId, 2)));
+        Assert.False(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 1)));
+        Assert.False(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 2)));
     }
 
     [Fact]
@@ -294,11 +294,11 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
     {
         var tenant = HsmFixture.NewTenant();
         var keyId = await f.CreateKeyAsync(tenant);
-        var dk = await f.Service.DataKeys.GenerateDataKeyAsync(tenant, keyId, Ctx);
+        var dk = f.Service.DataKeys.GenerateDataKey(tenant, keyId, Ctx);
         Assert.Equal(32, dk.Plaintext.Length);
         Assert.EndsWith(keyId, f.Service.DataKeys.KeyArnOf(tenant, dk.CiphertextBlob));
-        Assert.Equal(dk.Plaintext, await f.Service.DataKeys.DecryptAsync(tenant, dk.CiphertextBlob, Ctx));
-        var e = await Assert.ThrowsAsync<CloudSecReq.Kms.Api.KmsException>(() => f.Service.DataKeys.DecryptAsync(tenant, dk.CiphertextBlob, null));
+        Assert.Equal(dk.Plaintext, f.Service.DataKeys.Decrypt(tenant, dk.CiphertextBlob, Ctx));
+        var e = Assert.Throws<CloudSecReq.Kms.Api.KmsException>(() => f.Service.DataKeys.Decrypt(tenant, dk.CiphertextBlob, null));
         Assert.Equal("InvalidCiphertextException", e.AwsType);
         Assert.False(e.IsRetryable);
     }

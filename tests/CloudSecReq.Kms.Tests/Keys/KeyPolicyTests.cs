@@ -40,4 +40,16 @@ public sealed class KeyPolicyTests
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"kms:*"}]}""")]
     public void Validate_BadOrForeignPolicy_IsMalformed(string policy) =>
         Assert.Equal(KmsErrorCode.MalformedPolicyDocument, Assert.Throws<KmsException>(() => KeyPolicy.Validate(policy, "123456789012")).Code);
+
+    [Fact]
+    public void Allows_ManyDistinctPolicies_ParsedCacheStaysBounded()
+    {
+        for (var i = 0; i < KeyPolicy.ParsedCapacity * 3; i++)
+        {
+            var policy = $$"""{"Id":"p{{i}}","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*"}]}""";
+            Assert.True(KeyPolicy.Allows(policy, Alice, "kms:Decrypt"));
+            Assert.True(KeyPolicy.IsParsed(policy));
+            Assert.True(KeyPolicy.ParsedCount < KeyPolicy.ParsedCapacity * 2); // bounded; other tests may be adding at the same moment
+        }
+    }
 }

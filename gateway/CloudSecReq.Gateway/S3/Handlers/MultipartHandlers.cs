@@ -84,7 +84,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         using var customer = CustomerKey.FromHeaders(req.Request.Headers);
         IngestResult ingest;
         SegmentCommit commit;
-        using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
+        using (var dataKey = UploadDataKey(req, upload, customer))
         {
             (commit, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, s.StorageClassOf(upload.StorageClass), BodyIngest.DeclaredLength(req), dataKey, partNumber,
                 sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, algorithm, ct), ct);
@@ -97,8 +97,8 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         req.Response.StatusCode = 200;
     }
 
-    private async Task<PinnedKey?> UploadDataKeyAsync(S3Request req, MultipartUpload upload, CustomerKey? customer) =>
-        upload.Encryption is null ? null : await keys.OpenAsync(req.Principal, upload.Bucket, upload.Key, upload.Encryption, customer, req.Aborted);
+    private PinnedKey? UploadDataKey(S3Request req, MultipartUpload upload, CustomerKey? customer) =>
+        upload.Encryption is null ? null : keys.Open(req.Principal, upload.Bucket, upload.Key, upload.Encryption, customer);
 
     private async Task StorePartAsync(MultipartUpload upload, UploadPart part, SegmentCommit commit, CancellationToken ct)
     {
@@ -151,8 +151,8 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         }
         SegmentCommit commit;
         byte[] md5;
-        using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
-        using (var sourceKey = source.Encryption is null ? null : await keys.OpenAsync(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer, ct))
+        using (var dataKey = UploadDataKey(req, upload, customer))
+        using (var sourceKey = source.Encryption is null ? null : keys.Open(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer))
         {
             (commit, md5) = await objects.CopyBytesAsync(source, sourceKey, range, s.StorageClassOf(upload.StorageClass), dataKey, partNumber, ct);
         }

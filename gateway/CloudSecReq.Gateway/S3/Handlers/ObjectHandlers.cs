@@ -159,7 +159,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         // Only GET needs the key, as in AWS: HEAD answers metadata even when the KMS key is disabled,
         // pending deletion or destroyed, and the GET then says why (KMS.DisabledException ...); clients
         // such as `aws s3 cp` HEAD first and can only report an error body that a GET carries.
-        using var dataKey = record.Encryption is null || !withBody ? null : await keys.OpenAsync(req.Principal, req.BucketName, req.Key, record.Encryption, customer, ct);
+        using var dataKey = record.Encryption is null || !withBody ? null : keys.Open(req.Principal, req.BucketName, req.Key, record.Encryption, customer);
 
         ByteRange? range;
         if (req.Query("partNumber") is { } partText)
@@ -395,7 +395,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         SegmentCommit commit;
         byte[] md5;
         using (dataKey)
-        using (var sourceKey = source.Encryption is null ? null : await keys.OpenAsync(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer, ct))
+        using (var sourceKey = source.Encryption is null ? null : keys.Open(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer))
         {
             (commit, md5) = await CopyBytesAsync(source, sourceKey, new ByteRange(0, source.Size), storageClass, dataKey, 0, ct);
         }
