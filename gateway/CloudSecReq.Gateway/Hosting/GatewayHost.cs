@@ -169,7 +169,11 @@ internal sealed class GatewayHost : IAsyncDisposable
             sp.GetRequiredService<Healing.HealProgress>(), data.Config.ScrubBytesPerSecond, TimeSpan.FromHours(Math.Max(1, data.Config.ScrubIntervalHours)),
             clock, sp.GetRequiredService<ILogger<Healing.Scrubber>>()));
         services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses,
-            sp.GetRequiredService<Healing.HealQueue>(), clock, data.Config.Region, sp.GetRequiredService<Manifests.ManifestWriter>()));
+            sp.GetRequiredService<Healing.HealQueue>(), clock, data.Config.Region));
+        services.AddSingleton(sp => new Objects.ObjectManifests(sp.GetRequiredService<Manifests.ManifestWriter>(), sp.GetRequiredService<BlobStore>()));
+        services.AddSingleton(sp => new Objects.ObjectWriter(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
+            data.StorageClasses, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<Healing.HealQueue>(),
+            sp.GetRequiredService<GarbageCollector>(), clock));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
         services.AddSingleton(new S3Router(options.Domains));

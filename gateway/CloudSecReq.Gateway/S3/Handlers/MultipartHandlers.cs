@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Xml;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.Storage;
 using CloudSecReq.Gateway.S3.Xml;
 using CloudSecReq.Gateway.ServerSideEncryption;
@@ -10,7 +11,7 @@ using CloudSecReq.Gateway.ServerSideEncryption;
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts.</summary>
-internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, SseKeys keys)
+internal sealed class MultipartHandlers(S3Services s, ObjectWriter writer, ObjectManifests manifests, SseKeys keys)
 {
     public async Task CreateMultipartUploadAsync(S3Request req)
     {
@@ -38,7 +39,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             UserMetadata = ObjectRequestHeaders.UserMetadata(req.Request),
             Tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")),
             ChecksumAlgorithm = algorithm,
-            StorageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class")).Name,
+            StorageClass = s.StorageClasses.ForWrite(req.Principal, req.Header("x-amz-storage-class")).Name,
             Encryption = encryption,
         };
         await s.Store.CreateUploadAsync(upload, req.Aborted);
@@ -68,7 +69,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
 
     private static int PartNumber(S3Request req)
     {
-        if (!int.TryParse(req.Query("partNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > S3Services.MaxPartNumber)
+        if (!int.TryParse(req.Query("partNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > ObjectLimits.MaxPartNumber)
         {
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber");
         }
@@ -85,11 +86,12 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         IngestResult ingest;
         SegmentCommit commit;
         using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
+        await using (var segment = SegmentWrite.Open(s.Blobs, s.StorageClasses.ForUpload(upload.StorageClass), BodyIngest.DeclaredLength(req), dataKey, partNumber))
         {
-            (commit, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, s.StorageClassOf(upload.StorageClass), BodyIngest.DeclaredLength(req), dataKey, partNumber,
-                sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, algorithm, ct), ct);
+            ingest = await BodyIngest.CopyToAsync(req, segment.Plaintext, ObjectLimits.MaxSinglePutBytes, algorithm, ct);
+            commit = await segment.CommitAsync(ct);
         }
-        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ObjectHandlers.ETag(upload.Encryption, ingest.Md5), s.Clock.GetUtcNow(), ingest.Checksum, commit.Segment);
+        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ObjectWriter.ETag(upload.Encryption, ingest.Md5), s.Clock.GetUtcNow(), ingest.Checksum, commit.Segment);
         await StorePartAsync(upload, part, commit, ct);
         req.Response.Headers.ETag = part.ETag;
         ObjectHandlers.WriteChecksumHeader(req.Response, part.Checksum);
@@ -145,7 +147,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             var parsed = ParseCopyRange(rangeText, source.Size);
             range = parsed;
         }
-        if (range.Length > S3Services.MaxSinglePutBytes)
+        if (range.Length > ObjectLimits.MaxSinglePutBytes)
         {
             throw new S3Exception(S3ErrorCode.EntityTooLarge);
         }
@@ -154,9 +156,9 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         using (var dataKey = await UploadDataKeyAsync(req, upload, customer))
         using (var sourceKey = source.Encryption is null ? null : await keys.OpenAsync(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer, ct))
         {
-            (commit, md5) = await objects.CopyBytesAsync(source, sourceKey, range, s.StorageClassOf(upload.StorageClass), dataKey, partNumber, ct);
+            (commit, md5) = await writer.CopyBytesAsync(source, sourceKey, range, s.StorageClasses.ForUpload(upload.StorageClass), dataKey, partNumber, ct);
         }
-        var part = new UploadPart(upload.UploadId, partNumber, range.Length, ObjectHandlers.ETag(upload.Encryption, md5), s.Clock.GetUtcNow(), null, commit.Segment);
+        var part = new UploadPart(upload.UploadId, partNumber, range.Length, ObjectWriter.ETag(upload.Encryption, md5), s.Clock.GetUtcNow(), null, commit.Segment);
         SseHeaders.Write(req.Response, upload.Encryption, customer);
         await StorePartAsync(upload, part, commit, ct);
         await S3Xml.WriteAsync(req.Response, "CopyPartResult", w =>
@@ -279,10 +281,10 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             {
                 throw new S3Exception(S3ErrorCode.InvalidPart).With("PartNumber", number.ToString(CultureInfo.InvariantCulture)).With("UploadId", upload.UploadId);
             }
-            if (i < requested.Count - 1 && part.Size < S3Services.MinPartBytes)
+            if (i < requested.Count - 1 && part.Size < ObjectLimits.MinPartBytes)
             {
                 throw new S3Exception(S3ErrorCode.EntityTooSmall).With("PartNumber", number.ToString(CultureInfo.InvariantCulture))
-                    .With("ProposedSize", part.Size.ToString(CultureInfo.InvariantCulture)).With("MinSizeAllowed", S3Services.MinPartBytes.ToString(CultureInfo.InvariantCulture));
+                    .With("ProposedSize", part.Size.ToString(CultureInfo.InvariantCulture)).With("MinSizeAllowed", ObjectLimits.MinPartBytes.ToString(CultureInfo.InvariantCulture));
             }
             parts.Add(part);
         }
@@ -309,7 +311,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             PartSizes = parts.Select(p => p.Size).ToList(),
             Encryption = upload.Encryption,
         };
-        record = await s.WithManifestsAsync(record, null, null, ct);
+        record = await manifests.WriteAsync(record, null, null, ct);
         WriteOutcome outcome;
         try
         {
@@ -317,14 +319,14 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         }
         catch
         {
-            await s.ReleaseManifestsAsync(record);
+            await manifests.ReleaseAsync(record);
             throw;
         }
         if (outcome is WriteOutcome.Created or WriteOutcome.Replaced)
         {
             return (record, partsToHeal);
         }
-        await s.ReleaseManifestsAsync(record);
+        await manifests.ReleaseAsync(record);
         return outcome switch
         {
             WriteOutcome.NoSuchUpload => throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId),

@@ -1,9 +1,10 @@
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.S3.Xml;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>PutObjectTagging, GetObjectTagging, DeleteObjectTagging.</summary>
-internal sealed class TaggingHandlers(S3Services s)
+internal sealed class TaggingHandlers(S3Services s, ObjectManifests manifests)
 {
     public async Task PutObjectTaggingAsync(S3Request req)
     {
@@ -31,7 +32,7 @@ internal sealed class TaggingHandlers(S3Services s)
         {
             var current = await s.Store.GetObjectAsync(req.BucketName, req.Key, ct)
                 ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
-            var replacement = await s.WithFreshManifestsAsync(current, current with { Tags = tags }, ct);
+            var replacement = await manifests.WriteFreshAsync(current, current with { Tags = tags }, ct);
             bool replaced;
             try
             {
@@ -39,7 +40,7 @@ internal sealed class TaggingHandlers(S3Services s)
             }
             catch
             {
-                await s.ReleaseManifestsAsync(replacement);
+                await manifests.ReleaseAsync(replacement);
                 throw;
             }
             if (replaced)
@@ -47,7 +48,7 @@ internal sealed class TaggingHandlers(S3Services s)
                 await s.Garbage.CollectAsync(ct);
                 return;
             }
-            await s.ReleaseManifestsAsync(replacement);
+            await manifests.ReleaseAsync(replacement);
             if (attempt == 3)
             {
                 throw new S3Exception(S3ErrorCode.SlowDown, "The object changed while its tags were being set; please retry.");
