@@ -174,6 +174,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(sp => new Objects.ObjectWriter(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
             data.StorageClasses, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<Healing.HealQueue>(),
             sp.GetRequiredService<GarbageCollector>(), clock));
+        services.AddSingleton(sp => new Objects.ObjectReader(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
+            sp.GetRequiredService<Healing.HealQueue>()));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
         services.AddSingleton(new S3Router(options.Domains));

@@ -20,6 +20,9 @@ namespace CloudSecReq.Gateway.Objects;
 /// </summary>
 internal static class ObjectBody
 {
+    /// <summary>The message of the 503 when no copy of an inline object can be read.</summary>
+    public const string NoCopyReadable = "No copy of the object is readable right now; please retry later.";
+
     /// <summary>
     /// Streams the object bytes [offset, offset+length) to <paramref name="destination"/>, also into
     /// <paramref name="hash"/> when given. Returns the shard faults worked around (empty when every
@@ -105,7 +108,7 @@ internal static class ObjectBody
             // Every copy was there and failed its checks: 500, as a package that fails authentication with every choice of shards.
             throw failed ?? new SegmentIntegrityException(segment.PartNumber, 0, "no copy of the inline object is intact");
         }
-        throw new S3Exception(S3ErrorCode.ServiceUnavailable, "No copy of the object is readable right now; please retry later.",
+        throw new S3Exception(S3ErrorCode.ServiceUnavailable, NoCopyReadable,
             new IOException(string.Join("; ", faults.Select(f => f.Detail))));
     }
 

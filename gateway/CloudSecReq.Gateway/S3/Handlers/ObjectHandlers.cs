@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Http;
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>PutObject, GetObject, HeadObject, CopyObject, DeleteObject, DeleteObjects.</summary>
-internal sealed class ObjectHandlers(S3Services s, SseKeys keys, ObjectWriter writer)
+internal sealed class ObjectHandlers(S3Services s, ObjectWriter writer, ObjectReader reader)
 {
     public async Task PutObjectAsync(S3Request req)
     {
@@ -38,31 +38,25 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys, ObjectWriter wr
     {
         for (var attempt = 1; ; attempt++)
         {
-            var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted);
-            try
+            if (await ReadObjectAsync(req, withBody: true) == GetObjectOutcome.Read)
             {
-                await ReadObjectAsync(req, record, withBody: true);
                 return;
             }
-            catch (S3Exception e) when (e.Code == S3ErrorCode.ServiceUnavailable && record!.IsInline() && !req.Response.HasStarted && attempt < 3)
+            if (req.Response.HasStarted || attempt >= 3)
             {
-                // Replaced between the lookup and the read, and the replaced copies already overwritten:
-                // read the object as it is now, as if the GET had come a moment later.
-                if (await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted) is not { } now || now.Manifests.SequenceEqual(record.Manifests))
-                {
-                    throw;
-                }
-                req.Response.Headers.Clear();
+                throw new S3Exception(S3ErrorCode.ServiceUnavailable, ObjectBody.NoCopyReadable);
             }
+            // The inline object was replaced under the read: read it as it is now, as if the GET had come a moment later.
+            req.Response.Headers.Clear();
         }
     }
 
-    public async Task HeadObjectAsync(S3Request req) =>
-        await ReadObjectAsync(req, await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted), withBody: false);
+    public async Task HeadObjectAsync(S3Request req) => await ReadObjectAsync(req, withBody: false);
 
-    private async Task ReadObjectAsync(S3Request req, ObjectRecord? record, bool withBody)
+    private async Task<GetObjectOutcome> ReadObjectAsync(S3Request req, bool withBody)
     {
         var ct = req.Aborted;
+        var record = await reader.HeadAsync(req.BucketName, req.Key, ct);
         if (req.Query("versionId") is { } v && v != "null")
         {
             throw new S3Exception(S3ErrorCode.NoSuchVersion).With("Key", req.Key).With("VersionId", v);
@@ -81,7 +75,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys, ObjectWriter wr
         // Only GET needs the key, as in AWS: HEAD answers metadata even when the KMS key is disabled,
         // pending deletion or destroyed, and the GET then says why (KMS.DisabledException ...); clients
         // such as `aws s3 cp` HEAD first and can only report an error body that a GET carries.
-        using var dataKey = record.Encryption is null || !withBody ? null : await keys.OpenAsync(req.Principal, req.BucketName, req.Key, record.Encryption, customer, ct);
+        using var dataKey = withBody ? await reader.OpenDataKeyAsync(req.Principal, record, customer, ct) : null;
 
         ByteRange? range;
         if (req.Query("partNumber") is { } partText)
@@ -112,11 +106,9 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys, ObjectWriter wr
             response.StatusCode = 200;
         }
         response.ContentLength = length;
-        if (withBody && length > 0)
-        {
-            var faults = await ObjectBody.CopyAsync(s.Blobs, record, dataKey, offset, length, response.Body, null, ct);
-            await ObjectFaults.ReportAsync(s.Healing, record, faults);
-        }
+        return withBody && length > 0
+            ? await reader.GetAsync(record, dataKey, new ByteRange(offset, length), response.Body, ct)
+            : GetObjectOutcome.Read;
     }
 
     private static ByteRange PartRange(ObjectRecord record, string partText)
