@@ -176,6 +176,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             sp.GetRequiredService<GarbageCollector>(), clock));
         services.AddSingleton(sp => new Objects.ObjectReader(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
             sp.GetRequiredService<Healing.HealQueue>()));
+        services.AddSingleton(sp => new Objects.ObjectDeleter(data.Store, sp.GetRequiredService<GarbageCollector>()));
+        services.AddSingleton(sp => new Objects.ObjectTagger(data.Store, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<GarbageCollector>()));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
         services.AddSingleton(new S3Router(options.Domains));

@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Http;
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>PutObject, GetObject, HeadObject, CopyObject, DeleteObject, DeleteObjects.</summary>
-internal sealed class ObjectHandlers(S3Services s, ObjectWriter writer, ObjectReader reader)
+internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, ObjectDeleter deleter)
 {
     public async Task PutObjectAsync(S3Request req)
     {
@@ -211,10 +211,7 @@ internal sealed class ObjectHandlers(S3Services s, ObjectWriter writer, ObjectRe
         {
             throw new S3Exception(S3ErrorCode.NoSuchVersion).With("Key", req.Key).With("VersionId", v);
         }
-        if (await s.Store.DeleteObjectAsync(req.BucketName, req.Key, req.Aborted))
-        {
-            await s.Garbage.CollectAsync(req.Aborted);
-        }
+        await deleter.DeleteAsync(req.BucketName, req.Key, req.Aborted);
         req.Response.StatusCode = 204;
     }
 
@@ -232,18 +229,9 @@ internal sealed class ObjectHandlers(S3Services s, ObjectWriter writer, ObjectRe
         {
             throw new S3Exception(S3ErrorCode.MalformedXML);
         }
-        var results = new List<(string Key, string? VersionId, S3ErrorCode? Error)>();
-        foreach (var (key, versionId) in objects)
-        {
-            if (versionId is not null && versionId != "null")
-            {
-                results.Add((key!, versionId, S3ErrorCode.NoSuchVersion));
-                continue;
-            }
-            await s.Store.DeleteObjectAsync(req.BucketName, key!, ct);
-            results.Add((key!, versionId, null));
-        }
-        await s.Garbage.CollectAsync(ct);
+        // Only the null version exists (no versioning): any other version is NoSuchVersion for that key alone.
+        var results = objects.Select(o => (Key: o.Key!, o.VersionId, Error: o.VersionId is not null && o.VersionId != "null" ? S3ErrorCode.NoSuchVersion : (S3ErrorCode?)null)).ToList();
+        await deleter.DeleteObjectsAsync(req.BucketName, results.Where(r => r.Error is null).Select(r => r.Key), ct);
         await S3Xml.WriteAsync(req.Response, "DeleteResult", w =>
         {
             foreach (var (key, versionId, error) in results)
