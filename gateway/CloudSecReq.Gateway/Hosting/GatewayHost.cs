@@ -176,6 +176,9 @@ internal sealed class GatewayHost : IAsyncDisposable
             sp.GetRequiredService<GarbageCollector>(), clock));
         services.AddSingleton(sp => new Objects.ObjectReader(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
             sp.GetRequiredService<Healing.HealQueue>()));
+        services.AddSingleton(sp => new Objects.MultipartUploads(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
+            data.StorageClasses, sp.GetRequiredService<Objects.ObjectWriter>(), sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<Healing.HealQueue>(),
+            sp.GetRequiredService<GarbageCollector>(), clock));
         services.AddSingleton(sp => new Objects.ObjectDeleter(data.Store, sp.GetRequiredService<GarbageCollector>()));
         services.AddSingleton(sp => new Objects.ObjectTagger(data.Store, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<GarbageCollector>()));
         services.AddSingleton<SigningKeyCache>();
