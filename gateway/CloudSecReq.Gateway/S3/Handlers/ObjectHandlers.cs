@@ -1,13 +1,10 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.S3.Xml;
 using CloudSecReq.Gateway.ServerSideEncryption;
-using CloudSecReq.Gateway.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
