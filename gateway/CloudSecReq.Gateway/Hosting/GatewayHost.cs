@@ -169,19 +169,28 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(sp => new Healing.Scrubber(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Healing.HealQueue>(),
             sp.GetRequiredService<Healing.HealProgress>(), data.Config.ScrubBytesPerSecond, TimeSpan.FromHours(Math.Max(1, data.Config.ScrubIntervalHours)),
             clock, sp.GetRequiredService<ILogger<Healing.Scrubber>>()));
-        services.AddSingleton(sp => new S3Services(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses,
-            sp.GetRequiredService<Healing.HealQueue>(), clock, data.Config.Region, sp.GetRequiredService<Manifests.ManifestWriter>()));
+        services.AddSingleton(sp => new Objects.ObjectManifests(sp.GetRequiredService<Manifests.ManifestWriter>(), sp.GetRequiredService<BlobStore>()));
+        services.AddSingleton(sp => new Objects.ObjectWriter(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
+            data.StorageClasses, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<Healing.HealQueue>(),
+            sp.GetRequiredService<GarbageCollector>(), clock));
+        services.AddSingleton(sp => new Objects.ObjectReader(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
+            sp.GetRequiredService<Healing.HealQueue>()));
+        services.AddSingleton(sp => new Objects.MultipartUploads(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
+            data.StorageClasses, sp.GetRequiredService<Objects.ObjectWriter>(), sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<Healing.HealQueue>(),
+            sp.GetRequiredService<GarbageCollector>(), clock));
+        services.AddSingleton(sp => new Objects.ObjectDeleter(data.Store, sp.GetRequiredService<GarbageCollector>()));
+        services.AddSingleton(sp => new Objects.ObjectTagger(data.Store, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<GarbageCollector>()));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
         services.AddSingleton(new S3Router(options.Domains));
         services.AddSingleton<S3Authorizer>();
-        services.AddSingleton<BucketHandlers>();
+        services.AddSingleton(sp => new BucketHandlers(data.Store, sp.GetRequiredService<GarbageCollector>(), clock, data.Config.Region));
         services.AddSingleton<ObjectHandlers>();
-        services.AddSingleton<ListHandlers>();
+        services.AddSingleton(new ListHandlers(data.Store));
         services.AddSingleton<MultipartHandlers>();
         services.AddSingleton<TaggingHandlers>();
         services.AddSingleton(new Placement.ObjectLocator(data.Volumes));
-        services.AddSingleton<LocationHandlers>();
+        services.AddSingleton(sp => new LocationHandlers(data.Store, sp.GetRequiredService<Placement.ObjectLocator>()));
         services.AddSingleton(data.Kms);
         var bucketKeys = new ServerSideEncryption.BucketKeyCache(data.Kms, clock, TimeSpan.FromSeconds(data.Config.BucketKeyCacheSeconds));
         data.Kms.KeyStateChanged += (_, e) => bucketKeys.Purge(e.KeyArn);

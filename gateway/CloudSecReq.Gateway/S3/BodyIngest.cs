@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Objects;
 
 namespace CloudSecReq.Gateway.S3;
 

@@ -1,15 +1,16 @@
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3.Xml;
+using CloudSecReq.Gateway.Storage;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning.</summary>
-internal sealed class BucketHandlers(S3Services s)
+internal sealed class BucketHandlers(IMetadataStore store, GarbageCollector garbage, TimeProvider clock, string region)
 {
     public async Task ListBucketsAsync(S3Request req)
     {
         var policy = req.Principal.User.Policy;
-        var buckets = (await s.Store.ListBucketsAsync(req.Principal.Tenant.Id, req.Aborted)).Where(b => policy.AllowsBucket(b.Name)).ToList();
+        var buckets = (await store.ListBucketsAsync(req.Principal.Tenant.Id, req.Aborted)).Where(b => policy.AllowsBucket(b.Name)).ToList();
         await S3Xml.WriteAsync(req.Response, "ListAllMyBucketsResult", w =>
         {
             WriteOwner(w, req.Principal.Tenant);
@@ -48,13 +49,13 @@ internal sealed class BucketHandlers(S3Services s)
         {
             var doc = S3Xml.Parse(body);
             var constraint = doc.ChildValue("LocationConstraint");
-            if (!string.IsNullOrEmpty(constraint) && constraint != s.Region)
+            if (!string.IsNullOrEmpty(constraint) && constraint != region)
             {
                 throw new S3Exception(S3ErrorCode.InvalidLocationConstraint,
                     $"The {constraint} location constraint is incompatible for the region specific endpoint this request was sent to.");
             }
         }
-        var result = await s.Store.CreateBucketAsync(new Bucket(name, req.Principal.Tenant.Id, s.Region, s.Clock.GetUtcNow()), ct);
+        var result = await store.CreateBucketAsync(new Bucket(name, req.Principal.Tenant.Id, region, clock.GetUtcNow()), ct);
         switch (result)
         {
             case BucketCreateResult.AlreadyOwnedByYou:
@@ -75,11 +76,11 @@ internal sealed class BucketHandlers(S3Services s)
 
     public async Task DeleteBucketAsync(S3Request req)
     {
-        if (!await s.Store.DeleteBucketAsync(req.BucketName, req.Aborted))
+        if (!await store.DeleteBucketAsync(req.BucketName, req.Aborted))
         {
             throw new S3Exception(S3ErrorCode.BucketNotEmpty).With("BucketName", req.BucketName);
         }
-        await s.Garbage.CollectAsync(req.Aborted);
+        await garbage.CollectAsync(req.Aborted);
         req.Response.StatusCode = 204;
     }
 
@@ -114,7 +115,7 @@ internal sealed class BucketHandlers(S3Services s)
             throw new S3Exception(S3ErrorCode.InvalidArgument, "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms").With("ArgumentName", "ApplyServerSideEncryptionByDefault");
         }
         var bucketKey = string.Equals(rule.ChildValue("BucketKeyEnabled"), "true", StringComparison.OrdinalIgnoreCase);
-        await s.Store.SetBucketEncryptionAsync(req.BucketName, new BucketEncryption(algorithm, keyId, bucketKey), req.Aborted);
+        await store.SetBucketEncryptionAsync(req.BucketName, new BucketEncryption(algorithm, keyId, bucketKey), req.Aborted);
         req.Response.StatusCode = 200;
     }
 
@@ -136,7 +137,7 @@ internal sealed class BucketHandlers(S3Services s)
 
     public async Task DeleteBucketEncryptionAsync(S3Request req)
     {
-        await s.Store.SetBucketEncryptionAsync(req.BucketName, null, req.Aborted);
+        await store.SetBucketEncryptionAsync(req.BucketName, null, req.Aborted);
         req.Response.StatusCode = 204;
     }
 }

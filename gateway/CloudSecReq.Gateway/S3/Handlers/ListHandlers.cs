@@ -7,7 +7,7 @@ using CloudSecReq.Gateway.S3.Xml;
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>ListObjects (v1), ListObjectsV2, ListObjectVersions (null versions) and ListMultipartUploads.</summary>
-internal sealed class ListHandlers(S3Services s)
+internal sealed class ListHandlers(IMetadataStore store)
 {
     private static int MaxKeys(S3Request req, string name = "max-keys")
     {
@@ -44,7 +44,7 @@ internal sealed class ListHandlers(S3Services s)
         var marker = req.Query("marker");
         var maxKeys = MaxKeys(req);
         var enc = Encoder(req);
-        var result = await Listing.ListAsync(s.Store, req.BucketName, prefix, delimiter, marker, maxKeys, req.Aborted);
+        var result = await Listing.ListAsync(store, req.BucketName, prefix, delimiter, marker, maxKeys, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListBucketResult", w =>
         {
             w.WriteElementString("Name", req.BucketName);
@@ -80,7 +80,7 @@ internal sealed class ListHandlers(S3Services s)
             }
         }
         var fetchOwner = req.Query("fetch-owner") == "true";
-        var result = await Listing.ListAsync(s.Store, req.BucketName, prefix, delimiter, cursor, maxKeys, req.Aborted);
+        var result = await Listing.ListAsync(store, req.BucketName, prefix, delimiter, cursor, maxKeys, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListBucketResult", w =>
         {
             w.WriteElementString("Name", req.BucketName);
@@ -138,7 +138,7 @@ internal sealed class ListHandlers(S3Services s)
         var keyMarker = req.Query("key-marker");
         var maxKeys = MaxKeys(req);
         var enc = Encoder(req);
-        var result = await Listing.ListAsync(s.Store, req.BucketName, prefix, delimiter, keyMarker, maxKeys, req.Aborted);
+        var result = await Listing.ListAsync(store, req.BucketName, prefix, delimiter, keyMarker, maxKeys, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListVersionsResult", w =>
         {
             w.WriteElementString("Name", req.BucketName);
@@ -179,7 +179,7 @@ internal sealed class ListHandlers(S3Services s)
         var uploadIdMarker = keyMarker is null ? null : req.Query("upload-id-marker");
         var maxUploads = MaxKeys(req, "max-uploads");
         var enc = Encoder(req);
-        var page = await s.Store.ListUploadsAsync(req.BucketName, prefix, keyMarker, string.IsNullOrEmpty(uploadIdMarker) ? null : uploadIdMarker, maxUploads, req.Aborted);
+        var page = await store.ListUploadsAsync(req.BucketName, prefix, keyMarker, string.IsNullOrEmpty(uploadIdMarker) ? null : uploadIdMarker, maxUploads, req.Aborted);
         var uploads = new List<MultipartUpload>();
         var prefixes = new List<string>();
         foreach (var u in page.Items)

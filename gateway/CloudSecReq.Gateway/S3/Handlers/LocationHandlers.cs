@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml;
+using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.S3.Xml;
 
@@ -10,11 +11,11 @@ namespace CloudSecReq.Gateway.S3.Handlers;
 /// <c>GET /bucket/key?locate</c> lists the volumes (site, rack, node) that hold each stored piece of
 /// an object; <c>GET /bucket?locate</c> sums a bucket's stored bytes per site and rack.
 /// </summary>
-internal sealed class LocationHandlers(S3Services s, ObjectLocator locator)
+internal sealed class LocationHandlers(IMetadataStore store, ObjectLocator locator)
 {
     public async Task GetObjectLocationAsync(S3Request req)
     {
-        var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted)
+        var record = await store.GetObjectAsync(req.BucketName, req.Key, req.Aborted)
             ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
         var segments = locator.Locate(record);
         await S3Xml.WriteAsync(req.Response, "ObjectLocation", w =>
@@ -45,7 +46,7 @@ internal sealed class LocationHandlers(S3Services s, ObjectLocator locator)
 
     public async Task GetBucketDataLocationAsync(S3Request req)
     {
-        var (objects, racks) = await locator.SummarizeBucketAsync(s.Store, req.BucketName, req.Aborted);
+        var (objects, racks) = await locator.SummarizeBucketAsync(store, req.BucketName, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "BucketDataLocation", w =>
         {
             w.WriteElementString("Bucket", req.BucketName);

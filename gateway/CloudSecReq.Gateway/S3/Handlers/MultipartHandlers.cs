@@ -1,16 +1,15 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Xml;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.S3.Xml;
 using CloudSecReq.Gateway.ServerSideEncryption;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts.</summary>
-internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, SseKeys keys)
+internal sealed class MultipartHandlers(MultipartUploads uploads)
 {
     public async Task CreateMultipartUploadAsync(S3Request req)
     {
@@ -24,25 +23,10 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             algorithm = ChecksumNames.WireName(a);
         }
         using var sse = SseRequest.FromHeaders(req.Request.Headers);
-        var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, req.Aborted);
-        dataKey?.Dispose(); // each part unwraps it again from the upload's record
-        var upload = new MultipartUpload
-        {
-            UploadId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
-            Bucket = req.BucketName,
-            Key = req.Key,
-            Initiated = s.Clock.GetUtcNow(),
-            InitiatorTenantId = req.Principal.Tenant.Id,
-            InitiatorUser = req.Principal.User.Name,
-            Headers = ObjectRequestHeaders.ContentHeaders(req.Request),
-            UserMetadata = ObjectRequestHeaders.UserMetadata(req.Request),
-            Tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")),
-            ChecksumAlgorithm = algorithm,
-            StorageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class")).Name,
-            Encryption = encryption,
-        };
-        await s.Store.CreateUploadAsync(upload, req.Aborted);
-        SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
+        var upload = await uploads.CreateAsync(req.Principal, req.Bucket!, req.Key, ObjectRequestHeaders.ContentHeaders(req.Request),
+            ObjectRequestHeaders.UserMetadata(req.Request), ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")), algorithm,
+            req.Header("x-amz-storage-class"), sse, req.Aborted);
+        SseHeaders.Write(req.Response, upload.Encryption, sse.CustomerKey);
         if (algorithm is not null)
         {
             req.Response.Headers["x-amz-checksum-algorithm"] = algorithm;
@@ -58,17 +42,13 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
     private async Task<MultipartUpload> UploadAsync(S3Request req)
     {
         var uploadId = req.Query("uploadId") ?? "";
-        var upload = await s.Store.GetUploadAsync(req.BucketName, uploadId, req.Aborted);
-        if (upload is null || upload.Key != req.Key)
-        {
-            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", uploadId);
-        }
-        return upload;
+        return await uploads.FindAsync(req.BucketName, req.Key, uploadId, req.Aborted)
+            ?? throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", uploadId);
     }
 
     private static int PartNumber(S3Request req)
     {
-        if (!int.TryParse(req.Query("partNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > S3Services.MaxPartNumber)
+        if (!int.TryParse(req.Query("partNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > ObjectLimits.MaxPartNumber)
         {
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber");
         }
@@ -82,48 +62,11 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         var upload = await UploadAsync(req);
         ChecksumAlgorithm? algorithm = upload.ChecksumAlgorithm is { } name && ChecksumNames.TryParse(name, out var a) ? a : null;
         using var customer = CustomerKey.FromHeaders(req.Request.Headers);
-        IngestResult ingest;
-        SegmentCommit commit;
-        using (var dataKey = UploadDataKey(req, upload, customer))
-        {
-            (commit, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, s.StorageClassOf(upload.StorageClass), BodyIngest.DeclaredLength(req), dataKey, partNumber,
-                sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, algorithm, ct), ct);
-        }
-        var part = new UploadPart(upload.UploadId, partNumber, ingest.Size, ObjectHandlers.ETag(upload.Encryption, ingest.Md5), s.Clock.GetUtcNow(), ingest.Checksum, commit.Segment);
-        await StorePartAsync(upload, part, commit, ct);
+        var part = await uploads.UploadPartAsync(req.Principal, upload, partNumber, customer, new RequestBody(req, ObjectLimits.MaxSinglePutBytes, algorithm), ct);
         req.Response.Headers.ETag = part.ETag;
         ObjectHandlers.WriteChecksumHeader(req.Response, part.Checksum);
         SseHeaders.Write(req.Response, upload.Encryption, customer);
         req.Response.StatusCode = 200;
-    }
-
-    private PinnedKey? UploadDataKey(S3Request req, MultipartUpload upload, CustomerKey? customer) =>
-        upload.Encryption is null ? null : keys.Open(req.Principal, upload.Bucket, upload.Key, upload.Encryption, customer);
-
-    private async Task StorePartAsync(MultipartUpload upload, UploadPart part, SegmentCommit commit, CancellationToken ct)
-    {
-        bool stored;
-        try
-        {
-            stored = await s.Store.PutPartAsync(part, CancellationToken.None);
-        }
-        catch
-        {
-            s.Blobs.Delete(part.Segment);
-            throw;
-        }
-        if (!stored)
-        {
-            s.Blobs.Delete(part.Segment);
-            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", part.UploadId);
-        }
-        if (commit.NeedsHealing)
-        {
-            // A part is healed like an object (issue 11): written degraded or short of shards, it is queued as a part.
-            await s.Healing.ReportPartAsync(upload.Bucket, upload.Key, upload.UploadId, part.PartNumber,
-                commit.Degraded ? "written degraded" : $"{commit.MissingShards.Count} shards could not be written");
-        }
-        await s.Garbage.CollectAsync(ct);
     }
 
     public async Task UploadPartCopyAsync(S3Request req, S3Authorizer authorizer)
@@ -145,20 +88,12 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
             var parsed = ParseCopyRange(rangeText, source.Size);
             range = parsed;
         }
-        if (range.Length > S3Services.MaxSinglePutBytes)
+        if (range.Length > ObjectLimits.MaxSinglePutBytes)
         {
             throw new S3Exception(S3ErrorCode.EntityTooLarge);
         }
-        SegmentCommit commit;
-        byte[] md5;
-        using (var dataKey = UploadDataKey(req, upload, customer))
-        using (var sourceKey = source.Encryption is null ? null : keys.Open(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer))
-        {
-            (commit, md5) = await objects.CopyBytesAsync(source, sourceKey, range, s.StorageClassOf(upload.StorageClass), dataKey, partNumber, ct);
-        }
-        var part = new UploadPart(upload.UploadId, partNumber, range.Length, ObjectHandlers.ETag(upload.Encryption, md5), s.Clock.GetUtcNow(), null, commit.Segment);
+        var part = await uploads.UploadPartCopyAsync(req.Principal, upload, partNumber, customer, source, sourceCustomer, range, ct);
         SseHeaders.Write(req.Response, upload.Encryption, customer);
-        await StorePartAsync(upload, part, commit, ct);
         await S3Xml.WriteAsync(req.Response, "CopyPartResult", w =>
         {
             w.WriteElementString("LastModified", S3Xml.Time(part.LastModified));
@@ -191,10 +126,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         var ct = req.Aborted;
         var upload = await UploadAsync(req);
         var condition = Preconditions.ForWrite(req.Request);
-        if (condition != ObjectWriteCondition.None)
-        {
-            Preconditions.CheckWrite(condition, await s.Store.GetObjectAsync(upload.Bucket, upload.Key, ct), upload.Key);
-        }
+        await uploads.CheckConditionAsync(upload, condition, ct);
         var doc = S3Xml.Parse(await BodyIngest.ReadSmallAsync(req, S3Xml.MaxRequestBytes, ct));
         if (doc.Name.LocalName != "CompleteMultipartUpload")
         {
@@ -220,23 +152,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
                 throw new S3Exception(S3ErrorCode.InvalidPartOrder);
             }
         }
-        // The healer may swap rebuilt shards into a part (or a client upload it again) while this runs:
-        // the store then refuses the completion, and it is built again from the parts as they are now.
-        ObjectRecord? record = null;
-        List<string> partsToHeal = [];
-        for (var attempt = 0; attempt < MaxCompleteAttempts && record is null; attempt++)
-        {
-            (record, partsToHeal) = await TryCompleteAsync(upload, requested, condition, ct);
-        }
-        if (record is null)
-        {
-            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "The parts of the upload changed while it was completed; please retry.");
-        }
-        await s.Garbage.CollectAsync(ct);
-        if (partsToHeal.Count > 0)
-        {
-            await s.Healing.ReportAsync(record.Bucket, record.Key, "completed from parts missing shards: " + string.Join("; ", partsToHeal.Take(4)));
-        }
+        var record = await uploads.CompleteAsync(upload, requested, condition, ct);
         SseHeaders.Write(req.Response, record.Encryption);
         var location = $"{req.Request.Scheme}://{req.Request.Host}/{upload.Bucket}/{Uri.EscapeDataString(upload.Key)}";
         await S3Xml.WriteAsync(req.Response, "CompleteMultipartUploadResult", w =>
@@ -253,147 +169,13 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         });
     }
 
-    private const int MaxCompleteAttempts = 3;
-
-    /// <summary>
-    /// Builds the object from the parts as stored now and commits it. Returns null when a part changed
-    /// between reading and committing (nothing was committed); throws the request's S3 errors.
-    /// </summary>
-    private async Task<(ObjectRecord? Record, List<string> PartsToHeal)> TryCompleteAsync(MultipartUpload upload, List<(int Number, string ETag)> requested,
-        ObjectWriteCondition condition, CancellationToken ct)
-    {
-        var stored = new Dictionary<int, UploadPart>();
-        var marker = 0;
-        while (true)
-        {
-            var page = await s.Store.ListPartsAsync(upload.UploadId, marker, 1000, ct);
-            foreach (var p in page.Items) stored[p.PartNumber] = p;
-            if (!page.IsTruncated) break;
-            marker = page.Items[^1].PartNumber;
-        }
-        var parts = new List<UploadPart>();
-        for (var i = 0; i < requested.Count; i++)
-        {
-            var (number, etag) = requested[i];
-            if (!stored.TryGetValue(number, out var part) || part.ETag.Trim('"') != etag.Trim().Trim('"'))
-            {
-                throw new S3Exception(S3ErrorCode.InvalidPart).With("PartNumber", number.ToString(CultureInfo.InvariantCulture)).With("UploadId", upload.UploadId);
-            }
-            if (i < requested.Count - 1 && part.Size < S3Services.MinPartBytes)
-            {
-                throw new S3Exception(S3ErrorCode.EntityTooSmall).With("PartNumber", number.ToString(CultureInfo.InvariantCulture))
-                    .With("ProposedSize", part.Size.ToString(CultureInfo.InvariantCulture)).With("MinSizeAllowed", S3Services.MinPartBytes.ToString(CultureInfo.InvariantCulture));
-            }
-            parts.Add(part);
-        }
-        var partsToHeal = await CheckPartsReadableAsync(upload, parts, ct);
-        using var md5s = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        foreach (var p in parts)
-        {
-            md5s.AppendData(Convert.FromHexString(p.ETag.Trim('"')));
-        }
-        var record = new ObjectRecord
-        {
-            Bucket = upload.Bucket,
-            Key = upload.Key,
-            Size = parts.Sum(p => p.Size),
-            ETag = $"\"{Convert.ToHexStringLower(md5s.GetHashAndReset())}-{parts.Count}\"",
-            LastModified = s.Clock.GetUtcNow(),
-            Headers = upload.Headers,
-            UserMetadata = upload.UserMetadata,
-            Tags = upload.Tags,
-            Checksum = CompositeChecksum(upload, parts),
-            Segments = parts.Select(p => p.Segment).ToList(),
-            StorageClass = upload.StorageClass,
-            PartsCount = parts.Count,
-            PartSizes = parts.Select(p => p.Size).ToList(),
-            Encryption = upload.Encryption,
-        };
-        record = await s.WithManifestsAsync(record, null, null, ct);
-        WriteOutcome outcome;
-        try
-        {
-            outcome = await s.Store.CompleteUploadAsync(upload.UploadId, record, condition, CancellationToken.None);
-        }
-        catch
-        {
-            await s.ReleaseManifestsAsync(record);
-            throw;
-        }
-        if (outcome is WriteOutcome.Created or WriteOutcome.Replaced)
-        {
-            return (record, partsToHeal);
-        }
-        await s.ReleaseManifestsAsync(record);
-        return outcome switch
-        {
-            WriteOutcome.NoSuchUpload => throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId),
-            WriteOutcome.PreconditionFailed => throw Preconditions.WriteConflict(),
-            _ => (null, []), // PartsChanged: built again from the parts as they are now
-        };
-    }
-
-    /// <summary>
-    /// Issue 11: an object completed from a part that cannot be read is lost at once, so every part is
-    /// checked first (<see cref="SegmentPresence"/>: shard files present with this part's headers and
-    /// lengths, no block read). A part with fewer than k intact shards refuses the whole request and
-    /// commits nothing; the upload stays as it was, so the client can upload that part again:
-    /// 503 ServiceUnavailable when enough of its shards are on volumes out of use to read it once they
-    /// return, else 400 InvalidPart (its data is gone). Returns the parts readable but missing shards,
-    /// for the heal queue.
-    /// </summary>
-    private async Task<List<string>> CheckPartsReadableAsync(MultipartUpload upload, List<UploadPart> parts, CancellationToken ct)
-    {
-        var degraded = new List<string>();
-        foreach (var part in parts.Where(p => !p.Segment.Inline))
-        {
-            var presence = await SegmentPresence.CheckAsync(s.Blobs, part.Segment, ct);
-            int n = part.Segment.Shards.Count, k = part.Segment.DataShards;
-            var number = part.PartNumber.ToString(CultureInfo.InvariantCulture);
-            if (presence.Intact >= k)
-            {
-                if (presence.Intact < n)
-                {
-                    degraded.Add($"part {number}: {string.Join(", ", presence.Problems)}");
-                }
-                continue;
-            }
-            if (presence.Intact + presence.OutOfUse >= k)
-            {
-                throw new S3Exception(S3ErrorCode.ServiceUnavailable,
-                    $"Part {number} cannot be read right now: {presence.Intact} of its {n} shards are intact on volumes in use, {k} are needed. " +
-                    "Retry when the storage volumes are back, or upload the part again.");
-            }
-            throw new S3Exception(S3ErrorCode.InvalidPart,
-                $"Part {number} can no longer be read: {presence.Intact} of its {n} shards are intact, {k} are needed. Upload the part again and complete the upload with its new ETag.")
-                .With("PartNumber", number).With("UploadId", upload.UploadId);
-        }
-        return degraded;
-    }
-
-    /// <summary>S3's composite checksum: the checksum of the parts' checksums, suffixed with -N.</summary>
-    private static ObjectChecksum? CompositeChecksum(MultipartUpload upload, List<UploadPart> parts)
-    {
-        if (upload.ChecksumAlgorithm is null || !ChecksumNames.TryParse(upload.ChecksumAlgorithm, out var a) || parts.Any(p => p.Checksum is null))
-        {
-            return null;
-        }
-        using var c = new StreamChecksum(a);
-        foreach (var p in parts)
-        {
-            c.Append(Convert.FromBase64String(p.Checksum!.Value));
-        }
-        return new ObjectChecksum(upload.ChecksumAlgorithm, $"{c.GetBase64()}-{parts.Count}", "COMPOSITE");
-    }
-
     public async Task AbortMultipartUploadAsync(S3Request req)
     {
         var uploadId = req.Query("uploadId") ?? "";
-        if (!await s.Store.AbortUploadAsync(req.BucketName, uploadId, req.Aborted))
+        if (!await uploads.AbortAsync(req.BucketName, uploadId, req.Aborted))
         {
             throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", uploadId);
         }
-        await s.Garbage.CollectAsync(req.Aborted);
         req.Response.StatusCode = 204;
     }
 
@@ -411,7 +193,7 @@ internal sealed class MultipartHandlers(S3Services s, ObjectHandlers objects, Ss
         {
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Provided part-number-marker not an integer or within integer range").With("ArgumentName", "part-number-marker");
         }
-        var page = await s.Store.ListPartsAsync(upload.UploadId, marker, maxParts, req.Aborted);
+        var page = await uploads.ListPartsAsync(upload, marker, maxParts, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListPartsResult", w =>
         {
             w.WriteElementString("Bucket", upload.Bucket);

@@ -1,22 +1,19 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.S3.Xml;
 using CloudSecReq.Gateway.ServerSideEncryption;
-using CloudSecReq.Gateway.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>PutObject, GetObject, HeadObject, CopyObject, DeleteObject, DeleteObjects.</summary>
-internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
+internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, ObjectDeleter deleter)
 {
     public async Task PutObjectAsync(S3Request req)
     {
-        var ct = req.Aborted;
         if (req.Request.ContentLength is null && req.Header("x-amz-decoded-content-length") is null && req.Request.Headers.TransferEncoding.Count == 0)
         {
             throw new S3Exception(S3ErrorCode.MissingContentLength);
@@ -25,122 +22,38 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         var meta = ObjectRequestHeaders.UserMetadata(req.Request);
         var tags = ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging"));
         var condition = Preconditions.ForWrite(req.Request);
-        if (condition != ObjectWriteCondition.None)
-        {
-            // Fail early on a sure failure; the commit checks again in its own transaction.
-            Preconditions.CheckWrite(condition, await s.Store.GetObjectAsync(req.BucketName, req.Key, ct), req.Key);
-        }
-        var storageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class"));
         using var sse = SseRequest.FromHeaders(req.Request.Headers);
-        var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, ct);
-        SegmentCommit commit;
-        IngestResult ingest;
-        using (dataKey)
-        {
-            (commit, ingest) = await ObjectBody.WriteSegmentAsync(s.Blobs, storageClass, BodyIngest.DeclaredLength(req), dataKey, 0,
-                sink => BodyIngest.CopyToAsync(req, sink, S3Services.MaxSinglePutBytes, null, ct), ct);
-        }
-        var record = new ObjectRecord
-        {
-            Bucket = req.BucketName,
-            Key = req.Key,
-            Size = ingest.Size,
-            ETag = ETag(encryption, ingest.Md5),
-            LastModified = s.Clock.GetUtcNow(),
-            Headers = headers,
-            UserMetadata = meta,
-            Tags = tags,
-            Checksum = ingest.Checksum,
-            Segments = [commit.Segment],
-            StorageClass = storageClass.Name,
-            Encryption = encryption,
-        };
-        await CommitAsync(record, commit, condition, ct);
+        var record = await writer.PutAsync(new PutObjectInput(req.Principal, req.Bucket!, req.Key, headers, meta, tags, condition,
+            req.Header("x-amz-storage-class"), sse, new RequestBody(req, ObjectLimits.MaxSinglePutBytes)), req.Aborted);
         req.Response.Headers.ETag = record.ETag;
         WriteChecksumHeader(req.Response, record.Checksum);
-        SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
+        SseHeaders.Write(req.Response, record.Encryption, sse.CustomerKey);
         req.Response.StatusCode = 200;
-    }
-
-    /// <summary>
-    /// ETags as AWS gives them: the MD5 of the plaintext for SSE-S3 (sync tools rely on it), an opaque
-    /// value for SSE-KMS and SSE-C (an MD5 there would be a fingerprint of the content).
-    /// </summary>
-    internal static string ETag(ObjectEncryption? encryption, byte[] md5) =>
-        "\"" + Convert.ToHexStringLower(encryption is null || encryption.Mode == ObjectEncryption.SseS3 ? md5 : RandomNumberGenerator.GetBytes(16)) + "\"";
-
-    /// <summary>
-    /// Writes the object's manifest to the volumes (with its bytes, for an inline object), then
-    /// commits object metadata; if either fails the new blobs and manifest copies are removed so
-    /// nothing is left behind. An object written degraded, with shards missing or with fewer than
-    /// m + 1 inline copies is queued for healing.
-    /// </summary>
-    private async Task CommitAsync(ObjectRecord record, SegmentCommit commit, ObjectWriteCondition condition, CancellationToken ct)
-    {
-        WriteOutcome outcome;
-        try
-        {
-            record = await s.WithManifestsAsync(record, commit.InlineBytes, commit.PlannedVolumes, CancellationToken.None);
-            outcome = await s.Store.PutObjectIfAsync(record, condition, CancellationToken.None);
-            if (outcome == WriteOutcome.PreconditionFailed)
-            {
-                // Lost to a write that changed the object after the early check: nothing of this one stays.
-                throw Preconditions.WriteConflict();
-            }
-        }
-        catch
-        {
-            foreach (var seg in record.Segments)
-            {
-                s.Blobs.Delete(seg);
-            }
-            await s.ReleaseManifestsAsync(record);
-            throw;
-        }
-        var replaced = outcome == WriteOutcome.Replaced;
-        if (commit.NeedsHealing)
-        {
-            await s.Healing.ReportAsync(record.Bucket, record.Key, commit.Degraded ? "written degraded" : $"{commit.MissingShards.Count} shards could not be written");
-        }
-        else if (record.IsInline() && record.Manifests.Count <= record.Segments[0].ParityShards)
-        {
-            await s.Healing.ReportAsync(record.Bucket, record.Key, $"{record.Manifests.Count} of {record.Segments[0].ParityShards + 1} copies could be written");
-        }
-        if (replaced)
-        {
-            await s.Garbage.CollectAsync(ct);
-        }
     }
 
     public async Task GetObjectAsync(S3Request req)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted);
-            try
+            if (await ReadObjectAsync(req, withBody: true) == GetObjectOutcome.Read)
             {
-                await ReadObjectAsync(req, record, withBody: true);
                 return;
             }
-            catch (S3Exception e) when (e.Code == S3ErrorCode.ServiceUnavailable && record!.IsInline() && !req.Response.HasStarted && attempt < 3)
+            if (req.Response.HasStarted || attempt >= 3)
             {
-                // Replaced between the lookup and the read, and the replaced copies already overwritten:
-                // read the object as it is now, as if the GET had come a moment later.
-                if (await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted) is not { } now || now.Manifests.SequenceEqual(record.Manifests))
-                {
-                    throw;
-                }
-                req.Response.Headers.Clear();
+                throw new S3Exception(S3ErrorCode.ServiceUnavailable, ObjectBody.NoCopyReadable);
             }
+            // The inline object was replaced under the read: read it as it is now, as if the GET had come a moment later.
+            req.Response.Headers.Clear();
         }
     }
 
-    public async Task HeadObjectAsync(S3Request req) =>
-        await ReadObjectAsync(req, await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted), withBody: false);
+    public async Task HeadObjectAsync(S3Request req) => await ReadObjectAsync(req, withBody: false);
 
-    private async Task ReadObjectAsync(S3Request req, ObjectRecord? record, bool withBody)
+    private async Task<GetObjectOutcome> ReadObjectAsync(S3Request req, bool withBody)
     {
         var ct = req.Aborted;
+        var record = await reader.HeadAsync(req.BucketName, req.Key, ct);
         if (req.Query("versionId") is { } v && v != "null")
         {
             throw new S3Exception(S3ErrorCode.NoSuchVersion).With("Key", req.Key).With("VersionId", v);
@@ -159,7 +72,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         // Only GET needs the key, as in AWS: HEAD answers metadata even when the KMS key is disabled,
         // pending deletion or destroyed, and the GET then says why (KMS.DisabledException ...); clients
         // such as `aws s3 cp` HEAD first and can only report an error body that a GET carries.
-        using var dataKey = record.Encryption is null || !withBody ? null : keys.Open(req.Principal, req.BucketName, req.Key, record.Encryption, customer);
+        using var dataKey = withBody ? reader.OpenDataKey(req.Principal, record, customer) : null;
 
         ByteRange? range;
         if (req.Query("partNumber") is { } partText)
@@ -190,16 +103,14 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             response.StatusCode = 200;
         }
         response.ContentLength = length;
-        if (withBody && length > 0)
-        {
-            var faults = await ObjectBody.CopyAsync(s.Blobs, record, dataKey, offset, length, response.Body, null, ct);
-            await s.ReportFaultsAsync(record, faults);
-        }
+        return withBody && length > 0
+            ? await reader.GetAsync(record, dataKey, new ByteRange(offset, length), response.Body, ct)
+            : GetObjectOutcome.Read;
     }
 
     private static ByteRange PartRange(ObjectRecord record, string partText)
     {
-        if (!int.TryParse(partText, NumberStyles.None, CultureInfo.InvariantCulture, out var part) || part < 1 || part > S3Services.MaxPartNumber)
+        if (!int.TryParse(partText, NumberStyles.None, CultureInfo.InvariantCulture, out var part) || part < 1 || part > ObjectLimits.MaxPartNumber)
         {
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber");
         }
@@ -297,10 +208,7 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         {
             throw new S3Exception(S3ErrorCode.NoSuchVersion).With("Key", req.Key).With("VersionId", v);
         }
-        if (await s.Store.DeleteObjectAsync(req.BucketName, req.Key, req.Aborted))
-        {
-            await s.Garbage.CollectAsync(req.Aborted);
-        }
+        await deleter.DeleteAsync(req.BucketName, req.Key, req.Aborted);
         req.Response.StatusCode = 204;
     }
 
@@ -318,18 +226,9 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         {
             throw new S3Exception(S3ErrorCode.MalformedXML);
         }
-        var results = new List<(string Key, string? VersionId, S3ErrorCode? Error)>();
-        foreach (var (key, versionId) in objects)
-        {
-            if (versionId is not null && versionId != "null")
-            {
-                results.Add((key!, versionId, S3ErrorCode.NoSuchVersion));
-                continue;
-            }
-            await s.Store.DeleteObjectAsync(req.BucketName, key!, ct);
-            results.Add((key!, versionId, null));
-        }
-        await s.Garbage.CollectAsync(ct);
+        // Only the null version exists (no versioning): any other version is NoSuchVersion for that key alone.
+        var results = objects.Select(o => (Key: o.Key!, o.VersionId, Error: o.VersionId is not null && o.VersionId != "null" ? S3ErrorCode.NoSuchVersion : (S3ErrorCode?)null)).ToList();
+        await deleter.DeleteObjectsAsync(req.BucketName, results.Where(r => r.Error is null).Select(r => r.Key), ct);
         await S3Xml.WriteAsync(req.Response, "DeleteResult", w =>
         {
             foreach (var (key, versionId, error) in results)
@@ -365,10 +264,6 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
         }
         Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
         var condition = Preconditions.ForWrite(req.Request);
-        if (condition != ObjectWriteCondition.None)
-        {
-            Preconditions.CheckWrite(condition, await s.Store.GetObjectAsync(req.BucketName, req.Key, ct), req.Key);
-        }
         using var sse = SseRequest.FromHeaders(req.Request.Headers);
         var directive = req.Header("x-amz-metadata-directive") ?? "COPY";
         var tagDirective = req.Header("x-amz-tagging-directive") ?? "COPY";
@@ -382,61 +277,21 @@ internal sealed class ObjectHandlers(S3Services s, SseKeys keys)
             throw new S3Exception(S3ErrorCode.InvalidRequest,
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
         }
-        if (source.Size > S3Services.MaxSinglePutBytes)
+        if (source.Size > ObjectLimits.MaxSinglePutBytes)
         {
             throw new S3Exception(S3ErrorCode.InvalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
         }
         var headers = directive == "REPLACE" ? ObjectRequestHeaders.ContentHeaders(req.Request) : source.Headers;
         var meta = directive == "REPLACE" ? ObjectRequestHeaders.UserMetadata(req.Request) : source.UserMetadata;
         var tags = tagDirective == "REPLACE" ? ObjectRequestHeaders.TaggingHeader(req.Header("x-amz-tagging")) : source.Tags;
-        var storageClass = s.ResolveStorageClass(req.Principal, req.Header("x-amz-storage-class") ?? source.StorageClass);
         // Always re-encrypted: a fresh data key for the destination, whatever the source used.
-        var (encryption, dataKey) = await keys.NewAsync(req.Principal, req.Bucket!, req.Key, sse, ct);
-        SegmentCommit commit;
-        byte[] md5;
-        using (dataKey)
-        using (var sourceKey = source.Encryption is null ? null : keys.Open(req.Principal, source.Bucket, source.Key, source.Encryption, sourceCustomer))
-        {
-            (commit, md5) = await CopyBytesAsync(source, sourceKey, new ByteRange(0, source.Size), storageClass, dataKey, 0, ct);
-        }
-        var record = new ObjectRecord
-        {
-            Bucket = req.BucketName,
-            Key = req.Key,
-            Size = source.Size,
-            ETag = ETag(encryption, md5),
-            LastModified = s.Clock.GetUtcNow(),
-            Headers = headers,
-            UserMetadata = meta,
-            Tags = tags,
-            Checksum = source.Checksum is { Type: "FULL_OBJECT" } c ? c : null,
-            Segments = [commit.Segment],
-            StorageClass = storageClass.Name,
-            Encryption = encryption,
-        };
-        await CommitAsync(record, commit, condition, ct);
-        SseHeaders.Write(req.Response, encryption, sse.CustomerKey);
+        var record = await writer.CopyAsync(new CopyObjectInput(req.Principal, req.Bucket!, req.Key, source, sourceCustomer, headers, meta, tags, condition,
+            req.Header("x-amz-storage-class") ?? source.StorageClass, sse), ct);
+        SseHeaders.Write(req.Response, record.Encryption, sse.CustomerKey);
         await S3Xml.WriteAsync(req.Response, "CopyObjectResult", w =>
         {
             w.WriteElementString("LastModified", S3Xml.Time(record.LastModified));
             w.WriteElementString("ETag", record.ETag);
         });
-    }
-
-    /// <summary>
-    /// Copies a range of an object's plaintext into a new durable segment sealed under
-    /// <paramref name="dataKey"/>, hashing the plaintext with MD5 on the way.
-    /// </summary>
-    internal async Task<(SegmentCommit Commit, byte[] Md5)> CopyBytesAsync(ObjectRecord source, PinnedKey? sourceKey, ByteRange range, StorageClass storageClass, PinnedKey? dataKey, int partNumber, CancellationToken ct)
-    {
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        IReadOnlyList<ShardFault> faults = [];
-        var (commit, _) = await ObjectBody.WriteSegmentAsync(s.Blobs, storageClass, range.Length, dataKey, partNumber, async sink =>
-        {
-            faults = await ObjectBody.CopyAsync(s.Blobs, source, sourceKey, range.Start, range.Length, sink, md5, ct);
-            return true;
-        }, ct);
-        await s.ReportFaultsAsync(source, faults);
-        return (commit, md5.GetHashAndReset());
     }
 }

@@ -1,9 +1,10 @@
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.S3.Xml;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>PutObjectTagging, GetObjectTagging, DeleteObjectTagging.</summary>
-internal sealed class TaggingHandlers(S3Services s)
+internal sealed class TaggingHandlers(ObjectTagger tagger)
 {
     public async Task PutObjectTaggingAsync(S3Request req)
     {
@@ -19,50 +20,22 @@ internal sealed class TaggingHandlers(S3Services s)
         req.Response.StatusCode = 200;
     }
 
-    /// <summary>
-    /// Replaces an object's tags. The manifest is written anew (the volumes must describe the tags a
-    /// rebuild restores; an inline object's copies carry its bytes over) and swapped in only if the
-    /// object was not replaced meanwhile; otherwise the new copies are released and it is tried again.
-    /// </summary>
     private async Task SetTagsAsync(S3Request req, IReadOnlyList<KeyValuePair<string, string>> tags)
     {
-        var ct = req.Aborted;
-        for (var attempt = 0; ; attempt++)
+        if (!await tagger.PutTaggingAsync(req.BucketName, req.Key, tags, req.Aborted))
         {
-            var current = await s.Store.GetObjectAsync(req.BucketName, req.Key, ct)
-                ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
-            var replacement = await s.WithFreshManifestsAsync(current, current with { Tags = tags }, ct);
-            bool replaced;
-            try
-            {
-                replaced = await s.Store.ReplaceObjectIfUnchangedAsync(current, replacement, CancellationToken.None);
-            }
-            catch
-            {
-                await s.ReleaseManifestsAsync(replacement);
-                throw;
-            }
-            if (replaced)
-            {
-                await s.Garbage.CollectAsync(ct);
-                return;
-            }
-            await s.ReleaseManifestsAsync(replacement);
-            if (attempt == 3)
-            {
-                throw new S3Exception(S3ErrorCode.SlowDown, "The object changed while its tags were being set; please retry.");
-            }
+            throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
         }
     }
 
     public async Task GetObjectTaggingAsync(S3Request req)
     {
-        var record = await s.Store.GetObjectAsync(req.BucketName, req.Key, req.Aborted)
+        var tags = await tagger.GetTaggingAsync(req.BucketName, req.Key, req.Aborted)
             ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
         await S3Xml.WriteAsync(req.Response, "Tagging", w =>
         {
             w.WriteStartElement("TagSet");
-            foreach (var (k, v) in record.Tags)
+            foreach (var (k, v) in tags)
             {
                 w.WriteStartElement("Tag");
                 w.WriteElementString("Key", k);

@@ -5,118 +5,23 @@ using CloudSecReq.Erasure.Codec;
 using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Placement;
+using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage;
 
-namespace CloudSecReq.Gateway.S3;
+namespace CloudSecReq.Gateway.Objects;
 
 /// <summary>
-/// An object's bytes as stream stages. Writing: plaintext → <see cref="SealingStream"/> (64 KiB AES-GCM
-/// packages under a segment key) → stripes erasure-coded into k + m shard files on the volumes the
-/// placement plan chose (<see cref="SegmentWriter"/>), or, for a small single PUT, a buffer whose
-/// bytes the object's manifest copies carry (an inline segment, made durable with the manifest).
-/// Reading: only the stripes a range touches are read from the shards (rebuilt from the others when
+/// An object's bytes read back as stream stages (writing: <see cref="SegmentWrite"/>).
+/// Only the stripes a range touches are read from the shards (rebuilt from the others when
 /// a shard is missing or fails its checksum), or an inline segment from its first good manifest copy,
 /// and only the packages the range touches are verified and decrypted; no unverified byte is ever
 /// written to the destination. Shard and copy faults seen on the way are returned, for the heal queue.
 /// </summary>
 internal static class ObjectBody
 {
-    /// <summary>
-    /// Writes one segment (a single PUT's body or a part) in <paramref name="storageClass"/>'s layout:
-    /// <paramref name="produce"/> writes the plaintext into the stream it is given. With a data key the
-    /// segment is sealed under a key derived from it, a fresh random salt and <paramref name="partNumber"/>
-    /// (0 for a single PUT); without one (only the benchmark build without encryption) it is stored as is.
-    /// A single PUT whose declared length is at most <see cref="BlobStore.InlineMaxBytes"/> is kept in
-    /// memory as an inline segment (<see cref="SegmentCommit.InlineBytes"/>), durable only once the
-    /// caller has written the object's manifest; the placement rule is checked all the same.
-    /// Throws <see cref="S3Exception"/> ServiceUnavailable (503) when the usable volumes cannot keep the
-    /// placement rule, or when too few shards became durable; nothing is left behind then.
-    /// </summary>
-    /// <param name="expectedPlainBytes">The declared length when known: volumes without room for a shard of it are not chosen.</param>
-    public static async Task<(SegmentCommit Commit, T Result)> WriteSegmentAsync<T>(BlobStore blobs, StorageClass storageClass, long? expectedPlainBytes,
-        PinnedKey? dataKey, int partNumber, Func<Stream, Task<T>> produce, CancellationToken ct)
-    {
-        var inline = partNumber == 0 && expectedPlainBytes is { } declared && declared <= blobs.InlineMaxBytes;
-        var shardBytes = expectedPlainBytes is { } plain ? SealedFormat.SealedLength(plain) / storageClass.DataShards + 4096 : 0;
-        var placement = blobs.Plan(storageClass, inline ? SealedFormat.SealedLength(expectedPlainBytes!.Value) : shardBytes);
-        if (!placement.Succeeded)
-        {
-            throw PlacementRefused(placement.Failure);
-        }
-        if (inline)
-        {
-            return await WriteInlineAsync(placement.Plan, expectedPlainBytes!.Value, dataKey, produce, ct);
-        }
-        await using var writer = blobs.CreateSegment(placement.Plan);
-        var (result, plainLength, salt) = await SealAsync(writer.Stream, dataKey, partNumber, produce, ct);
-        SegmentCommit commit;
-        try
-        {
-            commit = await writer.CommitAsync(ct);
-        }
-        catch (IOException e)
-        {
-            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "Too few shards of the object could be stored; please retry.", e);
-        }
-        return (commit with
-        {
-            Segment = commit.Segment with { PlainLength = plainLength, Salt = salt, PartNumber = partNumber },
-            Degraded = placement.Plan.Degraded,
-        }, result);
-    }
-
-    // A small object's sealed bytes, in a buffer of exactly the declared size (BodyIngest refuses a
-    // body longer than declared before it reaches the sink). Stored as k = 1, m = the class's m:
-    // m + 1 whole copies, which the manifest writer places one rack at a time over the plan's volumes.
-    private static async Task<(SegmentCommit Commit, T Result)> WriteInlineAsync<T>(PlacementPlan plan, long plainBytes, PinnedKey? dataKey,
-        Func<Stream, Task<T>> produce, CancellationToken ct)
-    {
-        var stored = new byte[dataKey is null ? plainBytes : SealedFormat.SealedLength(plainBytes)];
-        using var buffer = new MemoryStream(stored, writable: true);
-        var (result, plainLength, salt) = await SealAsync(buffer, dataKey, 0, produce, ct);
-        var segment = new DataSegment
-        {
-            Length = buffer.Position,
-            PlainLength = plainLength,
-            Salt = salt,
-            DataShards = 1,
-            ParityShards = plan.StorageClass.ParityShards,
-            BlockBytes = 0,
-            Shards = [],
-            Inline = true,
-        };
-        return (new SegmentCommit(segment, [])
-        {
-            InlineBytes = stored.AsMemory(0, (int)buffer.Position),
-            PlannedVolumes = plan.Volumes.Select(v => v.Id).ToList(),
-            Degraded = plan.Degraded,
-        }, result);
-    }
-
-    private static async Task<(T Result, long PlainLength, byte[]? Salt)> SealAsync<T>(Stream destination, PinnedKey? dataKey, int partNumber,
-        Func<Stream, Task<T>> produce, CancellationToken ct)
-    {
-        if (dataKey is null)
-        {
-            var start = destination.Position;
-            var plainResult = await produce(destination);
-            return (plainResult, destination.Position - start, null);
-        }
-        var salt = DataKeys.NewSalt();
-        using var segmentKey = SegmentKey.Derive(dataKey.Bytes, salt, partNumber);
-        await using var sealing = new SealingStream(destination, segmentKey);
-        var result = await produce(sealing);
-        await sealing.FinishAsync(ct);
-        return (result, sealing.PlainLength, salt);
-    }
-
-    /// <summary>The documented refusal of a write the healthy topology cannot place safely (docs/s3-api.md).</summary>
-    public static S3Exception PlacementRefused(PlacementFailure failure) =>
-        new S3Exception(S3ErrorCode.ServiceUnavailable,
-            "The storage cannot place this object safely right now: " + failure.Message + " Retry later, or ask the operator.")
-            .With("PlacementRefusal", failure.Reason.ToString());
+    /// <summary>The message of the 503 when no copy of an inline object can be read.</summary>
+    public const string NoCopyReadable = "No copy of the object is readable right now; please retry later.";
 
     /// <summary>
     /// Streams the object bytes [offset, offset+length) to <paramref name="destination"/>, also into
@@ -203,7 +108,7 @@ internal static class ObjectBody
             // Every copy was there and failed its checks: 500, as a package that fails authentication with every choice of shards.
             throw failed ?? new SegmentIntegrityException(segment.PartNumber, 0, "no copy of the inline object is intact");
         }
-        throw new S3Exception(S3ErrorCode.ServiceUnavailable, "No copy of the object is readable right now; please retry later.",
+        throw new S3Exception(S3ErrorCode.ServiceUnavailable, NoCopyReadable,
             new IOException(string.Join("; ", faults.Select(f => f.Detail))));
     }
 

@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+
+namespace CloudSecReq.Gateway.Tests.Architecture;
+
+/// <summary>
+/// The documented direction (docs/architecture.md): protocol (S3/, KmsHost/, Auth/) → Objects/ →
+/// Storage/, Placement/, Encryption/, ServerSideEncryption/, Manifests/, Healing/, Checksums/ →
+/// Metadata/, Tenants/; Hosting/ and Cli/ compose everything and nothing refers to them. kms/ and
+/// erasure/ never refer to the gateway. Read from the source: <c>using</c> directives and
+/// fully-qualified <c>CloudSecReq.Gateway.&lt;Folder&gt;</c> names.
+/// </summary>
+public sealed partial class DependencyDirectionTests
+{
+    // Lower rank: nearer the client. A folder may refer to its own rank and higher ones.
+    private static readonly Dictionary<string, int> s_rank = new()
+    {
+        ["Hosting"] = 0, ["Cli"] = 0,
+        ["S3"] = 1, ["KmsHost"] = 1, ["Auth"] = 1,
+        ["Objects"] = 2,
+        ["Storage"] = 3, ["Placement"] = 3, ["Encryption"] = 3, ["ServerSideEncryption"] = 3, ["Manifests"] = 3, ["Healing"] = 3, ["Checksums"] = 3,
+        ["Metadata"] = 4, ["Tenants"] = 4,
+    };
+
+    // Upward references that exist today, each to be removed (issue 12). Adding to this list needs a reason.
+    private static readonly HashSet<(string From, string To)> s_knownUpward =
+    [
+        ("Objects", "S3"), // S3Exception is still the pipeline's refusal type; ByteRange, Preconditions.CheckWrite
+        ("ServerSideEncryption", "S3"), // S3Exception for bad SSE headers and customer keys
+        ("Metadata", "Storage"), // ManifestCopy names a Storage type
+    ];
+
+    [GeneratedRegex(@"\bCloudSecReq\.Gateway\.([A-Za-z0-9]+)")]
+    private static partial Regex GatewayReference();
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (Directory.Exists(Path.Combine(dir.FullName, "gateway", "CloudSecReq.Gateway")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException($"No gateway/CloudSecReq.Gateway above {AppContext.BaseDirectory}.");
+    }
+
+    private static IEnumerable<string> SourceFiles(string projectDirectory) =>
+        Directory.EnumerateFiles(projectDirectory, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
+
+    /// <summary>Every (folder, referenced folder, file) in the gateway, from the source text.</summary>
+    internal static IEnumerable<(string From, string To, string File)> GatewayReferences(string gatewayDirectory)
+    {
+        foreach (var file in SourceFiles(gatewayDirectory))
+        {
+            var relative = Path.GetRelativePath(gatewayDirectory, file);
+            var from = relative.Split(Path.DirectorySeparatorChar)[0];
+            if (!s_rank.ContainsKey(from))
+            {
+                continue; // Program.cs
+            }
+            foreach (var to in GatewayReference().Matches(File.ReadAllText(file)).Select(m => m.Groups[1].Value).Distinct())
+            {
+                if (to != from && s_rank.ContainsKey(to))
+                {
+                    yield return (from, to, relative);
+                }
+            }
+        }
+    }
+
+    internal static IEnumerable<string> Violations(IEnumerable<(string From, string To, string File)> references) =>
+        references
+            .Where(r => s_rank[r.To] < s_rank[r.From] && !s_knownUpward.Contains((r.From, r.To)))
+            .Select(r => $"{r.File}: {r.From}/ refers to {r.To}/, which is nearer the client");
+
+    [Fact]
+    public void Gateway_Folders_ReferOnlyAwayFromTheClient()
+    {
+        var violations = Violations(GatewayReferences(Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway"))).ToList();
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
+    public void Violations_UpwardUsing_IsReported()
+    {
+        // The check itself: Storage/ naming Objects/ (or Metadata/ naming S3/) is caught.
+        Assert.Single(Violations([("Storage", "Objects", "Storage/X.cs")]));
+        Assert.Single(Violations([("Metadata", "S3", "Metadata/X.cs")]));
+        Assert.Empty(Violations([("S3", "Objects", "S3/X.cs"), ("Objects", "Storage", "Objects/X.cs")]));
+    }
+
+    [Fact]
+    public void Gateway_EveryFolder_HasARank()
+    {
+        var gateway = Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway");
+        var folders = Directory.EnumerateDirectories(gateway).Select(Path.GetFileName).Where(n => n is not ("bin" or "obj")).ToList();
+        Assert.All(folders, f => Assert.True(s_rank.ContainsKey(f!), $"{f}/ has no place in the documented direction"));
+    }
+
+    [Theory]
+    [InlineData("kms")]
+    [InlineData("erasure")]
+    public void Library_NeverRefersToTheGateway(string library)
+    {
+        var directory = Path.Combine(RepoRoot(), library);
+        var offending = SourceFiles(directory)
+            .Concat(Directory.EnumerateFiles(directory, "*.csproj", SearchOption.AllDirectories))
+            .Where(f => File.ReadAllText(f).Contains("CloudSecReq.Gateway", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(directory, f))
+            .ToList();
+        Assert.True(offending.Count == 0, string.Join(Environment.NewLine, offending));
+    }
+}
