@@ -201,7 +201,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
             if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase)
                 && !name.Equals("x-amz-content-sha256", StringComparison.OrdinalIgnoreCase)
                 && !name.Equals("x-amz-date", StringComparison.OrdinalIgnoreCase)
-                && !signedHeaders.Contains(name.ToLowerInvariant()))
+                && !signedHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 (unsigned ??= []).Add(name.ToLowerInvariant());
             }

@@ -119,13 +119,8 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
     }
 
     /// <summary>Throws PreconditionFailed (or NoSuchKey) early when the completion's condition surely fails; the commit checks again.</summary>
-    public async Task CheckConditionAsync(MultipartUpload upload, ObjectWriteCondition condition, CancellationToken ct)
-    {
-        if (condition != ObjectWriteCondition.None)
-        {
-            Preconditions.CheckWrite(condition, await store.GetObjectAsync(upload.Bucket, upload.Key, ct), upload.Key);
-        }
-    }
+    public Task CheckConditionAsync(MultipartUpload upload, ObjectWriteCondition condition, CancellationToken ct) =>
+        Preconditions.CheckWriteAsync(store, upload.Bucket, upload.Key, condition, ct);
 
     /// <summary>
     /// Completes the upload from <paramref name="requested"/> parts (numbers ascending, checked by the

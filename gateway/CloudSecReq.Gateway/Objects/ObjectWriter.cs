@@ -20,7 +20,7 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
     public async Task<ObjectRecord> PutAsync(PutObjectInput input, CancellationToken ct)
     {
         // Fail early on a sure failure; the metadata commit checks again in its own transaction.
-        await CheckConditionAsync(input.Bucket.Name, input.ObjectKey, input.Condition, ct);
+        await Preconditions.CheckWriteAsync(store, input.Bucket.Name, input.ObjectKey, input.Condition, ct);
         var storageClass = storageClasses.ForWrite(input.Principal, input.StorageClass);
         var (encryption, dataKey) = await keys.NewAsync(input.Principal, input.Bucket, input.ObjectKey, input.Sse, ct);
         IngestResult ingest;
@@ -54,7 +54,7 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
     /// <summary>Stores a copy of <paramref name="input"/>'s source, always re-encrypted under a fresh data key.</summary>
     public async Task<ObjectRecord> CopyAsync(CopyObjectInput input, CancellationToken ct)
     {
-        await CheckConditionAsync(input.Bucket.Name, input.ObjectKey, input.Condition, ct);
+        await Preconditions.CheckWriteAsync(store, input.Bucket.Name, input.ObjectKey, input.Condition, ct);
         var source = input.Source;
         var storageClass = storageClasses.ForWrite(input.Principal, input.StorageClass);
         var (encryption, dataKey) = await keys.NewAsync(input.Principal, input.Bucket, input.ObjectKey, input.Sse, ct);
@@ -109,14 +109,6 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
     /// </summary>
     internal static string ETag(ObjectEncryption? encryption, byte[] md5) =>
         "\"" + Convert.ToHexStringLower(encryption is null || encryption.Mode == ObjectEncryption.SseS3 ? md5 : RandomNumberGenerator.GetBytes(16)) + "\"";
-
-    private async Task CheckConditionAsync(string bucket, string objectKey, ObjectWriteCondition condition, CancellationToken ct)
-    {
-        if (condition != ObjectWriteCondition.None)
-        {
-            Preconditions.CheckWrite(condition, await store.GetObjectAsync(bucket, objectKey, ct), objectKey);
-        }
-    }
 
     /// <summary>
     /// The last stages: the object's manifest to the volumes (with its bytes, for an inline object),

@@ -78,6 +78,18 @@ internal static class Preconditions
     }
 
     /// <summary>
+    /// The early check of a write's condition against the object stored now (no read without a
+    /// condition): fails a sure failure before any byte is read; the commit checks again.
+    /// </summary>
+    public static async Task CheckWriteAsync(IMetadataStore store, string bucket, string objectKey, ObjectWriteCondition condition, CancellationToken ct)
+    {
+        if (condition != ObjectWriteCondition.None)
+        {
+            CheckWrite(condition, await store.GetObjectAsync(bucket, objectKey, ct), objectKey);
+        }
+    }
+
+    /// <summary>
     /// The error for a write whose condition held when it began and no longer held at its commit: a
     /// concurrent write changed the object meanwhile. AWS answers 409 ConditionalRequestConflict; the client retries.
     /// </summary>

@@ -65,7 +65,7 @@ internal sealed class S3Router(IReadOnlyList<string> domains)
     {
         foreach (var part in rawQuery.Split('&'))
         {
-            if (PercentDecoding.DecodeUtf8(part.Replace('+', ' ')) is null)
+            if (PercentDecoding.DecodeUtf8(part) is null)
             {
                 var eq = part.IndexOf('=');
                 throw new S3Exception(S3ErrorCode.InvalidArgument, "A query parameter is not valid UTF-8 once percent-decoded.")
