@@ -1,13 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudSecReq.Gateway.S3;
 
 namespace CloudSecReq.Gateway.Auth;
 
 /// <summary>
 /// Decodes an <c>aws-chunked</c> request body as it streams, verifying every chunk signature
 /// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]) and collecting trailers (for checksums). A bad
-/// signature or framing throws <see cref="S3Exception"/> from the read; since nothing is committed
+/// signature or framing throws <see cref="AuthException"/> from the read; since nothing is committed
 /// before the body has been read to its end, a forged or cut stream stores nothing.
 /// Reads are sequential; not thread-safe.
 /// </summary>
@@ -107,7 +106,7 @@ internal sealed class AwsChunkedStream : Stream
         var sizeText = semi < 0 ? header : header[..semi];
         if (sizeText.Length is 0 or > 16 || !long.TryParse(sizeText, System.Globalization.NumberStyles.HexNumber, null, out var size) || size < 0)
         {
-            throw new S3Exception(S3ErrorCode.InvalidRequest, "The aws-chunked body has a malformed chunk header.");
+            throw new AuthException(AuthFailure.MalformedChunk, "The aws-chunked body has a malformed chunk header.");
         }
         _chunkSignature = null;
         if (semi >= 0)
@@ -122,7 +121,7 @@ internal sealed class AwsChunkedStream : Stream
         }
         if (_signing is not null && _chunkSignature is null)
         {
-            throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch, "A chunk of the aws-chunked body carries no signature.");
+            throw new AuthException(AuthFailure.SignatureMismatch, "A chunk of the aws-chunked body carries no signature.");
         }
         _remainingInChunk = size;
         _inChunk = true;
@@ -143,7 +142,7 @@ internal sealed class AwsChunkedStream : Stream
     {
         if (await ReadLineAsync(ct) != "")
         {
-            throw new S3Exception(S3ErrorCode.InvalidRequest, "The aws-chunked body has a chunk longer than its header says.");
+            throw new AuthException(AuthFailure.MalformedChunk, "The aws-chunked body has a chunk longer than its header says.");
         }
         VerifyChunkSignature();
         _inChunk = false;
@@ -160,7 +159,7 @@ internal sealed class AwsChunkedStream : Stream
         var expected = SigV4.Sign(_signing.SigningKey, stringToSign);
         if (!SigV4.SignaturesEqual(expected, _chunkSignature!))
         {
-            throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch, "The signature of a chunk of the aws-chunked body does not match.");
+            throw new AuthException(AuthFailure.SignatureMismatch, "The signature of a chunk of the aws-chunked body does not match.");
         }
         _previousSignature = expected;
     }
@@ -177,7 +176,7 @@ internal sealed class AwsChunkedStream : Stream
             {
                 line = await ReadLineAsync(ct);
             }
-            catch (S3Exception) when (_len - _pos == 0 && !_expectTrailer)
+            catch (AuthException e) when (e.Failure == AuthFailure.IncompleteBody && _len - _pos == 0 && !_expectTrailer)
             {
                 return; // some clients end the body right after the last chunk header
             }
@@ -188,12 +187,12 @@ internal sealed class AwsChunkedStream : Stream
             bytes += line.Length;
             if (bytes > MaxTrailerBytes)
             {
-                throw new S3Exception(S3ErrorCode.InvalidRequest, "The aws-chunked trailer is too large.");
+                throw new AuthException(AuthFailure.MalformedChunk, "The aws-chunked trailer is too large.");
             }
             var colon = line.IndexOf(':');
             if (colon <= 0)
             {
-                throw new S3Exception(S3ErrorCode.InvalidRequest, "The aws-chunked body has a malformed trailer.");
+                throw new AuthException(AuthFailure.MalformedChunk, "The aws-chunked body has a malformed trailer.");
             }
             var name = line[..colon].Trim().ToLowerInvariant();
             var value = line[(colon + 1)..].Trim();
@@ -209,12 +208,12 @@ internal sealed class AwsChunkedStream : Stream
         {
             if (trailerSignature is null)
             {
-                throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch, "The trailer of the aws-chunked body carries no signature.");
+                throw new AuthException(AuthFailure.SignatureMismatch, "The trailer of the aws-chunked body carries no signature.");
             }
             var stringToSign = $"AWS4-HMAC-SHA256-TRAILER\n{_signing.AmzDate}\n{_signing.Scope}\n{_previousSignature}\n{SigV4.Sha256Hex(Encoding.UTF8.GetBytes(canonical.ToString()))}";
             if (!SigV4.SignaturesEqual(SigV4.Sign(_signing.SigningKey, stringToSign), trailerSignature))
             {
-                throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch, "The signature of the aws-chunked trailer does not match.");
+                throw new AuthException(AuthFailure.SignatureMismatch, "The signature of the aws-chunked trailer does not match.");
             }
         }
     }
@@ -246,12 +245,13 @@ internal sealed class AwsChunkedStream : Stream
             line.Add(b);
             if (line.Count > MaxLineBytes)
             {
-                throw new S3Exception(S3ErrorCode.InvalidRequest, "The aws-chunked body has an over-long line.");
+                throw new AuthException(AuthFailure.MalformedChunk, "The aws-chunked body has an over-long line.");
             }
         }
     }
 
-    private static S3Exception Incomplete() => new(S3ErrorCode.IncompleteBody);
+    private static AuthException Incomplete() =>
+        new(AuthFailure.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.");
 
     protected override void Dispose(bool disposing)
     {

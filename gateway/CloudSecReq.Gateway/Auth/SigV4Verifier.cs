@@ -1,5 +1,4 @@
 using System.Globalization;
-using CloudSecReq.Gateway.S3;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -7,8 +6,8 @@ namespace CloudSecReq.Gateway.Auth;
 
 /// <summary>
 /// Verifies SigV4 on an incoming request, from the Authorization header or a presigned query, for
-/// one region and service. Throws <see cref="S3Exception"/> (AccessDenied, InvalidAccessKeyId,
-/// SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed ...) when it fails.
+/// one region and service. Throws <see cref="AuthException"/> (its <see cref="AuthFailure"/> says what
+/// went wrong) when it fails.
 /// The body is not read here: its hash, chunk signatures or trailer are checked as it streams.
 /// </summary>
 internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, string region)
@@ -40,9 +39,9 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         }
         if (request.Query.ContainsKey("Signature") || request.Query.ContainsKey("AWSAccessKeyId"))
         {
-            throw new S3Exception(S3ErrorCode.InvalidRequest, "Signature Version 2 is not supported; use Signature Version 4.");
+            throw new AuthException(AuthFailure.SignatureVersion2, "Signature Version 2 is not supported; use Signature Version 4.");
         }
-        throw new S3Exception(S3ErrorCode.AccessDenied, "Anonymous requests are not allowed.");
+        throw new AuthException(AuthFailure.Anonymous, "Anonymous requests are not allowed.");
     }
 
     private async Task<AuthenticatedRequest> VerifyHeaderAsync(HttpRequest request, string authorization, string rawPath, string rawQuery, string service, string? bodySha256, CancellationToken ct)
@@ -51,9 +50,9 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         {
             if (authorization.StartsWith("AWS ", StringComparison.Ordinal))
             {
-                throw new S3Exception(S3ErrorCode.InvalidRequest, "Signature Version 2 is not supported; use Signature Version 4.");
+                throw new AuthException(AuthFailure.SignatureVersion2, "Signature Version 2 is not supported; use Signature Version 4.");
             }
-            throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "The authorization header uses an unsupported algorithm.");
+            throw new AuthException(AuthFailure.MalformedAuthorizationHeader, "The authorization header uses an unsupported algorithm.");
         }
         string? credentialText = null, signedHeadersText = null, signature = null;
         foreach (var part in authorization[(SigV4.Algorithm.Length + 1)..].Split(','))
@@ -71,29 +70,29 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         }
         if (credentialText is null || signedHeadersText is null || signature is null)
         {
-            throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "The authorization header is malformed; it must contain Credential, SignedHeaders and Signature.");
+            throw new AuthException(AuthFailure.MalformedAuthorizationHeader, "The authorization header is malformed; it must contain Credential, SignedHeaders and Signature.");
         }
         var credential = SigV4Credential.TryParse(credentialText)
-            ?? throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "The authorization header is malformed; the Credential is mal-formed.");
-        CheckScope(credential, service, S3ErrorCode.AuthorizationHeaderMalformed);
+            ?? throw new AuthException(AuthFailure.MalformedAuthorizationHeader, "The authorization header is malformed; the Credential is mal-formed.");
+        CheckScope(credential, service, AuthFailure.MalformedAuthorizationHeader);
 
         var amzDate = request.Headers["x-amz-date"].ToString();
-        var time = ParseAmzDate(amzDate) ?? throw new S3Exception(S3ErrorCode.AccessDenied, "AWS authentication requires a valid x-amz-date header.");
+        var time = ParseAmzDate(amzDate) ?? throw new AuthException(AuthFailure.MissingDate, "AWS authentication requires a valid x-amz-date header.");
         if (credential.Date != amzDate[..8])
         {
-            throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "The credential date does not match the x-amz-date header.");
+            throw new AuthException(AuthFailure.MalformedAuthorizationHeader, "The credential date does not match the x-amz-date header.");
         }
         var now = clock.GetUtcNow();
         if ((now - time).Duration() > MaxClockSkew)
         {
-            throw new S3Exception(S3ErrorCode.RequestTimeTooSkewed)
+            throw new AuthException(AuthFailure.TimeSkewed, "The difference between the request time and the server's time is too large.")
                 .With("RequestTime", amzDate).With("ServerTime", now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).With("MaxAllowedSkewMilliseconds", "900000");
         }
 
         var signedHeaders = signedHeadersText.Split(';');
         if (!signedHeaders.Contains("host"))
         {
-            throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "The host header must be signed.");
+            throw new AuthException(AuthFailure.MalformedAuthorizationHeader, "The host header must be signed.");
         }
         CheckAmzHeadersSigned(request, signedHeaders);
         var payloadHash = request.Headers["x-amz-content-sha256"].ToString();
@@ -101,7 +100,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         {
             if (payloadHash.Length > 0 && !string.Equals(payloadHash, bodySha256, StringComparison.OrdinalIgnoreCase))
             {
-                throw new S3Exception(S3ErrorCode.XAmzContentSHA256Mismatch);
+                throw new AuthException(AuthFailure.PayloadHashMismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.");
             }
             payloadHash = bodySha256;
         }
@@ -112,17 +111,17 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
             SigV4.StreamingSignedPayloadTrailer => PayloadMode.StreamingSignedTrailer,
             SigV4.StreamingUnsignedPayloadTrailer => PayloadMode.StreamingUnsignedTrailer,
             _ when payloadHash.Length == 64 && payloadHash.All(char.IsAsciiHexDigit) => PayloadMode.SignedHash,
-            "" => throw new S3Exception(S3ErrorCode.InvalidRequest, "Missing required header for this request: x-amz-content-sha256"),
-            _ => throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a streaming mode or a SHA-256 hex digest.")
+            "" => throw new AuthException(AuthFailure.MissingPayloadHash, "Missing required header for this request: x-amz-content-sha256"),
+            _ => throw new AuthException(AuthFailure.MalformedPayloadHash, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a streaming mode or a SHA-256 hex digest.")
                 .With("ArgumentName", "x-amz-content-sha256"),
         };
-        var (principal, signingKey) = await keys.GetAsync(credential, ct) ?? throw new S3Exception(S3ErrorCode.InvalidAccessKeyId);
+        var (principal, signingKey) = await keys.GetAsync(credential, ct) ?? throw UnknownAccessKey();
         var headers = signedHeaders.SelectMany(h => request.Headers[h].Select(v => new KeyValuePair<string, string>(h, v ?? "")));
         var canonical = SigV4.CanonicalRequest(request.Method, rawPath, rawQuery, headers, signedHeaders, payloadHash, normalizePath: false);
         var expected = SigV4.Sign(signingKey, SigV4.StringToSign(amzDate, credential.Scope, canonical));
         if (!SigV4.SignaturesEqual(expected, signature))
         {
-            throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
+            throw SignatureMismatch();
         }
         return new AuthenticatedRequest(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
             new SigningContext(signingKey, amzDate, credential.Scope, signature.ToLowerInvariant()), false);
@@ -130,37 +129,37 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
 
     private async Task<AuthenticatedRequest> VerifyPresignedAsync(HttpRequest request, string rawPath, string rawQuery, string service, CancellationToken ct)
     {
-        const S3ErrorCode bad = S3ErrorCode.AuthorizationQueryParametersError;
+        const AuthFailure bad = AuthFailure.MalformedPresignedQuery;
         var query = request.Query;
         if (query["X-Amz-Algorithm"] != SigV4.Algorithm)
         {
-            throw new S3Exception(bad, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".");
+            throw new AuthException(bad, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".");
         }
         var credential = SigV4Credential.TryParse(query["X-Amz-Credential"].ToString())
-            ?? throw new S3Exception(bad, "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed.");
+            ?? throw new AuthException(bad, "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed.");
         CheckScope(credential, service, bad);
         var amzDate = query["X-Amz-Date"].ToString();
-        var time = ParseAmzDate(amzDate) ?? throw new S3Exception(bad, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".");
+        var time = ParseAmzDate(amzDate) ?? throw new AuthException(bad, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".");
         if (credential.Date != amzDate[..8])
         {
-            throw new S3Exception(bad, "The credential date does not match X-Amz-Date.");
+            throw new AuthException(bad, "The credential date does not match X-Amz-Date.");
         }
         if (!int.TryParse(query["X-Amz-Expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || expires < 1)
         {
-            throw new S3Exception(bad, "X-Amz-Expires should be a number of seconds.");
+            throw new AuthException(bad, "X-Amz-Expires should be a number of seconds.");
         }
         if (expires > MaxPresignedExpirySeconds)
         {
-            throw new S3Exception(bad, "X-Amz-Expires must be less than a week (in seconds) that is 604800.");
+            throw new AuthException(bad, "X-Amz-Expires must be less than a week (in seconds) that is 604800.");
         }
         var now = clock.GetUtcNow();
         if (time - now > MaxClockSkew)
         {
-            throw new S3Exception(S3ErrorCode.AccessDenied, "Request is not valid yet.");
+            throw new AuthException(AuthFailure.NotYetValid, "Request is not valid yet.");
         }
         if (now > time.AddSeconds(expires))
         {
-            throw new S3Exception(S3ErrorCode.AccessDenied, "Request has expired")
+            throw new AuthException(AuthFailure.Expired, "Request has expired")
                 .With("X-Amz-Expires", expires.ToString(CultureInfo.InvariantCulture))
                 .With("Expires", time.AddSeconds(expires).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))
                 .With("ServerTime", now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
@@ -168,18 +167,18 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         var signedHeaders = query["X-Amz-SignedHeaders"].ToString().Split(';');
         if (!signedHeaders.Contains("host"))
         {
-            throw new S3Exception(bad, "The host header must be signed.");
+            throw new AuthException(bad, "The host header must be signed.");
         }
         CheckAmzHeadersSigned(request, signedHeaders);
         var signature = query["X-Amz-Signature"].ToString();
-        var (principal, signingKey) = await keys.GetAsync(credential, ct) ?? throw new S3Exception(S3ErrorCode.InvalidAccessKeyId);
+        var (principal, signingKey) = await keys.GetAsync(credential, ct) ?? throw UnknownAccessKey();
         var headers = signedHeaders.SelectMany(h => request.Headers[h].Select(v => new KeyValuePair<string, string>(h, v ?? "")));
         var payloadHash = request.Headers["x-amz-content-sha256"].ToString() is { Length: > 0 } h ? h : SigV4.UnsignedPayload;
         var canonical = SigV4.CanonicalRequest(request.Method, rawPath, rawQuery, headers, signedHeaders, payloadHash, normalizePath: false, excludeQueryParameter: "X-Amz-Signature");
         var expected = SigV4.Sign(signingKey, SigV4.StringToSign(amzDate, credential.Scope, canonical));
         if (!SigV4.SignaturesEqual(expected, signature))
         {
-            throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
+            throw SignatureMismatch();
         }
         var mode = payloadHash.Length == 64 ? PayloadMode.SignedHash : PayloadMode.Unsigned;
         return new AuthenticatedRequest(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
@@ -208,23 +207,29 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         }
         if (unsigned is not null)
         {
-            throw new S3Exception(S3ErrorCode.AccessDenied, "There were headers present in the request which were not signed")
+            throw new AuthException(AuthFailure.UnsignedHeaders, "There were headers present in the request which were not signed")
                 .With("HeadersNotSigned", string.Join(", ", unsigned));
         }
     }
 
-    private void CheckScope(SigV4Credential credential, string service, S3ErrorCode code)
+    private void CheckScope(SigV4Credential credential, string service, AuthFailure failure)
     {
         if (credential.Region != region)
         {
-            throw new S3Exception(code, $"The authorization header is malformed; the region '{credential.Region}' is wrong; expecting '{region}'")
+            throw new AuthException(failure, $"The authorization header is malformed; the region '{credential.Region}' is wrong; expecting '{region}'")
                 .With("Region", region);
         }
         if (credential.Service != service)
         {
-            throw new S3Exception(code, $"The authorization header is malformed; incorrect service \"{credential.Service}\". This endpoint belongs to \"{service}\".");
+            throw new AuthException(failure, $"The authorization header is malformed; incorrect service \"{credential.Service}\". This endpoint belongs to \"{service}\".");
         }
     }
+
+    private static AuthException UnknownAccessKey() =>
+        new(AuthFailure.UnknownAccessKey, "The AWS Access Key Id you provided does not exist in our records.");
+
+    private static AuthException SignatureMismatch() =>
+        new(AuthFailure.SignatureMismatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
 
     private static DateTimeOffset? ParseAmzDate(string value) =>
         value.Length == 16 && DateTimeOffset.TryParseExact(value, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,

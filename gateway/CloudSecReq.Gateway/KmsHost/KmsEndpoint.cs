@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
 using CloudSecReq.Gateway.Auth;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Kms;
 using CloudSecReq.Kms.Api;
 using Microsoft.AspNetCore.Http;
@@ -39,9 +37,9 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
             {
                 auth = await verifier.VerifyAsync(http.Request, "kms", bodySha256, http.RequestAborted);
             }
-            catch (S3Exception e)
+            catch (AuthException e)
             {
-                await WriteAsync(http, AuthError(e));
+                await WriteAsync(http, KmsError(e));
                 return;
             }
             if (SignatureGap(auth, bodySha256) is { } gap)
@@ -53,7 +51,7 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
             var p = auth.Principal;
             if (KmsIdentityPolicy.Check(p, operation) is { } denied)
             {
-                await WriteAsync(http, KmsResponse.FromException(denied));
+                await WriteAsync(http, denied);
                 return;
             }
             var caller = new KmsCaller(p.Tenant.Id, p.Tenant.AccountId, p.Arn, p.User.IsRoot);
@@ -61,12 +59,12 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
         }
         catch (BodyTooLargeException)
         {
-            await WriteAsync(http, Error(400, "ValidationException", "The request body is larger than 1 MiB."));
+            await WriteAsync(http, new KmsException(KmsErrorCode.Validation, "The request body is larger than 1 MiB."));
         }
         catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
         {
             log.LogError(e, "{RequestId} KMS {Operation} failed", requestId, operation);
-            await WriteAsync(http, Error(500, "KMSInternalException", "An internal error occurred; request id " + requestId));
+            await WriteAsync(http, new KmsException(KmsErrorCode.KmsInternal, "An internal error occurred; request id " + requestId));
         }
         finally
         {
@@ -106,27 +104,26 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
     /// presigned request must carry the body's hash in x-amz-content-sha256 (as the AWS SDKs' JSON
     /// protocols sign it).
     /// </summary>
-    private static KmsResponse? SignatureGap(AuthenticatedRequest auth, string bodySha256)
-    {
-        return auth.PayloadSha256 == bodySha256
+    private static KmsException? SignatureGap(AuthenticatedRequest auth, string bodySha256) =>
+        auth.PayloadSha256 == bodySha256
             ? null
-            : Error(400, "InvalidSignatureException", "The request signature does not cover the request body.");
-    }
+            : new KmsException(KmsErrorCode.InvalidSignature, "The request signature does not cover the request body.");
 
-    /// <summary>SigV4 failures as the KMS service names them.</summary>
-    private static KmsResponse AuthError(S3Exception e) => e.Code switch
+    /// <summary>SigV4 failures as the KMS service names them, in codes of the KMS error table.</summary>
+    internal static KmsException KmsError(AuthException e) => e.Failure switch
     {
-        S3ErrorCode.InvalidAccessKeyId => Error(400, "UnrecognizedClientException", "The security token included in the request is invalid."),
-        S3ErrorCode.SignatureDoesNotMatch or S3ErrorCode.XAmzContentSHA256Mismatch => Error(400, "InvalidSignatureException", e.Message),
-        S3ErrorCode.RequestTimeTooSkewed => Error(400, "InvalidSignatureException", "Signature expired: the request time is more than 15 minutes from the server time."),
-        S3ErrorCode.AccessDenied when e.Details.ContainsKey("HeadersNotSigned") =>
-            Error(400, "IncompleteSignatureException", $"{e.Message}: {e.Details["HeadersNotSigned"]}"),
-        S3ErrorCode.AccessDenied => Error(400, "AccessDeniedException", e.Message),
-        _ => Error(400, "IncompleteSignatureException", e.Message),
+        AuthFailure.UnknownAccessKey => new(KmsErrorCode.UnrecognizedClient, "The security token included in the request is invalid."),
+        AuthFailure.SignatureMismatch or AuthFailure.PayloadHashMismatch => new(KmsErrorCode.InvalidSignature, e.Message),
+        AuthFailure.TimeSkewed => new(KmsErrorCode.InvalidSignature, "Signature expired: the request time is more than 15 minutes from the server time."),
+        AuthFailure.UnsignedHeaders => new(KmsErrorCode.IncompleteSignature, $"{e.Message}: {e.Details["HeadersNotSigned"]}"),
+        AuthFailure.Anonymous or AuthFailure.MissingDate or AuthFailure.NotYetValid or AuthFailure.Expired => new(KmsErrorCode.AccessDenied, e.Message),
+        AuthFailure.SignatureVersion2 or AuthFailure.MalformedAuthorizationHeader or AuthFailure.MalformedPresignedQuery
+            or AuthFailure.MissingPayloadHash or AuthFailure.MalformedPayloadHash or AuthFailure.MalformedChunk or AuthFailure.IncompleteBody
+            => new(KmsErrorCode.IncompleteSignature, e.Message),
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.Failure, null),
     };
 
-    private static KmsResponse Error(int status, string type, string message) =>
-        new(status, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["__type"] = type, ["message"] = message }));
+    private static Task WriteAsync(HttpContext http, KmsException error) => WriteAsync(http, KmsResponse.FromException(error));
 
     private static async Task WriteAsync(HttpContext http, KmsResponse response)
     {

@@ -63,24 +63,19 @@ internal sealed class S3Dispatcher(
             }
             await DispatchAsync(request);
         }
-        catch (S3Exception e) when (body.ClientWentAway)
+        catch (Exception e) when (S3Errors.From(e) is { } error)
         {
-            // The body ended before its length, or stalled: answered (a half-closed client still reads), logged as the abort it is.
-            log.LogInformation("{RequestId} {Operation} aborted by the client: {Code}", requestId, operation, e.CodeName);
-            await WriteErrorAsync(http, e, requestId);
-        }
-        catch (S3Exception e)
-        {
-            await WriteErrorAsync(http, e, requestId);
-        }
-        catch (KmsException e)
-        {
-            // Key errors as AWS shows them (KMS.DisabledException ...); an unreachable HSM fails closed with 503.
-            if (e.IsRetryable)
+            if (e is KmsException { IsRetryable: true })
             {
+                // Key errors as AWS shows them (KMS.DisabledException ...); an unreachable HSM fails closed with 503.
                 log.LogWarning("{RequestId} {Operation} refused: the HSM is unavailable", requestId, operation);
             }
-            await WriteErrorAsync(http, S3Exception.FromKms(e), requestId);
+            else if (body.ClientWentAway)
+            {
+                // The body ended before its length, or stalled: answered (a half-closed client still reads), logged as the abort it is.
+                log.LogInformation("{RequestId} {Operation} aborted by the client: {Code}", requestId, operation, error.CodeName);
+            }
+            await WriteErrorAsync(http, error, requestId);
         }
         catch (SegmentIntegrityException e)
         {

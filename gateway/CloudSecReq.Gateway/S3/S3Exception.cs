@@ -20,7 +20,7 @@ internal sealed class S3Exception : Exception
     }
 
     /// <summary>An error whose code is not in <see cref="S3ErrorCode"/>, such as <c>KMS.DisabledException</c>.</summary>
-    private S3Exception(string codeName, int status, string message)
+    internal S3Exception(string codeName, int status, string message)
         : base(message)
     {
         Code = S3ErrorCode.InvalidRequest;
@@ -37,15 +37,6 @@ internal sealed class S3Exception : Exception
     public string CodeName => _codeName ?? Code.ToString();
 
     public int Status => _status ?? S3ErrorTable.Get(Code).Status;
-
-    /// <summary>
-    /// A KMS failure seen from S3, as AWS shows it: <c>KMS.&lt;Type&gt;</c> with the KMS status (400),
-    /// or 503 ServiceUnavailable when the HSM cannot be reached (fail closed; retry later).
-    /// </summary>
-    public static S3Exception FromKms(CloudSecReq.Kms.Api.KmsException e) =>
-        e.IsRetryable
-            ? new S3Exception(S3ErrorCode.ServiceUnavailable, "The key management service is unavailable; retry later.")
-            : new S3Exception("KMS." + e.AwsType, e.StatusCode, e.Message);
 
     /// <summary>Extra elements written into the error document (e.g. ArgumentName, Key, BucketName).</summary>
     public Dictionary<string, string> Details { get; } = new();

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using CloudSecReq.Gateway.S3;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.ServerSideEncryption;
@@ -22,7 +21,7 @@ internal sealed class CustomerKey : IDisposable
     /// <summary>The MD5 the client sent (and we checked), echoed in responses.</summary>
     public string Md5Base64 { get; }
 
-    /// <summary>Reads the SSE-C headers; null when there are none. Throws InvalidArgument when they are incomplete or wrong.</summary>
+    /// <summary>Reads the SSE-C headers; null when there are none. Throws <see cref="SseException"/> (InvalidHeader) when they are incomplete or wrong.</summary>
     public static CustomerKey? FromHeaders(IHeaderDictionary headers, string prefix = "x-amz-server-side-encryption-customer-")
     {
         string? H(string n) => headers.TryGetValue(prefix + n, out var v) ? v.ToString() : null;
@@ -69,7 +68,7 @@ internal sealed class CustomerKey : IDisposable
     /// <summary>HMAC-SHA256 of the key under a salt: what an object keeps to recognise the key.</summary>
     public byte[] Mac(ReadOnlySpan<byte> salt) => HMACSHA256.HashData(Key.Bytes, [.. salt, .. "cloudsecreq/sse-c/check"u8]);
 
-    private static S3Exception Invalid(string header, string message) => new S3Exception(S3ErrorCode.InvalidArgument, message).With("ArgumentName", header);
+    private static SseException Invalid(string header, string message) => new(SseFailure.InvalidHeader, message, header);
 
     public void Dispose() => Key.Dispose();
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.Tenants;
 using CloudSecReq.Kms;
 using CloudSecReq.Kms.Api;
@@ -82,7 +81,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
 
     /// <summary>
     /// The data key of a stored object or upload, which the caller disposes. SSE-C objects need the
-    /// same customer key (InvalidRequest without one, AccessDenied with another); KMS errors (disabled,
+    /// same customer key (<see cref="SseException"/> otherwise); KMS errors (disabled,
     /// pending deletion, destroyed key) propagate as <see cref="KmsException"/>. Synchronous: a cache hit is memory
     /// only, a miss one HSM operation on the calling thread.
     /// </summary>
@@ -109,17 +108,17 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
         {
             if (customer is not null)
             {
-                throw new S3Exception(S3ErrorCode.InvalidRequest, "The encryption parameters are not applicable to this object.");
+                throw new SseException(SseFailure.CustomerKeyNotApplicable, "The encryption parameters are not applicable to this object.");
             }
             return;
         }
         if (customer is null)
         {
-            throw new S3Exception(S3ErrorCode.InvalidRequest, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
+            throw new SseException(SseFailure.CustomerKeyRequired, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
         }
         if (!CryptographicOperations.FixedTimeEquals(customer.Mac(encryption.CustomerKeySalt!), encryption.CustomerKeyMac))
         {
-            throw new S3Exception(S3ErrorCode.AccessDenied, "The provided SSE-C key does not match the object's key.");
+            throw new SseException(SseFailure.CustomerKeyMismatch, "The provided SSE-C key does not match the object's key.");
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.S3;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.ServerSideEncryption;
@@ -22,16 +21,16 @@ internal sealed record SseRequest(string? Algorithm, string? KmsKeyId, IReadOnly
         if (algorithm is not (null or ObjectEncryption.SseS3 or ObjectEncryption.SseKms))
         {
             throw algorithm == "aws:kms:dsse"
-                ? new S3Exception(S3ErrorCode.NotImplemented, "Dual-layer SSE-KMS (aws:kms:dsse) is not supported.")
-                : new S3Exception(S3ErrorCode.InvalidArgument, "The encryption method specified is not supported").With("ArgumentName", "x-amz-server-side-encryption");
+                ? new SseException(SseFailure.NotSupported, "Dual-layer SSE-KMS (aws:kms:dsse) is not supported.")
+                : new SseException(SseFailure.InvalidHeader, "The encryption method specified is not supported", "x-amz-server-side-encryption");
         }
         var keyId = H("x-amz-server-side-encryption-aws-kms-key-id");
         var contextText = H("x-amz-server-side-encryption-context");
         var bucketKey = H("x-amz-server-side-encryption-bucket-key-enabled");
         if ((keyId is not null || contextText is not null) && algorithm != ObjectEncryption.SseKms)
         {
-            throw new S3Exception(S3ErrorCode.InvalidArgument, "Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms")
-                .With("ArgumentName", "x-amz-server-side-encryption");
+            throw new SseException(SseFailure.InvalidHeader, "Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
+                "x-amz-server-side-encryption");
         }
         Dictionary<string, string>? context = null;
         if (contextText is not null)
@@ -48,16 +47,16 @@ internal sealed record SseRequest(string? Algorithm, string? KmsKeyId, IReadOnly
             }
             catch (Exception e) when (e is FormatException or JsonException or DecoderFallbackException)
             {
-                throw new S3Exception(S3ErrorCode.InvalidArgument, "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map")
-                    .With("ArgumentName", "x-amz-server-side-encryption-context");
+                throw new SseException(SseFailure.InvalidHeader, "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map",
+                    "x-amz-server-side-encryption-context");
             }
         }
         var customer = CustomerKey.FromHeaders(headers);
         if (customer is not null && algorithm is not null)
         {
             customer.Dispose();
-            throw new S3Exception(S3ErrorCode.InvalidArgument, "Server Side Encryption with Customer provided key is incompatible with the encryption method specified")
-                .With("ArgumentName", "x-amz-server-side-encryption");
+            throw new SseException(SseFailure.InvalidHeader, "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+                "x-amz-server-side-encryption");
         }
         bool? bucketKeyEnabled = bucketKey is null ? null : string.Equals(bucketKey, "true", StringComparison.OrdinalIgnoreCase);
         return new SseRequest(algorithm, keyId, context, bucketKeyEnabled, customer);

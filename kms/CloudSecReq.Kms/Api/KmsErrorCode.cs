@@ -1,12 +1,14 @@
 namespace CloudSecReq.Kms.Api;
 
-/// KMS errors as AWS names them; <see cref="KmsErrorTable"/> gives each its __type and HTTP status.
+/// KMS errors as AWS names them (IncompleteSignature, InvalidSignature and UnrecognizedClient are SigV4's, for the
+/// host that verifies requests); <see cref="KmsErrorTable"/> gives each its __type and HTTP status.
 public enum KmsErrorCode
 {
     AccessDenied,
     AlreadyExists,
     Disabled,
     ExpiredImportToken,
+    IncompleteSignature,
     IncorrectKey,
     IncorrectKeyMaterial,
     InvalidAliasName,
@@ -15,6 +17,7 @@ public enum KmsErrorCode
     InvalidImportToken,
     InvalidKeyUsage,
     InvalidMarker,
+    InvalidSignature,
     KeyUnavailable,
     KmsInternal,
     KmsInvalidState,
@@ -23,6 +26,7 @@ public enum KmsErrorCode
     NotFound,
     Serialization,
     Tag,
+    UnrecognizedClient,
     UnsupportedOperation,
     Validation,
 }

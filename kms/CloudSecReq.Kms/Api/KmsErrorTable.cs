@@ -10,6 +10,7 @@ internal static class KmsErrorTable
         [KmsErrorCode.AlreadyExists] = ("AlreadyExistsException", 400, false),
         [KmsErrorCode.Disabled] = ("DisabledException", 400, false),
         [KmsErrorCode.ExpiredImportToken] = ("ExpiredImportTokenException", 400, false),
+        [KmsErrorCode.IncompleteSignature] = ("IncompleteSignatureException", 400, false),
         [KmsErrorCode.IncorrectKey] = ("IncorrectKeyException", 400, false),
         [KmsErrorCode.IncorrectKeyMaterial] = ("IncorrectKeyMaterialException", 400, false),
         [KmsErrorCode.InvalidAliasName] = ("InvalidAliasNameException", 400, false),
@@ -18,6 +19,7 @@ internal static class KmsErrorTable
         [KmsErrorCode.InvalidImportToken] = ("InvalidImportTokenException", 400, false),
         [KmsErrorCode.InvalidKeyUsage] = ("InvalidKeyUsageException", 400, false),
         [KmsErrorCode.InvalidMarker] = ("InvalidMarkerException", 400, false),
+        [KmsErrorCode.InvalidSignature] = ("InvalidSignatureException", 400, false),
         [KmsErrorCode.KeyUnavailable] = ("KeyUnavailableException", 500, true),
         [KmsErrorCode.KmsInternal] = ("KMSInternalException", 500, true),
         [KmsErrorCode.KmsInvalidState] = ("KMSInvalidStateException", 400, false),
@@ -26,6 +28,7 @@ internal static class KmsErrorTable
         [KmsErrorCode.NotFound] = ("NotFoundException", 400, false),
         [KmsErrorCode.Serialization] = ("SerializationException", 400, false),
         [KmsErrorCode.Tag] = ("TagException", 400, false),
+        [KmsErrorCode.UnrecognizedClient] = ("UnrecognizedClientException", 400, false),
         [KmsErrorCode.UnsupportedOperation] = ("UnsupportedOperationException", 400, false),
         [KmsErrorCode.Validation] = ("ValidationException", 400, false),
     };

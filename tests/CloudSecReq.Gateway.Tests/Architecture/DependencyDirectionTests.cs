@@ -25,7 +25,6 @@ public sealed partial class DependencyDirectionTests
     private static readonly HashSet<(string From, string To)> s_knownUpward =
     [
         ("Objects", "S3"), // S3Exception is still the pipeline's refusal type; ByteRange, Preconditions.CheckWrite
-        ("ServerSideEncryption", "S3"), // S3Exception for bad SSE headers and customer keys
         ("Metadata", "Storage"), // ManifestCopy names a Storage type
     ];
 
@@ -79,6 +78,16 @@ public sealed partial class DependencyDirectionTests
     {
         var violations = Violations(GatewayReferences(Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway"))).ToList();
         Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
+    public void Auth_SharedByS3AndKms_NamesNeither()
+    {
+        var references = GatewayReferences(Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway"))
+            .Where(r => r.From == "Auth" && r.To is "S3" or "KmsHost")
+            .Select(r => $"{r.File} refers to {r.To}/")
+            .ToList();
+        Assert.True(references.Count == 0, string.Join(Environment.NewLine, references));
     }
 
     [Fact]

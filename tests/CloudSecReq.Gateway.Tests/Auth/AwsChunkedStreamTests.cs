@@ -1,6 +1,5 @@
 using System.Text;
 using CloudSecReq.Gateway.Auth;
-using CloudSecReq.Gateway.S3;
 
 namespace CloudSecReq.Gateway.Tests.Auth;
 
@@ -63,8 +62,8 @@ public sealed class AwsChunkedStreamTests
         var body = AwsExampleBody(s_chunkSignatures);
         body[100] = (byte)'b';
         using var chunked = new AwsChunkedStream(new MemoryStream(body), Context(), false, 66560);
-        var e = await Assert.ThrowsAsync<S3Exception>(() => DecodeAsync(chunked));
-        Assert.Equal(S3ErrorCode.SignatureDoesNotMatch, e.Code);
+        var e = await Assert.ThrowsAsync<AuthException>(() => DecodeAsync(chunked));
+        Assert.Equal(AuthFailure.SignatureMismatch, e.Failure);
     }
 
     [Fact]
@@ -73,8 +72,8 @@ public sealed class AwsChunkedStreamTests
         var body = AwsExampleBody(s_chunkSignatures);
         var cut = body.AsSpan(0, body.Length - ("0;chunk-signature=".Length + 64 + 4)).ToArray();
         using var chunked = new AwsChunkedStream(new MemoryStream(cut), Context(), false, 66560);
-        var e = await Assert.ThrowsAsync<S3Exception>(() => DecodeAsync(chunked));
-        Assert.Equal(S3ErrorCode.IncompleteBody, e.Code);
+        var e = await Assert.ThrowsAsync<AuthException>(() => DecodeAsync(chunked));
+        Assert.Equal(AuthFailure.IncompleteBody, e.Failure);
     }
 
     [Fact]
@@ -82,8 +81,8 @@ public sealed class AwsChunkedStreamTests
     {
         var swapped = new[] { s_chunkSignatures[1], s_chunkSignatures[0], s_chunkSignatures[2] };
         using var chunked = new AwsChunkedStream(new MemoryStream(AwsExampleBody(swapped)), Context(), false, 66560);
-        var e = await Assert.ThrowsAsync<S3Exception>(() => DecodeAsync(chunked));
-        Assert.Equal(S3ErrorCode.SignatureDoesNotMatch, e.Code);
+        var e = await Assert.ThrowsAsync<AuthException>(() => DecodeAsync(chunked));
+        Assert.Equal(AuthFailure.SignatureMismatch, e.Failure);
     }
 
     [Fact]
@@ -100,8 +99,8 @@ public sealed class AwsChunkedStreamTests
     {
         var body = Encoding.ASCII.GetBytes("5\r\nhello\r\n0\r\n\r\n");
         using var chunked = new AwsChunkedStream(new MemoryStream(body), null, expectTrailer: false, decodedLength: 6);
-        var e = await Assert.ThrowsAsync<S3Exception>(() => DecodeAsync(chunked));
-        Assert.Equal(S3ErrorCode.IncompleteBody, e.Code);
+        var e = await Assert.ThrowsAsync<AuthException>(() => DecodeAsync(chunked));
+        Assert.Equal(AuthFailure.IncompleteBody, e.Failure);
     }
 
     [Fact]
@@ -109,8 +108,8 @@ public sealed class AwsChunkedStreamTests
     {
         var body = Encoding.ASCII.GetBytes("3\r\nhello\r\n0\r\n\r\n");
         using var chunked = new AwsChunkedStream(new MemoryStream(body), null, expectTrailer: false, decodedLength: null);
-        var e = await Assert.ThrowsAsync<S3Exception>(() => DecodeAsync(chunked));
-        Assert.Equal(S3ErrorCode.InvalidRequest, e.Code);
+        var e = await Assert.ThrowsAsync<AuthException>(() => DecodeAsync(chunked));
+        Assert.Equal(AuthFailure.MalformedChunk, e.Failure);
     }
 
     [Fact]
@@ -134,7 +133,7 @@ public sealed class AwsChunkedStreamTests
             Assert.Equal("abc", Encoding.ASCII.GetString(await DecodeAsync(good)));
         }
         using var bad = new AwsChunkedStream(new MemoryStream(Build("AAAAAA==", "NSRBwg==")), ctx, true, 3);
-        var e = await Assert.ThrowsAsync<S3Exception>(() => DecodeAsync(bad));
-        Assert.Equal(S3ErrorCode.SignatureDoesNotMatch, e.Code);
+        var e = await Assert.ThrowsAsync<AuthException>(() => DecodeAsync(bad));
+        Assert.Equal(AuthFailure.SignatureMismatch, e.Failure);
     }
 }
