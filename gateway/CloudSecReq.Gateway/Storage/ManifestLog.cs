@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using CloudSecReq.Gateway.Metadata;
 using Microsoft.Win32.SafeHandles;
 using static CloudSecReq.Gateway.Storage.ManifestLogFormat;
 

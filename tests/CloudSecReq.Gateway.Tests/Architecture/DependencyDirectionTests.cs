@@ -26,7 +26,6 @@ public sealed partial class DependencyDirectionTests
     [
         ("Objects", "S3"), // S3Exception is still the pipeline's refusal type; ByteRange, Preconditions.CheckWrite
         ("ServerSideEncryption", "S3"), // S3Exception for bad SSE headers and customer keys
-        ("Metadata", "Storage"), // ManifestCopy names a Storage type
     ];
 
     [GeneratedRegex(@"\bCloudSecReq\.Gateway\.([A-Za-z0-9]+)")]

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage;
 
 namespace CloudSecReq.Gateway.Tests.Storage;
