@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using CloudSecReq.Gateway.Metadata;
 using Microsoft.Win32.SafeHandles;
 using static CloudSecReq.Gateway.Storage.RecordLog.ManifestLogFormat;
@@ -20,6 +19,11 @@ namespace CloudSecReq.Gateway.Storage.RecordLog;
 /// finds every intact record without any other state.
 /// One instance per directory, held exclusively (an advisory lock on <c>lock</c>); all members are
 /// thread-safe.
+/// <para>
+/// One class over three files, by concept: this one (opening, the kept-open segment handles, reads,
+/// scans, closing; all the state and its locks are declared here), <c>ManifestLog.Append.cs</c> (the
+/// group-committed append path) and <c>ManifestLog.Release.cs</c> (overwrite on release).
+/// </para>
 /// </summary>
 internal sealed partial class ManifestLog : IAsyncDisposable
 {
@@ -158,36 +162,6 @@ internal sealed partial class ManifestLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends <paramref name="payload"/> as one record and completes once it is durable (written
-    /// and fdatasync'd, together with whatever other appends were queued at the same time), with
-    /// its extent. <paramref name="payload"/> must not change until the task completes.
-    /// Thread-safe; concurrent appends are batched, not serialised behind each other's syncs.
-    /// Cancelling <paramref name="ct"/> only abandons the wait: the record may still be written,
-    /// unreferenced, like one whose writer crashed.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The payload exceeds <see cref="ManifestLogFormat.MaxPayloadBytes"/>.</exception>
-    /// <exception cref="IOException">(From the task.) The batch's write or sync failed: the record is not durable, and the
-    /// log stays usable (cut back to its last good record). Also when the active segment was deleted (a removed volume):
-    /// then every append fails until the log is reopened.</exception>
-    /// <exception cref="ObjectDisposedException">The log is disposed.</exception>
-    public Task<LogExtent> AppendAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, MaxPayloadBytes);
-        if (ct.IsCancellationRequested)
-        {
-            return Task.FromCanceled<LogExtent>(ct);
-        }
-        var done = new TaskCompletionSource<LogExtent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_queueLock)
-        {
-            ObjectDisposedException.ThrowIf(_closing, this);
-            _queue.Add((payload, done));
-        }
-        _signal.Set();
-        return ct.CanBeCanceled ? done.Task.WaitAsync(ct) : done.Task;
-    }
-
-    /// <summary>
     /// Reads the record at <paramref name="extent"/>: its payload if the header and payload CRCs check
     /// out, null if it was overwritten on release or is damaged. Synchronous positional read on a
     /// segment handle kept open (the returned task is already complete). Thread-safe.
@@ -214,125 +188,6 @@ internal sealed partial class ManifestLog : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>
-    /// Overwrite on release (P2 6.2.2.6.1 b, e, f): overwrites the record's payload and payload CRC in
-    /// place with random bytes (marked released, see <see cref="ManifestLogFormat"/>) and fdatasyncs,
-    /// so the record no longer reads back and its bytes are gone from the blocks the file owns. The
-    /// header stays, so scans step over the record. Never extends the file. Idempotent: a record
-    /// already released is left as it is. Thread-safe, also against appends and reads. Unthrottled:
-    /// the caller paces (<c>Overwrite/OverwriteThrottle</c>). Runs synchronously (one read, one write,
-    /// one fdatasync) on the calling thread.
-    /// </summary>
-    /// <exception cref="ArgumentException">The extent names no segment of this form or has a negative offset or length.</exception>
-    /// <exception cref="InvalidDataException">A valid record header at the extent's offset has another length: the extent does not name that record, and nothing was written.</exception>
-    /// <exception cref="FileNotFoundException">The segment file is gone (and with it the record's bytes, as far as this log can reach).</exception>
-    /// <exception cref="DirectoryNotFoundException">The log's directory is gone.</exception>
-    /// <exception cref="IOException">The write or sync failed; retry.</exception>
-    public Task OverwriteAsync(LogExtent extent, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        if (OverwriteInPlace(extent) is { } written)
-        {
-            DataSync(written);
-        }
-        return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// <see cref="OverwriteAsync(LogExtent, CancellationToken)"/> for many records with one fdatasync
-    /// per segment touched, not one per record (the garbage collector releases many at a time).
-    /// Returns, per extent, null when it is overwritten and durable, or the exception that
-    /// <see cref="OverwriteAsync(LogExtent, CancellationToken)"/> would have thrown; a failed sync fails
-    /// every record written to that segment. Runs synchronously on the calling thread.
-    /// </summary>
-    public Task<Exception?[]> OverwriteAsync(IReadOnlyList<LogExtent> extents, CancellationToken ct)
-    {
-        var results = new Exception?[extents.Count];
-        var written = new Dictionary<SafeFileHandle, List<int>>();
-        for (var i = 0; i < extents.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            try
-            {
-                if (OverwriteInPlace(extents[i]) is { } handle)
-                {
-                    if (!written.TryGetValue(handle, out var indices))
-                    {
-                        written[handle] = indices = [];
-                    }
-                    indices.Add(i);
-                }
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
-            {
-                results[i] = e;
-            }
-        }
-        foreach (var (handle, indices) in written)
-        {
-            try
-            {
-                DataSync(handle);
-            }
-            catch (IOException e)
-            {
-                foreach (var i in indices)
-                {
-                    results[i] = e;
-                }
-            }
-        }
-        return Task.FromResult(results);
-    }
-
-    // Overwrites one record's payload in place (see OverwriteAsync); returns the segment handle written
-    // to, to be synced, or null when there was nothing to write.
-    private SafeFileHandle? OverwriteInPlace(LogExtent extent)
-    {
-        var handle = SegmentFor(extent);
-        var total = (int)Math.Min(HeaderBytes + extent.Length, Math.Max(0, RandomAccess.GetLength(handle) - extent.Offset));
-        if (total <= PayloadCrcOffset)
-        {
-            return null; // the payload is not in the file: nothing to overwrite
-        }
-        var buffer = ArrayPool<byte>.Shared.Rent(HeaderBytes + extent.Length);
-        try
-        {
-            var got = ReadFully(handle, buffer.AsSpan(0, total), extent.Offset);
-            var header = buffer.AsSpan(0, HeaderBytes);
-            var length = got >= HeaderBytes ? ReadHeader(header) : -1;
-            if (length >= 0 && length != extent.Length)
-            {
-                throw new InvalidDataException($"The record at {extent.Segment}@{extent.Offset} is {length} bytes, not {extent.Length}: not overwritten.");
-            }
-            if (length >= 0 && got == HeaderBytes + length && IsReleased(header, buffer.AsSpan(HeaderBytes, length)))
-            {
-                return null;
-            }
-            if (got <= PayloadCrcOffset)
-            {
-                return null; // cut off since GetLength: only an unacknowledged tail is ever cut
-            }
-            // A damaged header is no reason to keep the payload: the extent came from AppendAsync.
-            var tail = buffer.AsSpan(PayloadCrcOffset, got - PayloadCrcOffset);
-            if (got == HeaderBytes + extent.Length)
-            {
-                FillReleased(tail, extent.Length);
-            }
-            else
-            {
-                RandomNumberGenerator.Fill(tail);
-            }
-            RandomAccess.Write(handle, tail, extent.Offset + PayloadCrcOffset);
-            return handle;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, total));
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
@@ -422,157 +277,6 @@ internal sealed partial class ManifestLog : IAsyncDisposable
         }
         _lockFile.Dispose();
         // _signal is not disposed: an appender may still Set it after its record was committed.
-    }
-
-    private void CommitLoop()
-    {
-        var work = new Queue<(ReadOnlyMemory<byte> Payload, TaskCompletionSource<LogExtent> Done)>();
-        try
-        {
-            while (true)
-            {
-                _signal.Wait();
-                _signal.Reset();
-                bool closing;
-                lock (_queueLock)
-                {
-                    foreach (var item in _queue)
-                    {
-                        work.Enqueue(item);
-                    }
-                    _queue.Clear();
-                    closing = _closing;
-                }
-                while (work.Count > 0)
-                {
-                    CommitBatch(work);
-                }
-                if (closing)
-                {
-                    return;
-                }
-            }
-        }
-        finally
-        {
-            _committerExited.TrySetResult();
-        }
-    }
-
-    // Writes and syncs a prefix of work as one batch, then completes its waiters (or fails them).
-    private void CommitBatch(Queue<(ReadOnlyMemory<byte> Payload, TaskCompletionSource<LogExtent> Done)> work)
-    {
-        var batch = new List<(ReadOnlyMemory<byte> Payload, TaskCompletionSource<LogExtent> Done)>();
-        var bytes = 0;
-        try
-        {
-            if (_rollRequired || (_activeLength > 0 && _activeLength + HeaderBytes + work.Peek().Payload.Length > _segmentBytes))
-            {
-                Roll();
-            }
-            while (work.Count > 0)
-            {
-                var size = HeaderBytes + work.Peek().Payload.Length;
-                if (batch.Count > 0 && (bytes + size > MaxBatchBytes || _activeLength + bytes + size > _segmentBytes))
-                {
-                    break;
-                }
-                batch.Add(work.Dequeue());
-                bytes += size;
-            }
-            if (_batch.Length < bytes && bytes <= MaxBatchBytes)
-            {
-                _batch = new byte[Math.Max(bytes, Math.Min(2 * _batch.Length, MaxBatchBytes))];
-            }
-            // A record larger than a batch gets a buffer of its own, not kept.
-            var buffer = bytes <= _batch.Length ? _batch : new byte[bytes];
-            var at = 0;
-            foreach (var (payload, _) in batch)
-            {
-                WriteHeader(buffer.AsSpan(at, HeaderBytes), payload.Span);
-                payload.Span.CopyTo(buffer.AsSpan(at + HeaderBytes));
-                at += HeaderBytes + payload.Length;
-            }
-            WriteAndSync(buffer.AsSpan(0, bytes));
-        }
-        catch (Exception e)
-        {
-            if (batch.Count == 0)
-            {
-                // The roll failed: nothing of this batch can be written; fail what is queued now.
-                while (work.Count > 0)
-                {
-                    batch.Add(work.Dequeue());
-                }
-            }
-            var error = e as IOException ?? new IOException("Manifest log append failed: " + e.Message, e);
-            foreach (var (_, done) in batch)
-            {
-                done.TrySetException(error);
-            }
-            return;
-        }
-        var offset = _activeLength;
-        var name = SegmentName(_activeNumber);
-        lock (_activeLock)
-        {
-            _activeLength += bytes;
-        }
-        Volatile.Write(ref _committedBatches, _committedBatches + 1);
-        foreach (var (payload, done) in batch)
-        {
-            done.TrySetResult(new LogExtent(name, offset, payload.Length));
-            offset += HeaderBytes + payload.Length;
-        }
-    }
-
-    // One write and one fdatasync for the whole batch. On failure the segment is cut back to its
-    // durable length, so the next batch writes after the last good record; if even that fails the
-    // next batch starts a new segment.
-    private void WriteAndSync(ReadOnlySpan<byte> frames)
-    {
-        try
-        {
-            // A segment unlinked under us (a removed volume) would still take writes and syncs.
-            if (!File.Exists(_activePath))
-            {
-                throw new FileNotFoundException($"Manifest log segment {_activePath} is gone.", _activePath);
-            }
-            RandomAccess.Write(_active, frames, _activeLength);
-            DataSync(_active);
-        }
-        catch
-        {
-            try
-            {
-                RandomAccess.SetLength(_active, _activeLength);
-                DataSync(_active);
-            }
-            catch (Exception)
-            {
-                _rollRequired = true;
-            }
-            throw;
-        }
-    }
-
-    private void Roll()
-    {
-        var number = _activeNumber + 1;
-        var (handle, path) = CreateSegment(_directory, number);
-        lock (_openLock)
-        {
-            _segments.Add(number);
-            _open[number] = (handle, path);
-        }
-        lock (_activeLock)
-        {
-            _active = handle;
-            _activePath = path;
-            _activeNumber = number;
-            _activeLength = 0;
-        }
-        _rollRequired = false;
     }
 
     // A new, empty segment, 0600, its directory entry synced. An empty file left by a roll that
