@@ -41,7 +41,6 @@ internal sealed class Volume
     /// <summary>Neither fenced nor missing: shards may be written to it and read from it.</summary>
     public bool IsUsable => _fencedReason is null && _missingReason is null;
 
-    /// <summary>"ok", "fenced: ...", or "missing: ..." for listings.</summary>
     /// <summary>
     /// How often the volume has come back into use (a <see cref="Refresh"/> found it usable after it
     /// was not): state kept on the disk's behalf, such as an open log, belongs to one return and must
@@ -49,6 +48,7 @@ internal sealed class Volume
     /// </summary>
     public int Returns => Volatile.Read(ref _returns);
 
+    /// <summary>"ok", "fenced: ...", or "missing: ..." for listings.</summary>
     public string StateText => _fencedReason is { } f ? "fenced: " + f : _missingReason is { } m ? "missing: " + m : "ok";
 
     /// <summary>
