@@ -5,6 +5,13 @@ namespace CloudSecReq.Erasure.Kernels;
 
 /// The matrix multiply loop shared by every SIMD kernel. Outputs are produced four at a time so
 /// that each input vector is loaded once per group and the accumulators stay in registers.
+///
+/// Why one file of ~590 lines: it is one loop, written out by hand for groups of 4, 3, 2 and 1
+/// outputs (<c>Group4</c> … <c>Group1</c>), each with steps of 4, 2 and 1 vectors. The copies are
+/// unrolled on purpose: every accumulator is its own local, which is what lets the JIT keep them in
+/// registers (an array or a loop over outputs would put them in memory). They are the same algorithm
+/// and must change together, so they are kept side by side; every instruction set (<c>TOps</c>) runs
+/// this one code, and each is checked against the scalar kernel.
 internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
     where TOps : struct, IGfVectorOps<TVec>
     where TVec : struct

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using CloudSecReq.Gateway.Hosting;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Volumes;
 using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Cli;

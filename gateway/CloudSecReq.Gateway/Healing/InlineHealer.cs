@@ -1,7 +1,10 @@
 using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
+using CloudSecReq.Gateway.Storage.Overwrite;
+using CloudSecReq.Gateway.Storage.Shards;
+using CloudSecReq.Gateway.Storage.Volumes;
 using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;

@@ -2,7 +2,9 @@ using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
+using CloudSecReq.Gateway.Storage.Overwrite;
+using CloudSecReq.Gateway.Storage.Shards;
 using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;

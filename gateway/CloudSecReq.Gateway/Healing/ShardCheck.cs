@@ -1,6 +1,7 @@
 using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Overwrite;
+using CloudSecReq.Gateway.Storage.Shards;
 
 namespace CloudSecReq.Gateway.Healing;
 

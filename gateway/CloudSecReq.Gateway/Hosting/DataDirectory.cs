@@ -2,6 +2,7 @@ using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Metadata.Sqlite;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Volumes;
 using CloudSecReq.Gateway.Tenants;
 using CloudSecReq.Kms;
 

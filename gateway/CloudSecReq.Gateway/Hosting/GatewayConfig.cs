@@ -2,6 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
+using CloudSecReq.Gateway.Storage.Shards;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Hosting;
 

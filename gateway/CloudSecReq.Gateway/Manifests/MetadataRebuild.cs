@@ -1,5 +1,6 @@
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.RecordLog;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Manifests;
 

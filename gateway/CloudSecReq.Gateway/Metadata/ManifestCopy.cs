@@ -1,5 +1,3 @@
-using CloudSecReq.Gateway.Storage;
-
 namespace CloudSecReq.Gateway.Metadata;
 
 /// <summary>

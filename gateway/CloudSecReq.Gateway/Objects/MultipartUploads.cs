@@ -6,7 +6,8 @@ using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
+using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Objects;

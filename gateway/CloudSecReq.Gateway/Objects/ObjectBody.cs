@@ -7,7 +7,7 @@ using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Shards;
 
 namespace CloudSecReq.Gateway.Objects;
 

@@ -1,5 +1,5 @@
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
 
 namespace CloudSecReq.Gateway.Objects;
 

@@ -1,7 +1,7 @@
 using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Shards;
 
 namespace CloudSecReq.Gateway.Objects;
 

@@ -2,7 +2,7 @@ using CloudSecReq.Gateway.Healing;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Objects;

@@ -1,5 +1,5 @@
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Placement;
 

@@ -1,4 +1,4 @@
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Placement;
 

@@ -7,7 +7,8 @@ namespace CloudSecReq.Gateway.Tests.Architecture;
 /// Storage/, Placement/, Encryption/, ServerSideEncryption/, Manifests/, Healing/, Checksums/ →
 /// Metadata/, Tenants/; Hosting/ and Cli/ compose everything and nothing refers to them. kms/ and
 /// erasure/ never refer to the gateway. Read from the source: <c>using</c> directives and
-/// fully-qualified <c>CloudSecReq.Gateway.&lt;Folder&gt;</c> names.
+/// fully-qualified <c>CloudSecReq.Gateway.&lt;Folder&gt;</c> names. Inside Storage/, the sub-folders
+/// keep an order of their own (<see cref="s_storageRank"/>), read the same way.
 /// </summary>
 public sealed partial class DependencyDirectionTests
 {
@@ -25,11 +26,26 @@ public sealed partial class DependencyDirectionTests
     private static readonly HashSet<(string From, string To)> s_knownUpward =
     [
         ("Objects", "S3"), // S3Exception is still the pipeline's refusal type; ByteRange, Preconditions.CheckWrite
-        ("Metadata", "Storage"), // ManifestCopy names a Storage type
     ];
+
+    // Inside Storage/ (docs/architecture.md, "Storage"): a sub-folder may refer only to lower ranks, so
+    // siblings stay apart. Storage/ itself (Fsync) is the base every layer uses. Overwrite/ and
+    // RecordLog/ know nothing of volumes; Volumes/ sweep their tmp/ and own each volume's log; Shards/
+    // write and read on volumes and their logs; Garbage/ overwrites what shards and logs release.
+    private static readonly Dictionary<string, int> s_storageRank = new()
+    {
+        [""] = 0,
+        ["Overwrite"] = 1, ["RecordLog"] = 1,
+        ["Volumes"] = 2,
+        ["Shards"] = 3,
+        ["Garbage"] = 4,
+    };
 
     [GeneratedRegex(@"\bCloudSecReq\.Gateway\.([A-Za-z0-9]+)")]
     private static partial Regex GatewayReference();
+
+    [GeneratedRegex(@"\bCloudSecReq\.Gateway\.Storage\.([A-Za-z0-9]+)")]
+    private static partial Regex StorageReference();
 
     private static string RepoRoot()
     {
@@ -73,6 +89,30 @@ public sealed partial class DependencyDirectionTests
             .Where(r => s_rank[r.To] < s_rank[r.From] && !s_knownUpward.Contains((r.From, r.To)))
             .Select(r => $"{r.File}: {r.From}/ refers to {r.To}/, which is nearer the client");
 
+    /// <summary>Every (sub-folder, referenced sub-folder or Storage/ type, file) inside Storage/; "" is Storage/ itself.</summary>
+    internal static IEnumerable<(string From, string To, string File)> StorageReferences(string storageDirectory)
+    {
+        foreach (var file in SourceFiles(storageDirectory))
+        {
+            var relative = Path.GetRelativePath(storageDirectory, file);
+            var parts = relative.Split(Path.DirectorySeparatorChar);
+            var from = parts.Length > 1 ? parts[0] : "";
+            foreach (var to in StorageReference().Matches(File.ReadAllText(file)).Select(m => m.Groups[1].Value).Distinct())
+            {
+                if (to != from)
+                {
+                    yield return (from, to, relative);
+                }
+            }
+        }
+    }
+
+    // A name that is no sub-folder (CloudSecReq.Gateway.Storage.Fsync) is a type of Storage/ itself: rank 0.
+    internal static IEnumerable<string> StorageViolations(IEnumerable<(string From, string To, string File)> references) =>
+        references
+            .Where(r => s_storageRank.GetValueOrDefault(r.To) >= s_storageRank[r.From])
+            .Select(r => $"Storage/{r.File}: Storage/{r.From} refers to Storage/{r.To}, which is not below it");
+
     [Fact]
     public void Gateway_Folders_ReferOnlyAwayFromTheClient()
     {
@@ -97,6 +137,31 @@ public sealed partial class DependencyDirectionTests
         Assert.Single(Violations([("Storage", "Objects", "Storage/X.cs")]));
         Assert.Single(Violations([("Metadata", "S3", "Metadata/X.cs")]));
         Assert.Empty(Violations([("S3", "Objects", "S3/X.cs"), ("Objects", "Storage", "Objects/X.cs")]));
+    }
+
+    [Fact]
+    public void Storage_SubFolders_ReferOnlyDownward()
+    {
+        var violations = StorageViolations(StorageReferences(Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway", "Storage"))).ToList();
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
+    public void StorageViolations_WrongWayUsing_IsReported()
+    {
+        Assert.Single(StorageViolations([("Volumes", "Shards", "Volumes/X.cs")]));
+        Assert.Single(StorageViolations([("RecordLog", "Overwrite", "RecordLog/X.cs")]));
+        Assert.Single(StorageViolations([("", "Volumes", "X.cs")]));
+        Assert.Empty(StorageViolations([("Garbage", "Shards", "Garbage/X.cs"), ("Shards", "Volumes", "Shards/X.cs"),
+            ("Volumes", "RecordLog", "Volumes/X.cs"), ("Overwrite", "Fsync", "Overwrite/X.cs")]));
+    }
+
+    [Fact]
+    public void Storage_EverySubFolder_HasARank()
+    {
+        var storage = Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway", "Storage");
+        var folders = Directory.EnumerateDirectories(storage).Select(Path.GetFileName).ToList();
+        Assert.All(folders, f => Assert.True(s_storageRank.ContainsKey(f!), $"Storage/{f}/ has no place in Storage's inner order"));
     }
 
     [Fact]

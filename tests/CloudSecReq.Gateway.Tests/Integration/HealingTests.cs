@@ -4,7 +4,7 @@ using Amazon.S3.Model;
 using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Healing;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Tests.Integration;
 

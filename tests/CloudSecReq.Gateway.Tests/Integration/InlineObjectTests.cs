@@ -3,7 +3,9 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using CloudSecReq.Gateway.Healing;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.RecordLog;
+using CloudSecReq.Gateway.Storage.Shards;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Tests.Integration;
 

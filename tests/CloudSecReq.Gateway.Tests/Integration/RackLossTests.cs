@@ -1,6 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Tests.Integration;
 

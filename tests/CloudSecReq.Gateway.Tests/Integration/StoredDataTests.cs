@@ -8,7 +8,8 @@ using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.ServerSideEncryption;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.RecordLog;
+using CloudSecReq.Gateway.Storage.Volumes;
 using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Tests.Integration;

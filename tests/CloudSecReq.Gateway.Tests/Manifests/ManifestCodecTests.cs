@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Tests.Manifests;
 

@@ -3,7 +3,9 @@ using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Metadata.Sqlite;
 using CloudSecReq.Gateway.Placement;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
+using CloudSecReq.Gateway.Storage.Shards;
+using CloudSecReq.Gateway.Storage.Volumes;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CloudSecReq.Gateway.Tests.Manifests;

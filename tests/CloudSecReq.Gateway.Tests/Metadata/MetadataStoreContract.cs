@@ -198,7 +198,7 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         Assert.False(await Store.DeleteObjectAsync(b, "k", default));
     }
 
-    private static ManifestCopy Copy(string volumeId, long offset) => new(volumeId, new CloudSecReq.Gateway.Storage.LogExtent("00000001.log", offset, 100));
+    private static ManifestCopy Copy(string volumeId, long offset) => new(volumeId, new LogExtent("00000001.log", offset, 100));
 
     [Fact]
     public async Task DeleteAndReplace_QueueTheOldManifestCopiesAsGarbage_UntilForgotten()

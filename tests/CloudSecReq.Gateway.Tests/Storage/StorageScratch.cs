@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Metadata.Sqlite;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
+using CloudSecReq.Gateway.Storage.Shards;
+using CloudSecReq.Gateway.Storage.Volumes;
 using CloudSecReq.Gateway.Tests.Integration;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -20,7 +20,7 @@ internal sealed partial class SqliteMetadataStore
 
     public async Task<IReadOnlyList<ManifestCopy>> ListManifestGarbageAsync(int limit, CancellationToken ct) =>
         await _engine.QueryAsync("SELECT volume_id, segment, offset, length FROM manifest_garbage LIMIT $l",
-            r => new ManifestCopy(r.GetString(0), new Storage.LogExtent(r.GetString(1), r.GetInt64(2), r.GetInt32(3))), ct, ("$l", limit));
+            r => new ManifestCopy(r.GetString(0), new LogExtent(r.GetString(1), r.GetInt64(2), r.GetInt32(3))), ct, ("$l", limit));
 
     public Task ForgetManifestGarbageAsync(IReadOnlyList<ManifestCopy> copies, CancellationToken ct) => _engine.WriteAsync(async (c, tx) =>
     {

@@ -1,6 +1,6 @@
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.S3.Xml;
-using CloudSecReq.Gateway.Storage;
+using CloudSecReq.Gateway.Storage.Garbage;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace CloudSecReq.Gateway.Storage.Overwrite;
+
+/// <summary>
+/// Paces background I/O (the overwriting of released space; healing and scrubbing through
+/// <see cref="PacedStream"/>) to at most a configured number of bytes per second, so that it stays a
+/// background trickle next to foreground requests. A rate of 0 or less means
+/// unlimited. Thread-safe: callers sharing one throttle share its rate.
+/// </summary>
+internal sealed class OverwriteThrottle
+{
+    private readonly long _bytesPerSecond;
+    private readonly Lock _lock = new();
+    private long _nextFreeTicks = Stopwatch.GetTimestamp();
+
+    public OverwriteThrottle(long bytesPerSecond) => _bytesPerSecond = bytesPerSecond;
+
+    /// <summary>No limit: used for the start-up sweep, which runs before the gateway serves requests.</summary>
+    public static OverwriteThrottle Unlimited { get; } = new(0);
+
+    public long BytesPerSecond => _bytesPerSecond;
+
+    /// <summary>Waits until <paramref name="bytes"/> more may be written without exceeding the rate.</summary>
+    public Task WaitAsync(long bytes, CancellationToken ct)
+    {
+        if (_bytesPerSecond <= 0 || bytes <= 0)
+        {
+            return Task.CompletedTask;
+        }
+        var cost = (long)((double)bytes / _bytesPerSecond * Stopwatch.Frequency);
+        long startTicks;
+        lock (_lock)
+        {
+            var now = Stopwatch.GetTimestamp();
+            // An idle throttle does not bank credit beyond now: a burst after a pause starts at the rate.
+            startTicks = Math.Max(now, _nextFreeTicks);
+            _nextFreeTicks = startTicks + cost;
+        }
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), startTicks);
+        return wait > TimeSpan.Zero ? Task.Delay(wait, ct) : Task.CompletedTask;
+    }
+}

@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using CloudSecReq.Gateway.Manifests;
+using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Placement;
+using CloudSecReq.Gateway.Storage.Overwrite;
+using CloudSecReq.Gateway.Storage.RecordLog;
+using CloudSecReq.Gateway.Storage.Volumes;
+
+namespace CloudSecReq.Gateway.Storage.Shards;
+
+/// <summary>
+/// Stores object bytes as erasure-coded shard files on the configured volumes, and reads the bytes
+/// of small objects stored inline in their manifest copies in the volumes' logs
+/// (<see cref="ReadInlineAsync"/>; <see cref="InlineMaxBytes"/> says which objects are). A new segment's
+/// volumes come from the <see cref="PlacementPlanner"/> over the volumes usable right now
+/// (<see cref="Volume.IsUsable"/>), so the placement rule holds for every write. Released space is
+/// overwritten before it is unlinked (<see cref="FileOverwriter"/>): blobs the metadata dropped
+/// through <see cref="OverwriteAndDeleteAsync"/> (driven by <c>Garbage/GarbageCollector</c>), files
+/// of failed writes and never-referenced blobs through a queue of released files that the collector
+/// drains in the background. Thread-safe.
+/// </summary>
+internal sealed class BlobStore
+{
+    /// <summary>Bytes per shard block in full stripes: a 4+2 stripe carries 1 MiB of sealed data.</summary>
+    public const int DefaultBlockBytes = 256 * 1024;
+
+    /// <summary>Single PUTs up to this many bytes are stored inline in their manifests by default: one AES-GCM package.</summary>
+    public const long DefaultInlineMaxBytes = 64 * 1024;
+
+    private readonly Dictionary<string, Volume> _volumes;
+    private readonly ConcurrentQueue<string> _releasedFiles = new();
+
+    /// <param name="volumes">Every configured volume; fenced or missing ones are neither read nor written while they are.</param>
+    /// <param name="planner">Chooses the volumes of each new segment.</param>
+    /// <param name="writeQuorum">Shards beyond k that must be durable for a write to succeed (clamped to m).</param>
+    /// <param name="logs">The volumes' manifest logs, where small objects are stored inline; null: every object goes to shard files.</param>
+    /// <param name="manifestCodec">Authenticates the manifest records that carry inline bytes; needed with <paramref name="logs"/>.</param>
+    /// <param name="inlineMaxBytes">Single PUTs (and copies) of at most this many bytes go inline when <paramref name="logs"/> is given; 0 turns inlining off.</param>
+    public BlobStore(IEnumerable<Volume> volumes, PlacementPlanner planner, int writeQuorum = 1,
+        VolumeLogs? logs = null, ManifestCodec? manifestCodec = null, long inlineMaxBytes = DefaultInlineMaxBytes)
+    {
+        if (logs is not null && manifestCodec is null)
+        {
+            throw new ArgumentNullException(nameof(manifestCodec), "Inline objects need the manifest codec.");
+        }
+        _volumes = volumes.ToDictionary(v => v.Id);
+        Planner = planner;
+        WriteQuorum = Math.Max(0, writeQuorum);
+        Logs = logs;
+        _manifestCodec = manifestCodec;
+        InlineMaxBytes = logs is null ? 0 : Math.Clamp(inlineMaxBytes, 0, MaxInlineBytes);
+    }
+
+    private readonly ManifestCodec? _manifestCodec;
+
+    // A manifest record holds at most 16 MiB; the object's bytes must leave room for its JSON.
+    private const long MaxInlineBytes = 8 * 1024 * 1024;
+
+    /// <summary>The volumes' manifest logs, or null when this store keeps no inline objects.</summary>
+    public VolumeLogs? Logs { get; }
+
+    /// <summary>Largest object (plaintext bytes) a single PUT or copy stores inline; 0 when none are.</summary>
+    public long InlineMaxBytes { get; }
+
+    public IReadOnlyCollection<Volume> Volumes => _volumes.Values;
+
+    public PlacementPlanner Planner { get; }
+
+    public int WriteQuorum { get; }
+
+    /// <summary>Raised (on the releasing thread) when a file was queued for overwriting.</summary>
+    public event EventHandler? FileReleased;
+
+    /// <summary>Plans where a new segment of <paramref name="storageClass"/> goes, over the volumes usable now.</summary>
+    public PlacementResult Plan(StorageClass storageClass, long shardBytes) =>
+        Planner.Plan(_volumes.Values.Where(v => v.IsUsable).Select(PlacementVolume.Of), storageClass, shardBytes);
+
+    /// <summary>Starts writing a segment onto the volumes of <paramref name="plan"/>, shard i on volume i.</summary>
+    public SegmentWriter CreateSegment(PlacementPlan plan, int blockBytes = DefaultBlockBytes) =>
+        new(this, plan.StorageClass, plan.Volumes.Select(v => _volumes[v.Id]).ToList(), blockBytes);
+
+    internal BlobWriter CreateBlob(Volume volume, string blobId) => new(volume, this, blobId);
+
+    /// <summary>
+    /// Opens a shard file for reading, or returns null when it cannot be had (its volume is fenced,
+    /// missing or not configured, or the file is gone). The open stream holds a shared lock that
+    /// keeps the overwrite of a released blob waiting until the stream is disposed.
+    /// </summary>
+    public Stream? TryOpenRead(ShardBlob shard)
+    {
+        if (!_volumes.TryGetValue(shard.VolumeId, out var volume) || volume.IsFenced)
+        {
+            return null;
+        }
+        try
+        {
+            // FileShare.Read takes a shared flock on Unix; FileOverwriter asks for an exclusive one.
+            return new FileStream(volume.BlobPath(shard.BlobId), new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.Read | FileShare.Delete,
+                Options = FileOptions.Asynchronous,
+                BufferSize = 0,
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone (file or directory not found) or unreadable: the reader rebuilds it from the others.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads the inline bytes (sealed) of small object <paramref name="owner"/> from one of its manifest
+    /// copies: the record is read with one positional read, checked against its CRCs
+    /// (<see cref="ManifestLog.ReadAsync"/>) and its MAC (<see cref="ManifestCodec.Authenticates"/>), and
+    /// its bytes must be as long as the owner's segment. Returns the bytes, or why the copy cannot be
+    /// had: unreachable (volume out of use, log not open, a read error) or damaged (segment gone, record
+    /// released, damaged or not authentic, no or other bytes, not the owner's). Never throws for a bad copy.
+    /// </summary>
+    /// <param name="confirmOwner">
+    /// Also decode the record and require it to be the owner's manifest (bucket, key, salt and length):
+    /// the MAC says a record is authentic, not whose it is. Readers that copy the bytes elsewhere
+    /// (healing, tagging) ask for this before spreading them; a GET does not, as AES-GCM under the
+    /// object's key refuses foreign bytes.
+    /// </param>
+    public async ValueTask<InlineRead> ReadInlineAsync(ManifestCopy copy, ObjectRecord owner, bool confirmOwner, CancellationToken ct)
+    {
+        if (!_volumes.TryGetValue(copy.VolumeId, out var volume) || !volume.IsUsable)
+        {
+            return InlineRead.Unreachable($"volume {copy.VolumeId} is not in use");
+        }
+        if (Logs?.Find(copy.VolumeId) is not { } log)
+        {
+            return InlineRead.Unreachable($"the log of volume {copy.VolumeId} cannot be opened");
+        }
+        string Where() => $"the record at {copy.Extent.Segment}@{copy.Extent.Offset} on volume {copy.VolumeId}";
+        byte[]? payload;
+        try
+        {
+            payload = await log.ReadAsync(copy.Extent, ct);
+        }
+        catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+        {
+            return InlineRead.Damaged($"{Where()} is gone: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            return InlineRead.Unreachable($"reading {Where()} failed: {e.Message}");
+        }
+        if (payload is null)
+        {
+            return InlineRead.Damaged($"{Where()} is released or damaged");
+        }
+        if (!_manifestCodec!.Authenticates(payload))
+        {
+            return InlineRead.Damaged($"{Where()} fails its MAC");
+        }
+        if (confirmOwner && !IsManifestOf(_manifestCodec.TryDecode(payload)?.Object, owner))
+        {
+            return InlineRead.Damaged($"{Where()} is not a manifest of {owner.Bucket}/{owner.Key}");
+        }
+        return ManifestCodec.InlineBytes(payload) is { } bytes && bytes.Length == owner.Segments[0].Length
+            ? new InlineRead(bytes, null, false)
+            : InlineRead.Damaged($"{Where()} does not hold the object's {owner.Segments[0].Length} bytes");
+    }
+
+    /// <summary>The inline bytes of <paramref name="owner"/> from the first of its copies that reads back intact, authentic and its own (see <see cref="ReadInlineAsync(ManifestCopy, ObjectRecord, bool, CancellationToken)"/>), or null.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>?> ReadInlineAsync(ObjectRecord owner, CancellationToken ct)
+    {
+        foreach (var copy in owner.Manifests)
+        {
+            if ((await ReadInlineAsync(copy, owner, confirmOwner: true, ct)).Bytes is { } bytes)
+            {
+                return bytes;
+            }
+        }
+        return null;
+    }
+
+    // The salt is random per write, so bucket, key and salt name one write of one object.
+    private static bool IsManifestOf(ObjectRecord? described, ObjectRecord owner) =>
+        described is { Segments: [{ Inline: true } segment] } && owner.Segments is [{ } own]
+        && described.Bucket == owner.Bucket && described.Key == owner.Key && segment.Length == own.Length
+        && (segment.Salt ?? []).AsSpan().SequenceEqual(own.Salt ?? []);
+
+    /// <summary>
+    /// Releases a shard that no metadata references and never did (its metadata commit failed):
+    /// moves it into its volume's <c>tmp/</c> and queues it for the background overwrite. Since
+    /// <c>tmp/</c> is overwritten at start (<see cref="CleanTemporaryFiles"/>), a crash does not
+    /// skip it. A blob already gone, or on a volume not in use, is not an error.
+    /// </summary>
+    public void Delete(ShardBlob shard)
+    {
+        if (!_volumes.TryGetValue(shard.VolumeId, out var volume) || volume.IsFenced)
+        {
+            return;
+        }
+        var released = Path.Combine(volume.TempDirectory, shard.BlobId);
+        try
+        {
+            File.Move(volume.BlobPath(shard.BlobId), released);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return;
+        }
+        Fsync.Directory(volume.TempDirectory);
+        ReleaseFile(released);
+    }
+
+    /// <summary>Releases every shard of a segment that was never referenced (see <see cref="Delete(ShardBlob)"/>).</summary>
+    public void Delete(DataSegment segment)
+    {
+        foreach (var shard in segment.Shards)
+        {
+            Delete(shard);
+        }
+    }
+
+    /// <summary>True when blobs of <paramref name="volumeId"/> can be reached: configured and usable.</summary>
+    public bool HasVolume(string volumeId) => _volumes.TryGetValue(volumeId, out var v) && v.IsUsable;
+
+    /// <summary>The volume of that id, or null when it is not configured.</summary>
+    public Volume? FindVolume(string volumeId) => _volumes.GetValueOrDefault(volumeId);
+
+    /// <summary>
+    /// Overwrites a blob that the metadata no longer references, then unlinks it (see
+    /// <see cref="FileOverwriter.OverwriteAndDeleteAsync"/>). The volume must be usable
+    /// (<see cref="HasVolume"/>). Throws <see cref="IOException"/> when the disk fails.
+    /// </summary>
+    public Task<OverwriteOutcome> OverwriteAndDeleteAsync(ShardBlob shard, OverwriteThrottle throttle, CancellationToken ct) =>
+        FileOverwriter.OverwriteAndDeleteAsync(_volumes[shard.VolumeId].BlobPath(shard.BlobId), throttle, ct);
+
+    /// <summary>Queues a file under a volume's <c>tmp/</c> for the background overwrite.</summary>
+    internal void ReleaseFile(string path)
+    {
+        _releasedFiles.Enqueue(path);
+        FileReleased?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>Puts back a released file whose overwrite failed, without waking anyone: the next pass retries it.</summary>
+    internal void RequeueReleasedFile(string path) => _releasedFiles.Enqueue(path);
+
+    /// <summary>Takes the next queued released file, if any.</summary>
+    public bool TryTakeReleasedFile(out string path) => _releasedFiles.TryDequeue(out path!);
+
+    /// <summary>Overwrites and deletes everything in the usable volumes' <c>tmp/</c>: start-up only, before any write.</summary>
+    public int CleanTemporaryFiles() => _volumes.Values.Where(v => v.IsUsable).Sum(v => v.CleanTemporaryFiles());
+}

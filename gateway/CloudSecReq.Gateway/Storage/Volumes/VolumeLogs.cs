@@ -1,0 +1,127 @@
+using CloudSecReq.Gateway.Storage.RecordLog;
+using Microsoft.Extensions.Logging;
+
+namespace CloudSecReq.Gateway.Storage.Volumes;
+
+/// <summary>
+/// The manifest log of each volume (<c>&lt;volume&gt;/log/</c>, <see cref="ManifestLog"/>), opened while the
+/// volume is usable: a fenced or missing volume has none, and one that came back gets its log opened
+/// afresh on first use (<see cref="Volume.Returns"/>: its old handles may name files of a disk that
+/// was replaced). Owns the logs and closes them on dispose. Thread-safe.
+/// </summary>
+internal sealed class VolumeLogs : IAsyncDisposable
+{
+    public const string DirectoryName = "log";
+
+    private readonly Dictionary<string, Volume> _volumes;
+    private readonly ILogger _log;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (ManifestLog Log, int Returns)> _open = [];
+    private bool _disposed;
+
+    public VolumeLogs(IEnumerable<Volume> volumes, ILogger log)
+    {
+        _volumes = volumes.ToDictionary(v => v.Id);
+        _log = log;
+    }
+
+    /// <summary>Every configured volume, usable or not.</summary>
+    public IReadOnlyCollection<Volume> Volumes => _volumes.Values;
+
+    public static string DirectoryOf(Volume volume) => Path.Combine(volume.Config.Path, DirectoryName);
+
+    /// <summary>
+    /// Opens (creating if needed) a volume's log. A new log's segments are numbered from the time in
+    /// milliseconds, not from 1: a disk replaced by an empty one gets a new log, and extents the metadata
+    /// still holds for the old disk (copies to heal, garbage to overwrite) then name segments that do
+    /// not exist rather than records of the new log.
+    /// </summary>
+    public static ManifestLog OpenLog(Volume volume) =>
+        ManifestLog.Open(DirectoryOf(volume), ManifestLog.DefaultSegmentBytes, firstSegment: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    /// <summary>Opens the log of every usable volume now (at start, so that the logs' locks are held from the first moment).</summary>
+    public void OpenUsable()
+    {
+        foreach (var volume in _volumes.Values)
+        {
+            Find(volume.Id);
+        }
+    }
+
+    /// <summary>
+    /// The log of a usable volume, opening it on first use and again after the volume came back
+    /// (<see cref="Volume.Returns"/>); null when the volume is not configured, not usable, or its log
+    /// cannot be opened (logged).
+    /// </summary>
+    public ManifestLog? Find(string volumeId)
+    {
+        if (!_volumes.TryGetValue(volumeId, out var volume) || !volume.IsUsable)
+        {
+            return null;
+        }
+        var returns = volume.Returns;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_open.TryGetValue(volumeId, out var open))
+            {
+                if (open.Returns == returns)
+                {
+                    return open.Log;
+                }
+                // Opened before the volume left and came back, perhaps as a new disk: its handles may
+                // name files that are gone, and its lock may be the one the new log needs. Rare, so
+                // closed here, waiting under the lock.
+                _open.Remove(volumeId);
+                CloseAsync(open.Log).GetAwaiter().GetResult();
+            }
+            ManifestLog log;
+            try
+            {
+                log = OpenLog(volume);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _log.LogError(e, "The manifest log of volume {VolumeId} cannot be opened; manifests go to other volumes.", volumeId);
+                return null;
+            }
+            if (log.TruncatedBytesOnOpen > 0)
+            {
+                _log.LogWarning("Cut {Bytes} bytes of torn tail off the manifest log of volume {VolumeId}.", log.TruncatedBytesOnOpen, volumeId);
+            }
+            _open[volumeId] = (log, returns);
+            return log;
+        }
+    }
+
+    private async Task CloseAsync(ManifestLog log)
+    {
+        try
+        {
+            await log.DisposeAsync();
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning(e, "Closing the manifest log in {Directory} failed.", log.Directory);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ManifestLog> logs;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            logs = [.. _open.Values.Select(o => o.Log)];
+            _open.Clear();
+        }
+        foreach (var log in logs)
+        {
+            await CloseAsync(log);
+        }
+    }
+}
