@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
