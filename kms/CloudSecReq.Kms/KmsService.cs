@@ -13,7 +13,7 @@ namespace CloudSecReq.Kms;
 /// shutdown. All members are thread safe.
 public sealed class KmsService : IDisposable
 {
-    private readonly Timer? _maintenance;
+    private readonly ITimer? _maintenance;
     private int _maintenanceRunning;
 
     private KmsService(KmsOptions options, Pkcs11SessionPool pool, KeyMetadataStore store)
@@ -34,7 +34,7 @@ public sealed class KmsService : IDisposable
         Maintenance = new TenantKeyMaintenance(options, Hsm, store, writer);
         if (options.MaintenanceInterval is { } interval)
         {
-            _maintenance = new Timer(_ => RunMaintenanceTick(), null, interval, interval);
+            _maintenance = options.TimeProvider.CreateTimer(_ => RunMaintenanceTick(), null, interval, interval);
         }
     }
 
@@ -104,7 +104,7 @@ public sealed class KmsService : IDisposable
                 SoftHsmToken.EnsureToken(module, options.TokenLabel, options.PinFilePath!, pin);
             }
 
-            pool = new Pkcs11SessionPool(module, options.TokenLabel, pin, options.MaxIdleSessions);
+            pool = new Pkcs11SessionPool(module, options.TokenLabel, pin, options.MaxIdleSessions, options.TimeProvider);
             store = new KeyMetadataStore(options.DatabasePath);
             var service = new KmsService(options, pool, store);
             service.EnsurePlatformKeys();

@@ -13,17 +13,20 @@ internal sealed class Pkcs11SessionPool : IDisposable
     private readonly int _maxIdleSessions;
     private readonly ConcurrentBag<Pkcs11Session> _idle = [];
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
-    private const long SuspectReconnectIntervalMs = 2000;
+    private static readonly TimeSpan s_suspectReconnectInterval = TimeSpan.FromSeconds(2);
+    private readonly TimeProvider _timeProvider;
     private long _generation;
-    private long _lastSuspectMs = long.MinValue / 2;
+    private long _lastSuspectTimestamp = long.MinValue / 2;
     private volatile bool _healthy;
     private nuint _slot;
     private bool _disposed;
 
     /// Connects and logs in. Takes a copy of <paramref name="pin"/> (zeroed on dispose). Throws
     /// <see cref="Pkcs11Exception"/> (Unavailable when the token is missing, Authentication for a bad PIN).
-    public Pkcs11SessionPool(Pkcs11Module module, string tokenLabel, ReadOnlySpan<byte> pin, int maxIdleSessions = 8)
+    /// <paramref name="timeProvider"/> (default: the system clock) times the reconnect back-off.
+    public Pkcs11SessionPool(Pkcs11Module module, string tokenLabel, ReadOnlySpan<byte> pin, int maxIdleSessions = 8, TimeProvider? timeProvider = null)
     {
+        _timeProvider = timeProvider ?? TimeProvider.System;
         Module = module;
         TokenLabel = tokenLabel;
         _pin = pin.ToArray();
@@ -243,9 +246,10 @@ internal sealed class Pkcs11SessionPool : IDisposable
     /// the last two seconds, mark the pool for reconnection (C_Finalize/C_Initialize reload the token) and return true.
     public bool TryMarkSuspect(long generation)
     {
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _lastSuspectMs);
-        if (now - last < SuspectReconnectIntervalMs || Interlocked.CompareExchange(ref _lastSuspectMs, now, last) != last)
+        var now = _timeProvider.GetTimestamp();
+        var last = Interlocked.Read(ref _lastSuspectTimestamp);
+        if (_timeProvider.GetElapsedTime(last, now) < s_suspectReconnectInterval
+            || Interlocked.CompareExchange(ref _lastSuspectTimestamp, now, last) != last)
         {
             return false;
         }
