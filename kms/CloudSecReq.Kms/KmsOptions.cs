@@ -40,7 +40,8 @@ public sealed class KmsOptions
     /// Null disables the timer (call <see cref="KmsService.RunDueWork"/> yourself).
     public TimeSpan? MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// Clock for key dates (deletion, rotation, import token expiry). Tests pass their own.
+    /// Clock for key dates (deletion, rotation, import token expiry), the maintenance timer and the HSM reconnect
+    /// back-off. Tests pass their own.
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// Whether the module does RSA-OAEP with SHA-256 in C_UnwrapKey (SoftHSM2 does not). Only then are the

@@ -13,16 +13,14 @@ namespace CloudSecReq.Kms;
 /// shutdown. All members are thread safe.
 public sealed class KmsService : IDisposable
 {
-    private readonly Pkcs11SessionPool _pool;
-    private readonly KeyMetadataStore _store;
-    private readonly Timer? _maintenance;
+    private readonly ITimer? _maintenance;
     private int _maintenanceRunning;
 
     private KmsService(KmsOptions options, Pkcs11SessionPool pool, KeyMetadataStore store)
     {
         Options = options;
-        _pool = pool;
-        _store = store;
+        Pool = pool;
+        Store = store;
         Hsm = new HsmKeyStore(pool);
         Secrets = new PlatformSecrets(Hsm);
         Signer = new PlatformSigner(Hsm);
@@ -36,7 +34,7 @@ public sealed class KmsService : IDisposable
         Maintenance = new TenantKeyMaintenance(options, Hsm, store, writer);
         if (options.MaintenanceInterval is { } interval)
         {
-            _maintenance = new Timer(_ => RunMaintenanceTick(), null, interval, interval);
+            _maintenance = options.TimeProvider.CreateTimer(_ => RunMaintenanceTick(), null, interval, interval);
         }
     }
 
@@ -61,9 +59,9 @@ public sealed class KmsService : IDisposable
 
     internal TenantKeyMaintenance Maintenance { get; }
 
-    internal Pkcs11SessionPool Pool => _pool;
+    internal Pkcs11SessionPool Pool { get; }
 
-    internal KeyMetadataStore Store => _store;
+    internal KeyMetadataStore Store { get; }
 
     /// Opens the KMS: loads the PKCS#11 module, (for the default SoftHSM2 with <see cref="KmsOptions.InitializeSoftHsmToken"/>)
     /// creates the configuration, PIN files and token on first use, logs in, opens the metadata store and makes sure
@@ -106,7 +104,7 @@ public sealed class KmsService : IDisposable
                 SoftHsmToken.EnsureToken(module, options.TokenLabel, options.PinFilePath!, pin);
             }
 
-            pool = new Pkcs11SessionPool(module, options.TokenLabel, pin, options.MaxIdleSessions);
+            pool = new Pkcs11SessionPool(module, options.TokenLabel, pin, options.MaxIdleSessions, options.TimeProvider);
             store = new KeyMetadataStore(options.DatabasePath);
             var service = new KmsService(options, pool, store);
             service.EnsurePlatformKeys();
@@ -147,8 +145,8 @@ public sealed class KmsService : IDisposable
     public void Dispose()
     {
         _maintenance?.Dispose();
-        _store.Dispose();
-        _pool.Dispose();
+        Store.Dispose();
+        Pool.Dispose();
     }
 
     private void EnsurePlatformKeys()

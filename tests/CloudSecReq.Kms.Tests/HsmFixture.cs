@@ -22,7 +22,7 @@ public sealed class HsmFixture : IDisposable
 
     public KmsOptions Options { get; }
 
-    public ManualTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+    public ManualTimeProvider Clock { get; } = new(TimeProvider.System.GetUtcNow());
 
     public KmsService Service { get; private set; }
 

@@ -28,21 +28,21 @@ public static class Crc32C
     {
         if (data.Length >= Crc32CFold.MinimumBytes && Crc32CFold.IsSupported)
         {
-            crc = Crc32CFold.Update(crc, data, out int consumed);
+            crc = Crc32CFold.Update(crc, data, out var consumed);
             data = data[consumed..];
         }
-        int laneBytes = (data.Length / 3) & ~7;
+        var laneBytes = (data.Length / 3) & ~7;
         if (laneBytes >= MinimumLaneBytes)
         {
-            ref byte start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
+            ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
             uint crcA = crc, crcB = 0, crcC = 0;
-            for (int i = 0; i < laneBytes; i += 8)
+            for (var i = 0; i < laneBytes; i += 8)
             {
                 crcA = BitOperations.Crc32C(crcA, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i)));
                 crcB = BitOperations.Crc32C(crcB, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, laneBytes + i)));
                 crcC = BitOperations.Crc32C(crcC, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 2 * laneBytes + i)));
             }
-            uint shift = ShiftFor(laneBytes);
+            var shift = ShiftFor(laneBytes);
             crc = MultiplyModP(shift, MultiplyModP(shift, crcA) ^ crcB) ^ crcC;
             data = data[(3 * laneBytes)..];
         }
@@ -51,7 +51,7 @@ public static class Crc32C
             crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
             data = data[8..];
         }
-        foreach (byte b in data)
+        foreach (var b in data)
         {
             crc = BitOperations.Crc32C(crc, b);
         }
@@ -60,12 +60,12 @@ public static class Crc32C
 
     private static uint ShiftFor(int laneBytes)
     {
-        Tuple<int, uint> cache = s_cache;
+        var cache = s_cache;
         if (cache.Item1 == laneBytes)
         {
             return cache.Item2;
         }
-        uint shift = PowerOfX(8L * laneBytes);
+        var shift = PowerOfX(8L * laneBytes);
         s_cache = Tuple.Create(laneBytes, shift);
         return shift;
     }
@@ -74,7 +74,7 @@ public static class Crc32C
     internal static uint MultiplyModP(uint a, uint b)
     {
         uint product = 0;
-        for (uint m = 1u << 31; m != 0; m >>= 1)
+        for (var m = 1u << 31; m != 0; m >>= 1)
         {
             if ((a & m) != 0)
             {
@@ -88,8 +88,8 @@ public static class Crc32C
     // x^n mod P, from the table of x^(2^k).
     private static uint PowerOfX(long n)
     {
-        uint p = 1u << 31;
-        for (int k = 0; n != 0; n >>= 1, k++)
+        var p = 1u << 31;
+        for (var k = 0; n != 0; n >>= 1, k++)
         {
             if ((n & 1) != 0)
             {
@@ -102,9 +102,9 @@ public static class Crc32C
     private static uint[] BuildPowers()
     {
         var powers = new uint[64];
-        uint p = 1u << 30; // x^1
+        var p = 1u << 30; // x^1
         powers[0] = p;
-        for (int k = 1; k < 64; k++)
+        for (var k = 1; k < 64; k++)
         {
             p = MultiplyModP(p, p);
             powers[k] = p;

@@ -34,24 +34,24 @@ internal static class Crc32CFold
     {
         fixed (byte* start = data)
         {
-            byte* p = start;
-            int remaining = data.Length;
-            Vector512<ulong> x0 = Vector512.Load((ulong*)p) ^ Vector512.CreateScalar((ulong)crc);
-            Vector512<ulong> x1 = Vector512.Load((ulong*)(p + 64));
-            Vector512<ulong> x2 = Vector512.Load((ulong*)(p + 128));
-            Vector512<ulong> x3 = Vector512.Load((ulong*)(p + 192));
+            var p = start;
+            var remaining = data.Length;
+            var x0 = Vector512.Load((ulong*)p) ^ Vector512.CreateScalar((ulong)crc);
+            var x1 = Vector512.Load((ulong*)(p + 64));
+            var x2 = Vector512.Load((ulong*)(p + 128));
+            var x3 = Vector512.Load((ulong*)(p + 192));
             p += 256;
             remaining -= 256;
             if (remaining >= 256)
             {
                 // Eight lanes of 64 bytes, folded 4096 bits at a time: twice the products in flight.
-                Vector512<ulong> y0 = Vector512.Load((ulong*)p);
-                Vector512<ulong> y1 = Vector512.Load((ulong*)(p + 64));
-                Vector512<ulong> y2 = Vector512.Load((ulong*)(p + 128));
-                Vector512<ulong> y3 = Vector512.Load((ulong*)(p + 192));
+                var y0 = Vector512.Load((ulong*)p);
+                var y1 = Vector512.Load((ulong*)(p + 64));
+                var y2 = Vector512.Load((ulong*)(p + 128));
+                var y3 = Vector512.Load((ulong*)(p + 192));
                 p += 256;
                 remaining -= 256;
-                Vector512<ulong> k8 = s_fold4096;
+                var k8 = s_fold4096;
                 while (remaining >= 512)
                 {
                     x0 = Fold(x0, k8, Vector512.Load((ulong*)p));
@@ -65,13 +65,13 @@ internal static class Crc32CFold
                     p += 512;
                     remaining -= 512;
                 }
-                Vector512<ulong> k4 = s_fold2048;
+                var k4 = s_fold2048;
                 x0 = Fold(x0, k4, y0);
                 x1 = Fold(x1, k4, y1);
                 x2 = Fold(x2, k4, y2);
                 x3 = Fold(x3, k4, y3);
             }
-            Vector512<ulong> k = s_fold2048;
+            var k = s_fold2048;
             while (remaining >= 256)
             {
                 x0 = Fold(x0, k, Vector512.Load((ulong*)p));
@@ -81,18 +81,18 @@ internal static class Crc32CFold
                 p += 256;
                 remaining -= 256;
             }
-            Vector512<ulong> x = Fold(x0, s_fold1536, Fold(x1, s_fold1024, Fold(x2, s_fold512, x3)));
+            var x = Fold(x0, s_fold1536, Fold(x1, s_fold1024, Fold(x2, s_fold512, x3)));
             while (remaining >= 64)
             {
                 x = Fold(x, s_fold512, Vector512.Load((ulong*)p));
                 p += 64;
                 remaining -= 64;
             }
-            Vector128<ulong> r = Fold(x.GetLower().GetLower(), s_fold384,
+            var r = Fold(x.GetLower().GetLower(), s_fold384,
                 Fold(x.GetLower().GetUpper(), s_fold256,
                 Fold(x.GetUpper().GetLower(), s_fold128, x.GetUpper().GetUpper())));
             // r is congruent to everything folded so far: its CRC is theirs.
-            ulong folded = Sse42.X64.Crc32(0, r.GetElement(0));
+            var folded = Sse42.X64.Crc32(0, r.GetElement(0));
             folded = Sse42.X64.Crc32(folded, r.GetElement(1));
             consumed = data.Length - remaining;
             return (uint)folded;
@@ -113,8 +113,8 @@ internal static class Crc32CFold
 
     private static Vector512<ulong> Broadcast(int bits)
     {
-        Vector128<ulong> pair = Pair(bits);
-        Vector256<ulong> half = Vector256.Create(pair, pair);
+        var pair = Pair(bits);
+        var half = Vector256.Create(pair, pair);
         return Vector512.Create(half, half);
     }
 
@@ -127,7 +127,7 @@ internal static class Crc32CFold
     internal static ulong FoldConstant(int power, ulong polynomial = Polynomial)
     {
         ulong r = 1;
-        for (int i = 0; i < power; i++)
+        for (var i = 0; i < power; i++)
         {
             r <<= 1;
             if ((r & (1UL << 32)) != 0)
@@ -136,7 +136,7 @@ internal static class Crc32CFold
             }
         }
         ulong reflected = 0;
-        for (int i = 0; i < 32; i++)
+        for (var i = 0; i < 32; i++)
         {
             reflected |= ((r >> i) & 1) << (31 - i);
         }

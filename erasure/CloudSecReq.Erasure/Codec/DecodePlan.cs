@@ -12,7 +12,7 @@ internal sealed class DecodePlan
         var inputs = new List<int>(dataShards);
         var missingData = new List<int>();
         var missingParity = new List<int>();
-        for (int i = 0; i < present.Length; i++)
+        for (var i = 0; i < present.Length; i++)
         {
             if (present[i] && inputs.Count < dataShards)
             {
@@ -28,7 +28,7 @@ internal sealed class DecodePlan
         MissingParity = missingParity.ToArray();
 
         // Rows of the inverse of the surviving rows rebuild the data shards they stand for.
-        GfMatrix inverse = encoding.SelectRows(Inputs).Invert()
+        var inverse = encoding.SelectRows(Inputs).Invert()
             ?? throw new InvalidOperationException("Encoding submatrix is singular; the matrix is not MDS.");
         DataRaw = Flatten(inverse.SelectRows(MissingData));
         DataPrepared = kernel.Prepare(DataRaw);
@@ -54,7 +54,7 @@ internal sealed class DecodePlan
     private static byte[] Flatten(GfMatrix matrix)
     {
         var cells = new byte[Math.Max(1, matrix.Rows * matrix.Columns)];
-        for (int r = 0; r < matrix.Rows; r++)
+        for (var r = 0; r < matrix.Rows; r++)
         {
             matrix.Row(r).CopyTo(cells.AsSpan(r * matrix.Columns));
         }

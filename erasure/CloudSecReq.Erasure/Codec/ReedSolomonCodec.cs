@@ -41,7 +41,7 @@ public sealed unsafe class ReedSolomonCodec
         _encoding = GfMatrix.SystematicCauchy(dataShards, parityShards);
 
         _parityRaw = new byte[parityShards * dataShards];
-        for (int r = 0; r < parityShards; r++)
+        for (var r = 0; r < parityShards; r++)
         {
             _encoding.Row(dataShards + r).CopyTo(_parityRaw.AsSpan(r * dataShards));
         }
@@ -50,10 +50,10 @@ public sealed unsafe class ReedSolomonCodec
         // Column j of the parity rows: what a change to data shard j does to each parity shard.
         _columnRaw = new byte[dataShards][];
         _columnPrepared = new byte[dataShards][];
-        for (int j = 0; j < dataShards; j++)
+        for (var j = 0; j < dataShards; j++)
         {
             _columnRaw[j] = new byte[parityShards];
-            for (int r = 0; r < parityShards; r++)
+            for (var r = 0; r < parityShards; r++)
             {
                 _columnRaw[j][r] = _parityRaw[r * dataShards + j];
             }
@@ -87,20 +87,22 @@ public sealed unsafe class ReedSolomonCodec
     /// <exception cref="ArgumentException">Wrong shard count or unequal lengths.</exception>
     public void Encode(ReadOnlySpan<Memory<byte>> shards)
     {
-        int length = CheckShards(shards);
-        byte** pointers = stackalloc byte*[TotalShards];
+        var length = CheckShards(shards);
+        var pointers = stackalloc byte*[TotalShards];
         var request = new CodecRequest(CodecOperation.Encode, length, default, false);
         PinAndRun(shards, 0, pointers, ref request);
     }
 
     /// <summary>Computes the parity shards of a stripe laid out contiguously.</summary>
     /// <param name="stripe">(k + m) * <paramref name="shardLengthBytes"/> bytes: shard i at i * shardLengthBytes.</param>
+    /// <param name="shardLengthBytes">Bytes per shard, not negative.</param>
+    /// <exception cref="ArgumentException">The stripe is not exactly k + m shards long.</exception>
     public void Encode(Span<byte> stripe, int shardLengthBytes)
     {
         CheckStripe(stripe.Length, shardLengthBytes);
         fixed (byte* start = stripe)
         {
-            byte** pointers = stackalloc byte*[TotalShards];
+            var pointers = stackalloc byte*[TotalShards];
             Lay(start, shardLengthBytes, pointers);
             EncodeCore(pointers, shardLengthBytes);
         }
@@ -111,8 +113,8 @@ public sealed unsafe class ReedSolomonCodec
     /// <returns>true when every parity byte is what <see cref="Encode(ReadOnlySpan{Memory{byte}})"/> would write.</returns>
     public bool Verify(ReadOnlySpan<Memory<byte>> shards)
     {
-        int length = CheckShards(shards);
-        byte** pointers = stackalloc byte*[TotalShards];
+        var length = CheckShards(shards);
+        var pointers = stackalloc byte*[TotalShards];
         var request = new CodecRequest(CodecOperation.Verify, length, default, false);
         PinAndRun(shards, 0, pointers, ref request);
         return request.Result;
@@ -124,7 +126,7 @@ public sealed unsafe class ReedSolomonCodec
         CheckStripe(stripe.Length, shardLengthBytes);
         fixed (byte* start = stripe)
         {
-            byte** pointers = stackalloc byte*[TotalShards];
+            var pointers = stackalloc byte*[TotalShards];
             Lay(start, shardLengthBytes, pointers);
             return VerifyCore(pointers, shardLengthBytes);
         }
@@ -138,9 +140,9 @@ public sealed unsafe class ReedSolomonCodec
     /// <exception cref="ShardLossException">Fewer than k shards are present.</exception>
     public void Reconstruct(ReadOnlySpan<Memory<byte>> shards, ReadOnlySpan<bool> present, bool dataOnly = false)
     {
-        int length = CheckShards(shards);
+        var length = CheckShards(shards);
         CheckPresent(present);
-        byte** pointers = stackalloc byte*[TotalShards];
+        var pointers = stackalloc byte*[TotalShards];
         var request = new CodecRequest(CodecOperation.Reconstruct, length, present, dataOnly);
         PinAndRun(shards, 0, pointers, ref request);
     }
@@ -152,7 +154,7 @@ public sealed unsafe class ReedSolomonCodec
         CheckPresent(present);
         fixed (byte* start = stripe)
         {
-            byte** pointers = stackalloc byte*[TotalShards];
+            var pointers = stackalloc byte*[TotalShards];
             Lay(start, shardLengthBytes, pointers);
             ReconstructCore(pointers, shardLengthBytes, present, dataOnly);
         }
@@ -161,7 +163,11 @@ public sealed unsafe class ReedSolomonCodec
     /// <summary>Brings the parity shards up to date after data shard <paramref name="dataIndex"/>
     /// changed from <paramref name="oldData"/> to <paramref name="newData"/>, without reading the
     /// other data shards.</summary>
+    /// <param name="dataIndex">The data shard that changed, 0 … k − 1.</param>
+    /// <param name="oldData">Its bytes before the change.</param>
+    /// <param name="newData">Its bytes after the change, as long as <paramref name="oldData"/>.</param>
     /// <param name="parity">The m parity shards, updated in place.</param>
+    /// <exception cref="ArgumentException">Wrong parity count or unequal lengths.</exception>
     public void Update(int dataIndex, ReadOnlySpan<byte> oldData, ReadOnlySpan<byte> newData, ReadOnlySpan<Memory<byte>> parity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(dataIndex);
@@ -170,25 +176,25 @@ public sealed unsafe class ReedSolomonCodec
         {
             throw new ArgumentException($"Expected {ParityShards} parity shards, got {parity.Length}.", nameof(parity));
         }
-        int length = oldData.Length;
+        var length = oldData.Length;
         if (newData.Length != length)
         {
             throw new ArgumentException("Old and new data differ in length.", nameof(newData));
         }
-        foreach (Memory<byte> shard in parity)
+        foreach (var shard in parity)
         {
             if (shard.Length != length)
             {
                 throw new ArgumentException("Every parity shard must be as long as the data shard.", nameof(parity));
             }
         }
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, Math.Min(length, ScratchChunkBytes)));
-        byte** pointers = stackalloc byte*[ParityShards];
+        var scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, Math.Min(length, ScratchChunkBytes)));
+        var pointers = stackalloc byte*[ParityShards];
         try
         {
-            for (int offset = 0; offset < length; offset += ScratchChunkBytes)
+            for (var offset = 0; offset < length; offset += ScratchChunkBytes)
             {
-                int chunk = Math.Min(ScratchChunkBytes, length - offset);
+                var chunk = Math.Min(ScratchChunkBytes, length - offset);
                 ByteXor.Xor(oldData.Slice(offset, chunk), newData.Slice(offset, chunk), scratch.AsSpan(0, chunk));
                 fixed (byte* delta = scratch)
                 {
@@ -222,29 +228,29 @@ public sealed unsafe class ReedSolomonCodec
 
     internal bool VerifyCore(byte** shards, int length)
     {
-        int chunkBytes = Math.Min(length, ScratchChunkBytes);
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, chunkBytes * ParityShards));
+        var chunkBytes = Math.Min(length, ScratchChunkBytes);
+        var scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, chunkBytes * ParityShards));
         try
         {
             fixed (byte* scratchStart = scratch)
             fixed (byte* raw = _parityRaw)
             fixed (byte* prepared = _parityPrepared)
             {
-                byte** inputs = stackalloc byte*[DataShards];
-                byte** outputs = stackalloc byte*[ParityShards];
-                for (int offset = 0; offset < length; offset += chunkBytes)
+                var inputs = stackalloc byte*[DataShards];
+                var outputs = stackalloc byte*[ParityShards];
+                for (var offset = 0; offset < length; offset += chunkBytes)
                 {
-                    int chunk = Math.Min(chunkBytes, length - offset);
-                    for (int j = 0; j < DataShards; j++)
+                    var chunk = Math.Min(chunkBytes, length - offset);
+                    for (var j = 0; j < DataShards; j++)
                     {
                         inputs[j] = shards[j] + offset;
                     }
-                    for (int r = 0; r < ParityShards; r++)
+                    for (var r = 0; r < ParityShards; r++)
                     {
                         outputs[r] = scratchStart + r * chunkBytes;
                     }
                     _kernel.MulAdd(inputs, DataShards, outputs, ParityShards, raw, prepared, chunk, accumulate: false);
-                    for (int r = 0; r < ParityShards; r++)
+                    for (var r = 0; r < ParityShards; r++)
                     {
                         var expected = new ReadOnlySpan<byte>(outputs[r], chunk);
                         var actual = new ReadOnlySpan<byte>(shards[DataShards + r] + offset, chunk);
@@ -265,10 +271,10 @@ public sealed unsafe class ReedSolomonCodec
 
     internal void ReconstructCore(byte** shards, int length, ReadOnlySpan<bool> present, bool dataOnly)
     {
-        int presentCount = 0;
-        bool dataMissing = false;
-        bool parityMissing = false;
-        for (int i = 0; i < TotalShards; i++)
+        var presentCount = 0;
+        var dataMissing = false;
+        var parityMissing = false;
+        for (var i = 0; i < TotalShards; i++)
         {
             if (present[i])
             {
@@ -286,7 +292,7 @@ public sealed unsafe class ReedSolomonCodec
         if (presentCount < DataShards)
         {
             var missing = new List<int>();
-            for (int i = 0; i < TotalShards; i++)
+            for (var i = 0; i < TotalShards; i++)
             {
                 if (!present[i])
                 {
@@ -302,16 +308,16 @@ public sealed unsafe class ReedSolomonCodec
             return;
         }
 
-        DecodePlan plan = GetPlan(present);
+        var plan = GetPlan(present);
         if (plan.MissingData.Length > 0)
         {
-            byte** inputs = stackalloc byte*[DataShards];
-            byte** outputs = stackalloc byte*[plan.MissingData.Length];
-            for (int j = 0; j < DataShards; j++)
+            var inputs = stackalloc byte*[DataShards];
+            var outputs = stackalloc byte*[plan.MissingData.Length];
+            for (var j = 0; j < DataShards; j++)
             {
                 inputs[j] = shards[plan.Inputs[j]];
             }
-            for (int r = 0; r < plan.MissingData.Length; r++)
+            for (var r = 0; r < plan.MissingData.Length; r++)
             {
                 outputs[r] = shards[plan.MissingData[r]];
             }
@@ -323,8 +329,8 @@ public sealed unsafe class ReedSolomonCodec
         }
         if (!dataOnly && plan.MissingParity.Length > 0)
         {
-            byte** outputs = stackalloc byte*[plan.MissingParity.Length];
-            for (int r = 0; r < plan.MissingParity.Length; r++)
+            var outputs = stackalloc byte*[plan.MissingParity.Length];
+            for (var r = 0; r < plan.MissingParity.Length; r++)
             {
                 outputs[r] = shards[plan.MissingParity[r]];
             }
@@ -338,8 +344,8 @@ public sealed unsafe class ReedSolomonCodec
 
     private DecodePlan GetPlan(ReadOnlySpan<bool> present)
     {
-        ShardMask mask = ShardMask.From(present[..TotalShards]);
-        if (_plans.TryGetValue(mask, out DecodePlan? plan))
+        var mask = ShardMask.From(present[..TotalShards]);
+        if (_plans.TryGetValue(mask, out var plan))
         {
             return plan;
         }
@@ -354,7 +360,7 @@ public sealed unsafe class ReedSolomonCodec
 
     private void Lay(byte* start, int shardLengthBytes, byte** pointers)
     {
-        for (int i = 0; i < TotalShards; i++)
+        for (var i = 0; i < TotalShards; i++)
         {
             pointers[i] = start + (nint)i * shardLengthBytes;
         }
@@ -366,8 +372,8 @@ public sealed unsafe class ReedSolomonCodec
         {
             throw new ArgumentException($"Expected {TotalShards} shards, got {shards.Length}.", nameof(shards));
         }
-        int length = shards[0].Length;
-        for (int i = 1; i < shards.Length; i++)
+        var length = shards[0].Length;
+        for (var i = 1; i < shards.Length; i++)
         {
             if (shards[i].Length != length)
             {
@@ -437,15 +443,15 @@ public sealed unsafe class ReedSolomonCodec
 
     private void ReconstructCheckOnly(ReadOnlySpan<bool> present)
     {
-        int count = 0;
-        foreach (bool p in present)
+        var count = 0;
+        foreach (var p in present)
         {
             count += p ? 1 : 0;
         }
         if (count < DataShards)
         {
             var missing = new List<int>();
-            for (int i = 0; i < present.Length; i++)
+            for (var i = 0; i < present.Length; i++)
             {
                 if (!present[i])
                 {
@@ -458,12 +464,12 @@ public sealed unsafe class ReedSolomonCodec
 
     private void UpdateCore(byte** parity, ref CodecRequest request)
     {
-        byte** outputs = stackalloc byte*[ParityShards];
-        for (int r = 0; r < ParityShards; r++)
+        var outputs = stackalloc byte*[ParityShards];
+        for (var r = 0; r < ParityShards; r++)
         {
             outputs[r] = parity[r] + request.Offset;
         }
-        byte* delta = request.Delta;
+        var delta = request.Delta;
         fixed (byte* raw = _columnRaw[request.DataIndex])
         fixed (byte* prepared = _columnPrepared[request.DataIndex])
         {

@@ -7,7 +7,7 @@ internal readonly record struct ShardMask(ulong Word0, ulong Word1, ulong Word2,
     {
         Span<ulong> words = stackalloc ulong[4];
         words.Clear();
-        for (int i = 0; i < present.Length; i++)
+        for (var i = 0; i < present.Length; i++)
         {
             if (present[i])
             {

@@ -14,8 +14,8 @@ internal static class GaloisField
 
     static GaloisField()
     {
-        int x = 1;
-        for (int i = 0; i < 255; i++)
+        var x = 1;
+        for (var i = 0; i < 255; i++)
         {
             s_exp[i] = (byte)x;
             s_log[x] = (byte)i;
@@ -25,13 +25,13 @@ internal static class GaloisField
                 x ^= Polynomial;
             }
         }
-        for (int i = 255; i < 512; i++)
+        for (var i = 255; i < 512; i++)
         {
             s_exp[i] = s_exp[i - 255];
         }
-        for (int a = 0; a < 256; a++)
+        for (var a = 0; a < 256; a++)
         {
-            for (int b = 0; b < 256; b++)
+            for (var b = 0; b < 256; b++)
             {
                 MulTable[(a << 8) | b] = MulSlow((byte)a, (byte)b);
             }

@@ -27,7 +27,7 @@ internal sealed class GfMatrix
     public static GfMatrix Identity(int size)
     {
         var m = new GfMatrix(size, size);
-        for (int i = 0; i < size; i++)
+        for (var i = 0; i < size; i++)
         {
             m[i, i] = 1;
         }
@@ -40,13 +40,13 @@ internal sealed class GfMatrix
     public static GfMatrix SystematicCauchy(int dataShards, int parityShards)
     {
         var m = new GfMatrix(dataShards + parityShards, dataShards);
-        for (int i = 0; i < dataShards; i++)
+        for (var i = 0; i < dataShards; i++)
         {
             m[i, i] = 1;
         }
-        for (int i = dataShards; i < dataShards + parityShards; i++)
+        for (var i = dataShards; i < dataShards + parityShards; i++)
         {
-            for (int j = 0; j < dataShards; j++)
+            for (var j = 0; j < dataShards; j++)
             {
                 m[i, j] = GaloisField.Inverse((byte)(i ^ j));
             }
@@ -57,7 +57,7 @@ internal sealed class GfMatrix
     public GfMatrix SelectRows(ReadOnlySpan<int> rows)
     {
         var m = new GfMatrix(rows.Length, Columns);
-        for (int r = 0; r < rows.Length; r++)
+        for (var r = 0; r < rows.Length; r++)
         {
             Row(rows[r]).CopyTo(m._cells.AsSpan(r * Columns, Columns));
         }
@@ -71,12 +71,12 @@ internal sealed class GfMatrix
             throw new ArgumentException("Matrix shapes do not match.", nameof(right));
         }
         var result = new GfMatrix(Rows, right.Columns);
-        for (int r = 0; r < Rows; r++)
+        for (var r = 0; r < Rows; r++)
         {
-            for (int c = 0; c < right.Columns; c++)
+            for (var c = 0; c < right.Columns; c++)
             {
                 byte sum = 0;
-                for (int i = 0; i < Columns; i++)
+                for (var i = 0; i < Columns; i++)
                 {
                     sum ^= GaloisField.Mul(this[r, i], right[i, c]);
                 }
@@ -93,13 +93,13 @@ internal sealed class GfMatrix
         {
             throw new InvalidOperationException("Only square matrices can be inverted.");
         }
-        int n = Rows;
+        var n = Rows;
         var work = new GfMatrix(n, n);
         _cells.CopyTo(work._cells, 0);
         var inverse = Identity(n);
-        for (int col = 0; col < n; col++)
+        for (var col = 0; col < n; col++)
         {
-            int pivot = col;
+            var pivot = col;
             while (pivot < n && work[pivot, col] == 0)
             {
                 pivot++;
@@ -113,12 +113,12 @@ internal sealed class GfMatrix
                 work.SwapRows(pivot, col);
                 inverse.SwapRows(pivot, col);
             }
-            byte scale = GaloisField.Inverse(work[col, col]);
+            var scale = GaloisField.Inverse(work[col, col]);
             work.ScaleRow(col, scale);
             inverse.ScaleRow(col, scale);
-            for (int r = 0; r < n; r++)
+            for (var r = 0; r < n; r++)
             {
-                byte factor = work[r, col];
+                var factor = work[r, col];
                 if (r != col && factor != 0)
                 {
                     work.AddScaledRow(r, col, factor);
@@ -131,7 +131,7 @@ internal sealed class GfMatrix
 
     private void SwapRows(int a, int b)
     {
-        for (int c = 0; c < Columns; c++)
+        for (var c = 0; c < Columns; c++)
         {
             (this[a, c], this[b, c]) = (this[b, c], this[a, c]);
         }
@@ -139,7 +139,7 @@ internal sealed class GfMatrix
 
     private void ScaleRow(int row, byte factor)
     {
-        for (int c = 0; c < Columns; c++)
+        for (var c = 0; c < Columns; c++)
         {
             this[row, c] = GaloisField.Mul(this[row, c], factor);
         }
@@ -148,7 +148,7 @@ internal sealed class GfMatrix
     // row[target] ^= factor * row[source]
     private void AddScaledRow(int target, int source, byte factor)
     {
-        for (int c = 0; c < Columns; c++)
+        for (var c = 0; c < Columns; c++)
         {
             this[target, c] ^= GaloisField.Mul(this[source, c], factor);
         }

@@ -28,9 +28,9 @@ internal unsafe struct AdvSimdNibbleOps : IGfVectorOps<Vector128<byte>>
     public static Vector128<byte> Mul(Vector128<byte> value, byte* prepared)
     {
         // TBL returns 0 for indices >= 16; both indices here are < 16.
-        Vector128<byte> low = AdvSimd.Arm64.VectorTableLookup(
+        var low = AdvSimd.Arm64.VectorTableLookup(
             Vector128.Load(prepared), value & Vector128.Create((byte)0x0F));
-        Vector128<byte> high = AdvSimd.Arm64.VectorTableLookup(
+        var high = AdvSimd.Arm64.VectorTableLookup(
             Vector128.Load(prepared + 16), AdvSimd.ShiftRightLogical(value, 4));
         return low ^ high;
     }

@@ -27,9 +27,9 @@ internal unsafe struct Avx2NibbleOps : IGfVectorOps<Vector256<byte>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Mul(Vector256<byte> value, byte* prepared)
     {
-        Vector256<byte> mask = Vector256.Create((byte)0x0F);
-        Vector256<byte> low = Avx2.Shuffle(Vector256.Load(prepared), value & mask);
-        Vector256<byte> high = Avx2.Shuffle(
+        var mask = Vector256.Create((byte)0x0F);
+        var low = Avx2.Shuffle(Vector256.Load(prepared), value & mask);
+        var high = Avx2.Shuffle(
             Vector256.Load(prepared + 32), Avx2.ShiftRightLogical(value.AsUInt16(), 4).AsByte() & mask);
         return low ^ high;
     }

@@ -28,9 +28,9 @@ internal unsafe struct Avx512NibbleOps : IGfVectorOps<Vector512<byte>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<byte> Mul(Vector512<byte> value, byte* prepared)
     {
-        Vector512<byte> mask = Vector512.Create((byte)0x0F);
-        Vector512<byte> low = Avx512BW.Shuffle(Vector512.Load(prepared), value & mask);
-        Vector512<byte> high = Avx512BW.Shuffle(
+        var mask = Vector512.Create((byte)0x0F);
+        var low = Avx512BW.Shuffle(Vector512.Load(prepared), value & mask);
+        var high = Avx512BW.Shuffle(
             Vector512.Load(prepared + 64), Avx512BW.ShiftRightLogical(value.AsUInt16(), 4).AsByte() & mask);
         return low ^ high;
     }

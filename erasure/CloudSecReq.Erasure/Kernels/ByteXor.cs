@@ -7,8 +7,8 @@ internal static class ByteXor
     /// destination = left xor right; all three the same length.
     public static void Xor(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> destination)
     {
-        int i = 0;
-        int width = Vector<byte>.Count;
+        var i = 0;
+        var width = Vector<byte>.Count;
         for (; i + width <= destination.Length; i += width)
         {
             (new Vector<byte>(left[i..]) ^ new Vector<byte>(right[i..])).CopyTo(destination[i..]);

@@ -19,7 +19,7 @@ internal abstract unsafe class GfKernel
     {
         // Pinned so the kernels can hold a pointer to it without a fixed block per call.
         var prepared = GC.AllocateArray<byte>(Math.Max(1, raw.Length * PreparedStride), pinned: true);
-        for (int i = 0; i < raw.Length; i++)
+        for (var i = 0; i < raw.Length; i++)
         {
             PrepareCoefficient(raw[i], prepared.AsSpan(i * PreparedStride, PreparedStride));
         }
@@ -27,7 +27,12 @@ internal abstract unsafe class GfKernel
     }
 
     /// <param name="inputs">inputCount pointers to shards of <paramref name="length"/> bytes.</param>
+    /// <param name="inputCount">Number of inputs: the columns of the coefficient matrix.</param>
     /// <param name="outputs">outputCount pointers; must not overlap the inputs.</param>
+    /// <param name="outputCount">Number of outputs: the rows of the coefficient matrix.</param>
+    /// <param name="raw">outputCount x inputCount coefficients, row-major.</param>
+    /// <param name="prepared">The same coefficients in this kernel's <see cref="Prepare"/> form.</param>
+    /// <param name="length">Bytes per shard.</param>
     /// <param name="accumulate">true: xor the products into the outputs; false: overwrite them.</param>
     public abstract void MulAdd(
         byte** inputs, int inputCount, byte** outputs, int outputCount,

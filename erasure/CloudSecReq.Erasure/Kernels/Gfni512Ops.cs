@@ -15,8 +15,8 @@ internal unsafe struct Gfni512Ops : IGfVectorOps<Vector512<byte>>
 
     public static void Prepare(byte coefficient, Span<byte> destination)
     {
-        ulong matrix = GfniMatrix.For(coefficient);
-        for (int i = 0; i < 64; i += 8)
+        var matrix = GfniMatrix.For(coefficient);
+        for (var i = 0; i < 64; i += 8)
         {
             BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], matrix);
         }

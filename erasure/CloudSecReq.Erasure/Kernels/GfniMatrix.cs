@@ -10,12 +10,12 @@ internal static class GfniMatrix
     public static ulong For(byte coefficient)
     {
         ulong matrix = 0;
-        for (int i = 0; i < 8; i++)
+        for (var i = 0; i < 8; i++)
         {
             ulong row = 0;
-            for (int j = 0; j < 8; j++)
+            for (var j = 0; j < 8; j++)
             {
-                byte product = GaloisField.Mul(coefficient, (byte)(1 << j));
+                var product = GaloisField.Mul(coefficient, (byte)(1 << j));
                 row |= (ulong)((product >> i) & 1) << j;
             }
             matrix |= row << (8 * (7 - i));

@@ -10,9 +10,9 @@ internal static class NibbleTables
     /// (a 256-bit shuffle looks up within each 128-bit lane).
     public static void Write(byte coefficient, Span<byte> destination, int lanes)
     {
-        for (int lane = 0; lane < lanes; lane++)
+        for (var lane = 0; lane < lanes; lane++)
         {
-            for (int x = 0; x < 16; x++)
+            for (var x = 0; x < 16; x++)
             {
                 destination[lane * 16 + x] = GaloisField.Mul(coefficient, (byte)x);
                 destination[lanes * 16 + lane * 16 + x] = GaloisField.Mul(coefficient, (byte)(x << 4));

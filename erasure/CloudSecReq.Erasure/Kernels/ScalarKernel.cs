@@ -29,23 +29,23 @@ internal sealed unsafe class ScalarKernel : GfKernel
     {
         fixed (byte* table = GaloisField.MulTable)
         {
-            for (int r = 0; r < outputCount; r++)
+            for (var r = 0; r < outputCount; r++)
             {
-                byte* output = outputs[r];
-                for (int j = 0; j < inputCount; j++)
+                var output = outputs[r];
+                for (var j = 0; j < inputCount; j++)
                 {
-                    byte* row = table + (raw[r * inputCount + j] << 8);
-                    byte* input = inputs[j];
+                    var row = table + (raw[r * inputCount + j] << 8);
+                    var input = inputs[j];
                     if (j == 0 && !accumulate)
                     {
-                        for (int i = start; i < end; i++)
+                        for (var i = start; i < end; i++)
                         {
                             output[i] = row[input[i]];
                         }
                     }
                     else
                     {
-                        for (int i = start; i < end; i++)
+                        for (var i = start; i < end; i++)
                         {
                             output[i] ^= row[input[i]];
                         }

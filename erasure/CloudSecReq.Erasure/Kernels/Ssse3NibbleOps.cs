@@ -27,9 +27,9 @@ internal unsafe struct Ssse3NibbleOps : IGfVectorOps<Vector128<byte>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<byte> Mul(Vector128<byte> value, byte* prepared)
     {
-        Vector128<byte> mask = Vector128.Create((byte)0x0F);
-        Vector128<byte> low = Ssse3.Shuffle(Vector128.Load(prepared), value & mask);
-        Vector128<byte> high = Ssse3.Shuffle(
+        var mask = Vector128.Create((byte)0x0F);
+        var low = Ssse3.Shuffle(Vector128.Load(prepared), value & mask);
+        var high = Ssse3.Shuffle(
             Vector128.Load(prepared + 16), Sse2.ShiftRightLogical(value.AsUInt16(), 4).AsByte() & mask);
         return low ^ high;
     }

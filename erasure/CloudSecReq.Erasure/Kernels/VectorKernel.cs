@@ -36,11 +36,11 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         byte** inputs, int inputCount, byte** outputs, int outputCount,
         byte* raw, byte* prepared, int length, bool accumulate)
     {
-        int vectorBytes = length - length % TOps.Width;
-        int rowStride = inputCount * TOps.PreparedStride;
+        var vectorBytes = length - length % TOps.Width;
+        var rowStride = inputCount * TOps.PreparedStride;
         if (vectorBytes > 0)
         {
-            int r = 0;
+            var r = 0;
             for (; r + 4 <= outputCount; r += 4)
             {
                 Group4(inputs, inputCount, outputs + r, prepared + r * rowStride, rowStride, vectorBytes, accumulate);
@@ -67,11 +67,11 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Group4(byte** inputs, int inputCount, byte** outputs, byte* prepared, int rowStride, int vectorBytes, bool accumulate)
     {
-        int stride = TOps.PreparedStride;
-        byte* o0 = outputs[0];
-        byte* o1 = outputs[1];
-        byte* o2 = outputs[2];
-        byte* o3 = outputs[3];
+        var stride = TOps.PreparedStride;
+        var o0 = outputs[0];
+        var o1 = outputs[1];
+        var o2 = outputs[2];
+        var o3 = outputs[3];
         nint offset = 0;
         // Four vectors per step keeps enough independent products in flight, but needs
         // 16 accumulators: only with the 32 registers of AVX-512 (a JIT-time constant).
@@ -79,27 +79,27 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         {
             for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
             {
-                byte* first = inputs[0] + offset;
-                TVec x0 = TOps.Load(first);
-                TVec x1 = TOps.Load(first + 1 * TOps.Width);
-                TVec x2 = TOps.Load(first + 2 * TOps.Width);
-                TVec x3 = TOps.Load(first + 3 * TOps.Width);
-                TVec a0 = TOps.Mul(x0, prepared);
-                TVec b0 = TOps.Mul(x1, prepared);
-                TVec d0 = TOps.Mul(x2, prepared);
-                TVec e0 = TOps.Mul(x3, prepared);
-                TVec a1 = TOps.Mul(x0, prepared + rowStride);
-                TVec b1 = TOps.Mul(x1, prepared + rowStride);
-                TVec d1 = TOps.Mul(x2, prepared + rowStride);
-                TVec e1 = TOps.Mul(x3, prepared + rowStride);
-                TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
-                TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
-                TVec d2 = TOps.Mul(x2, prepared + 2 * rowStride);
-                TVec e2 = TOps.Mul(x3, prepared + 2 * rowStride);
-                TVec a3 = TOps.Mul(x0, prepared + 3 * rowStride);
-                TVec b3 = TOps.Mul(x1, prepared + 3 * rowStride);
-                TVec d3 = TOps.Mul(x2, prepared + 3 * rowStride);
-                TVec e3 = TOps.Mul(x3, prepared + 3 * rowStride);
+                var first = inputs[0] + offset;
+                var x0 = TOps.Load(first);
+                var x1 = TOps.Load(first + 1 * TOps.Width);
+                var x2 = TOps.Load(first + 2 * TOps.Width);
+                var x3 = TOps.Load(first + 3 * TOps.Width);
+                var a0 = TOps.Mul(x0, prepared);
+                var b0 = TOps.Mul(x1, prepared);
+                var d0 = TOps.Mul(x2, prepared);
+                var e0 = TOps.Mul(x3, prepared);
+                var a1 = TOps.Mul(x0, prepared + rowStride);
+                var b1 = TOps.Mul(x1, prepared + rowStride);
+                var d1 = TOps.Mul(x2, prepared + rowStride);
+                var e1 = TOps.Mul(x3, prepared + rowStride);
+                var a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+                var b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+                var d2 = TOps.Mul(x2, prepared + 2 * rowStride);
+                var e2 = TOps.Mul(x3, prepared + 2 * rowStride);
+                var a3 = TOps.Mul(x0, prepared + 3 * rowStride);
+                var b3 = TOps.Mul(x1, prepared + 3 * rowStride);
+                var d3 = TOps.Mul(x2, prepared + 3 * rowStride);
+                var e3 = TOps.Mul(x3, prepared + 3 * rowStride);
                 if (accumulate)
                 {
                     a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -119,10 +119,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                     d3 = TOps.Xor(d3, TOps.Load(o3 + offset + 2 * TOps.Width));
                     e3 = TOps.Xor(e3, TOps.Load(o3 + offset + 3 * TOps.Width));
                 }
-                byte* c = prepared + stride;
-                for (int j = 1; j < inputCount; j++, c += stride)
+                var c = prepared + stride;
+                for (var j = 1; j < inputCount; j++, c += stride)
                 {
-                    byte* input = inputs[j] + offset;
+                    var input = inputs[j] + offset;
                     x0 = TOps.Load(input);
                     x1 = TOps.Load(input + 1 * TOps.Width);
                     x2 = TOps.Load(input + 2 * TOps.Width);
@@ -164,17 +164,17 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec x1 = TOps.Load(first + 1 * TOps.Width);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec b0 = TOps.Mul(x1, prepared);
-            TVec a1 = TOps.Mul(x0, prepared + rowStride);
-            TVec b1 = TOps.Mul(x1, prepared + rowStride);
-            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
-            TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
-            TVec a3 = TOps.Mul(x0, prepared + 3 * rowStride);
-            TVec b3 = TOps.Mul(x1, prepared + 3 * rowStride);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var x1 = TOps.Load(first + 1 * TOps.Width);
+            var a0 = TOps.Mul(x0, prepared);
+            var b0 = TOps.Mul(x1, prepared);
+            var a1 = TOps.Mul(x0, prepared + rowStride);
+            var b1 = TOps.Mul(x1, prepared + rowStride);
+            var a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            var b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+            var a3 = TOps.Mul(x0, prepared + 3 * rowStride);
+            var b3 = TOps.Mul(x1, prepared + 3 * rowStride);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -186,10 +186,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                 a3 = TOps.Xor(a3, TOps.Load(o3 + offset));
                 b3 = TOps.Xor(b3, TOps.Load(o3 + offset + 1 * TOps.Width));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 x1 = TOps.Load(input + 1 * TOps.Width);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
@@ -212,12 +212,12 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec a1 = TOps.Mul(x0, prepared + rowStride);
-            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
-            TVec a3 = TOps.Mul(x0, prepared + 3 * rowStride);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var a0 = TOps.Mul(x0, prepared);
+            var a1 = TOps.Mul(x0, prepared + rowStride);
+            var a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            var a3 = TOps.Mul(x0, prepared + 3 * rowStride);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -225,10 +225,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                 a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
                 a3 = TOps.Xor(a3, TOps.Load(o3 + offset));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
                 a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
@@ -245,10 +245,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Group3(byte** inputs, int inputCount, byte** outputs, byte* prepared, int rowStride, int vectorBytes, bool accumulate)
     {
-        int stride = TOps.PreparedStride;
-        byte* o0 = outputs[0];
-        byte* o1 = outputs[1];
-        byte* o2 = outputs[2];
+        var stride = TOps.PreparedStride;
+        var o0 = outputs[0];
+        var o1 = outputs[1];
+        var o2 = outputs[2];
         nint offset = 0;
         // Four vectors per step keeps enough independent products in flight, but needs
         // 12 accumulators: only with the 32 registers of AVX-512 (a JIT-time constant).
@@ -256,23 +256,23 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         {
             for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
             {
-                byte* first = inputs[0] + offset;
-                TVec x0 = TOps.Load(first);
-                TVec x1 = TOps.Load(first + 1 * TOps.Width);
-                TVec x2 = TOps.Load(first + 2 * TOps.Width);
-                TVec x3 = TOps.Load(first + 3 * TOps.Width);
-                TVec a0 = TOps.Mul(x0, prepared);
-                TVec b0 = TOps.Mul(x1, prepared);
-                TVec d0 = TOps.Mul(x2, prepared);
-                TVec e0 = TOps.Mul(x3, prepared);
-                TVec a1 = TOps.Mul(x0, prepared + rowStride);
-                TVec b1 = TOps.Mul(x1, prepared + rowStride);
-                TVec d1 = TOps.Mul(x2, prepared + rowStride);
-                TVec e1 = TOps.Mul(x3, prepared + rowStride);
-                TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
-                TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
-                TVec d2 = TOps.Mul(x2, prepared + 2 * rowStride);
-                TVec e2 = TOps.Mul(x3, prepared + 2 * rowStride);
+                var first = inputs[0] + offset;
+                var x0 = TOps.Load(first);
+                var x1 = TOps.Load(first + 1 * TOps.Width);
+                var x2 = TOps.Load(first + 2 * TOps.Width);
+                var x3 = TOps.Load(first + 3 * TOps.Width);
+                var a0 = TOps.Mul(x0, prepared);
+                var b0 = TOps.Mul(x1, prepared);
+                var d0 = TOps.Mul(x2, prepared);
+                var e0 = TOps.Mul(x3, prepared);
+                var a1 = TOps.Mul(x0, prepared + rowStride);
+                var b1 = TOps.Mul(x1, prepared + rowStride);
+                var d1 = TOps.Mul(x2, prepared + rowStride);
+                var e1 = TOps.Mul(x3, prepared + rowStride);
+                var a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+                var b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+                var d2 = TOps.Mul(x2, prepared + 2 * rowStride);
+                var e2 = TOps.Mul(x3, prepared + 2 * rowStride);
                 if (accumulate)
                 {
                     a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -288,10 +288,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                     d2 = TOps.Xor(d2, TOps.Load(o2 + offset + 2 * TOps.Width));
                     e2 = TOps.Xor(e2, TOps.Load(o2 + offset + 3 * TOps.Width));
                 }
-                byte* c = prepared + stride;
-                for (int j = 1; j < inputCount; j++, c += stride)
+                var c = prepared + stride;
+                for (var j = 1; j < inputCount; j++, c += stride)
                 {
-                    byte* input = inputs[j] + offset;
+                    var input = inputs[j] + offset;
                     x0 = TOps.Load(input);
                     x1 = TOps.Load(input + 1 * TOps.Width);
                     x2 = TOps.Load(input + 2 * TOps.Width);
@@ -325,15 +325,15 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec x1 = TOps.Load(first + 1 * TOps.Width);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec b0 = TOps.Mul(x1, prepared);
-            TVec a1 = TOps.Mul(x0, prepared + rowStride);
-            TVec b1 = TOps.Mul(x1, prepared + rowStride);
-            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
-            TVec b2 = TOps.Mul(x1, prepared + 2 * rowStride);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var x1 = TOps.Load(first + 1 * TOps.Width);
+            var a0 = TOps.Mul(x0, prepared);
+            var b0 = TOps.Mul(x1, prepared);
+            var a1 = TOps.Mul(x0, prepared + rowStride);
+            var b1 = TOps.Mul(x1, prepared + rowStride);
+            var a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            var b2 = TOps.Mul(x1, prepared + 2 * rowStride);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -343,10 +343,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                 a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
                 b2 = TOps.Xor(b2, TOps.Load(o2 + offset + 1 * TOps.Width));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 x1 = TOps.Load(input + 1 * TOps.Width);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
@@ -365,21 +365,21 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec a1 = TOps.Mul(x0, prepared + rowStride);
-            TVec a2 = TOps.Mul(x0, prepared + 2 * rowStride);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var a0 = TOps.Mul(x0, prepared);
+            var a1 = TOps.Mul(x0, prepared + rowStride);
+            var a2 = TOps.Mul(x0, prepared + 2 * rowStride);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
                 a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
                 a2 = TOps.Xor(a2, TOps.Load(o2 + offset));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
                 a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
@@ -394,26 +394,26 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Group2(byte** inputs, int inputCount, byte** outputs, byte* prepared, int rowStride, int vectorBytes, bool accumulate)
     {
-        int stride = TOps.PreparedStride;
-        byte* o0 = outputs[0];
-        byte* o1 = outputs[1];
+        var stride = TOps.PreparedStride;
+        var o0 = outputs[0];
+        var o1 = outputs[1];
         nint offset = 0;
         // Four vectors per step keeps enough independent products in flight.
         for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec x1 = TOps.Load(first + 1 * TOps.Width);
-            TVec x2 = TOps.Load(first + 2 * TOps.Width);
-            TVec x3 = TOps.Load(first + 3 * TOps.Width);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec b0 = TOps.Mul(x1, prepared);
-            TVec d0 = TOps.Mul(x2, prepared);
-            TVec e0 = TOps.Mul(x3, prepared);
-            TVec a1 = TOps.Mul(x0, prepared + rowStride);
-            TVec b1 = TOps.Mul(x1, prepared + rowStride);
-            TVec d1 = TOps.Mul(x2, prepared + rowStride);
-            TVec e1 = TOps.Mul(x3, prepared + rowStride);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var x1 = TOps.Load(first + 1 * TOps.Width);
+            var x2 = TOps.Load(first + 2 * TOps.Width);
+            var x3 = TOps.Load(first + 3 * TOps.Width);
+            var a0 = TOps.Mul(x0, prepared);
+            var b0 = TOps.Mul(x1, prepared);
+            var d0 = TOps.Mul(x2, prepared);
+            var e0 = TOps.Mul(x3, prepared);
+            var a1 = TOps.Mul(x0, prepared + rowStride);
+            var b1 = TOps.Mul(x1, prepared + rowStride);
+            var d1 = TOps.Mul(x2, prepared + rowStride);
+            var e1 = TOps.Mul(x3, prepared + rowStride);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -425,10 +425,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                 d1 = TOps.Xor(d1, TOps.Load(o1 + offset + 2 * TOps.Width));
                 e1 = TOps.Xor(e1, TOps.Load(o1 + offset + 3 * TOps.Width));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 x1 = TOps.Load(input + 1 * TOps.Width);
                 x2 = TOps.Load(input + 2 * TOps.Width);
@@ -453,13 +453,13 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec x1 = TOps.Load(first + 1 * TOps.Width);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec b0 = TOps.Mul(x1, prepared);
-            TVec a1 = TOps.Mul(x0, prepared + rowStride);
-            TVec b1 = TOps.Mul(x1, prepared + rowStride);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var x1 = TOps.Load(first + 1 * TOps.Width);
+            var a0 = TOps.Mul(x0, prepared);
+            var b0 = TOps.Mul(x1, prepared);
+            var a1 = TOps.Mul(x0, prepared + rowStride);
+            var b1 = TOps.Mul(x1, prepared + rowStride);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -467,10 +467,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                 a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
                 b1 = TOps.Xor(b1, TOps.Load(o1 + offset + 1 * TOps.Width));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 x1 = TOps.Load(input + 1 * TOps.Width);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
@@ -485,19 +485,19 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec a1 = TOps.Mul(x0, prepared + rowStride);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var a0 = TOps.Mul(x0, prepared);
+            var a1 = TOps.Mul(x0, prepared + rowStride);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
                 a1 = TOps.Xor(a1, TOps.Load(o1 + offset));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
                 a1 = TOps.Xor(a1, TOps.Mul(x0, c + rowStride));
@@ -510,21 +510,21 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Group1(byte** inputs, int inputCount, byte** outputs, byte* prepared, int rowStride, int vectorBytes, bool accumulate)
     {
-        int stride = TOps.PreparedStride;
-        byte* o0 = outputs[0];
+        var stride = TOps.PreparedStride;
+        var o0 = outputs[0];
         nint offset = 0;
         // Four vectors per step keeps enough independent products in flight.
         for (; offset + 4 * TOps.Width <= vectorBytes; offset += 4 * TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec x1 = TOps.Load(first + 1 * TOps.Width);
-            TVec x2 = TOps.Load(first + 2 * TOps.Width);
-            TVec x3 = TOps.Load(first + 3 * TOps.Width);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec b0 = TOps.Mul(x1, prepared);
-            TVec d0 = TOps.Mul(x2, prepared);
-            TVec e0 = TOps.Mul(x3, prepared);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var x1 = TOps.Load(first + 1 * TOps.Width);
+            var x2 = TOps.Load(first + 2 * TOps.Width);
+            var x3 = TOps.Load(first + 3 * TOps.Width);
+            var a0 = TOps.Mul(x0, prepared);
+            var b0 = TOps.Mul(x1, prepared);
+            var d0 = TOps.Mul(x2, prepared);
+            var e0 = TOps.Mul(x3, prepared);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
@@ -532,10 +532,10 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
                 d0 = TOps.Xor(d0, TOps.Load(o0 + offset + 2 * TOps.Width));
                 e0 = TOps.Xor(e0, TOps.Load(o0 + offset + 3 * TOps.Width));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 x1 = TOps.Load(input + 1 * TOps.Width);
                 x2 = TOps.Load(input + 2 * TOps.Width);
@@ -552,20 +552,20 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + 2 * TOps.Width <= vectorBytes; offset += 2 * TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec x1 = TOps.Load(first + 1 * TOps.Width);
-            TVec a0 = TOps.Mul(x0, prepared);
-            TVec b0 = TOps.Mul(x1, prepared);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var x1 = TOps.Load(first + 1 * TOps.Width);
+            var a0 = TOps.Mul(x0, prepared);
+            var b0 = TOps.Mul(x1, prepared);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
                 b0 = TOps.Xor(b0, TOps.Load(o0 + offset + 1 * TOps.Width));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 x1 = TOps.Load(input + 1 * TOps.Width);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
@@ -576,17 +576,17 @@ internal sealed unsafe class VectorKernel<TOps, TVec> : GfKernel
         }
         for (; offset + TOps.Width <= vectorBytes; offset += TOps.Width)
         {
-            byte* first = inputs[0] + offset;
-            TVec x0 = TOps.Load(first);
-            TVec a0 = TOps.Mul(x0, prepared);
+            var first = inputs[0] + offset;
+            var x0 = TOps.Load(first);
+            var a0 = TOps.Mul(x0, prepared);
             if (accumulate)
             {
                 a0 = TOps.Xor(a0, TOps.Load(o0 + offset));
             }
-            byte* c = prepared + stride;
-            for (int j = 1; j < inputCount; j++, c += stride)
+            var c = prepared + stride;
+            for (var j = 1; j < inputCount; j++, c += stride)
             {
-                byte* input = inputs[j] + offset;
+                var input = inputs[j] + offset;
                 x0 = TOps.Load(input);
                 a0 = TOps.Xor(a0, TOps.Mul(x0, c));
             }

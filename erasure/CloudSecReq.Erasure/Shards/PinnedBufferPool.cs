@@ -15,12 +15,12 @@ internal sealed class PinnedBufferPool
 
     public byte[] Rent(int minimumBytes)
     {
-        int size = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(minimumBytes, 4096)), Array.MaxLength);
+        var size = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(minimumBytes, 4096)), Array.MaxLength);
         if (size < minimumBytes)
         {
             size = minimumBytes;
         }
-        if (_free.TryGetValue(size, out ConcurrentBag<byte[]>? bag) && bag.TryTake(out byte[]? buffer))
+        if (_free.TryGetValue(size, out var bag) && bag.TryTake(out var buffer))
         {
             return buffer;
         }
@@ -29,7 +29,7 @@ internal sealed class PinnedBufferPool
 
     public void Return(byte[] buffer)
     {
-        ConcurrentBag<byte[]> bag = _free.GetOrAdd(buffer.Length, _ => new ConcurrentBag<byte[]>());
+        var bag = _free.GetOrAdd(buffer.Length, _ => new ConcurrentBag<byte[]>());
         if (bag.Count < MaxPerSize)
         {
             bag.Add(buffer);

@@ -31,7 +31,7 @@ public readonly record struct ShardHeader(
     /// the last stripe, whose remaining r bytes are spread as ceil(r / k) per data shard.
     public int BlockBytes(long stripe)
     {
-        long remaining = ObjectLengthBytes - stripe * StripeDataBytes;
+        var remaining = ObjectLengthBytes - stripe * StripeDataBytes;
         return remaining >= StripeDataBytes ? BlockSizeBytes : (int)((remaining + DataShards - 1) / DataShards);
     }
 
@@ -47,7 +47,7 @@ public readonly record struct ShardHeader(
     /// Writes the 64 header bytes (with their own CRC-32C) to <paramref name="destination"/>.
     public void Write(Span<byte> destination)
     {
-        Span<byte> header = destination[..SizeBytes];
+        var header = destination[..SizeBytes];
         header.Clear();
         Magic.CopyTo(header);
         BinaryPrimitives.WriteUInt16LittleEndian(header[8..], FormatVersion);
@@ -79,7 +79,7 @@ public readonly record struct ShardHeader(
         {
             return "the header checksum does not match";
         }
-        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(source[8..]);
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(source[8..]);
         if (version != FormatVersion)
         {
             return $"format version {version} is not supported (expected {FormatVersion})";
@@ -91,8 +91,8 @@ public readonly record struct ShardHeader(
         int k = BinaryPrimitives.ReadUInt16LittleEndian(source[12..]);
         int m = BinaryPrimitives.ReadUInt16LittleEndian(source[14..]);
         int index = BinaryPrimitives.ReadUInt16LittleEndian(source[16..]);
-        int blockSize = BinaryPrimitives.ReadInt32LittleEndian(source[20..]);
-        long length = BinaryPrimitives.ReadInt64LittleEndian(source[24..]);
+        var blockSize = BinaryPrimitives.ReadInt32LittleEndian(source[20..]);
+        var length = BinaryPrimitives.ReadInt64LittleEndian(source[24..]);
         if (k < 1 || m < 1 || k + m > 256 || index >= k + m || blockSize < 1 || length < 0)
         {
             return $"the header fields are out of range (k {k}, m {m}, index {index}, block size {blockSize}, length {length})";

@@ -36,14 +36,14 @@ public static class ShardVerifier
             ArgumentOutOfRangeException.ThrowIfGreaterThan(expected, 255, nameof(expectedShardIndex));
         }
         var faults = new List<ShardFault>();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            int read = await shard.ReadAtLeastAsync(buffer.AsMemory(0, ShardHeader.SizeBytes), ShardHeader.SizeBytes, throwOnEndOfStream: false, cancellationToken)
+            var read = await shard.ReadAtLeastAsync(buffer.AsMemory(0, ShardHeader.SizeBytes), ShardHeader.SizeBytes, throwOnEndOfStream: false, cancellationToken)
                 .ConfigureAwait(false);
             long position = read;
-            int index = expectedShardIndex ?? -1;
-            string? problem = ShardHeader.TryRead(buffer.AsSpan(0, read), out ShardHeader header);
+            var index = expectedShardIndex ?? -1;
+            var problem = ShardHeader.TryRead(buffer.AsSpan(0, read), out var header);
             if (problem is not null)
             {
                 faults.Add(new ShardFault(index, read < ShardHeader.SizeBytes ? ShardFaultKind.Truncated : ShardFaultKind.HeaderInvalid, null,
@@ -60,13 +60,13 @@ public static class ShardVerifier
             {
                 // The block and its 4 checksum bytes, in pieces of at most ChunkBytes; the last
                 // piece always holds the whole checksum.
-                int blockBytes = header.BlockBytes(stripe);
-                long remaining = blockBytes + 4L;
-                uint crc = 0xFFFFFFFF;
+                var blockBytes = header.BlockBytes(stripe);
+                var remaining = blockBytes + 4L;
+                var crc = 0xFFFFFFFF;
                 uint stored = 0;
                 while (remaining > 0)
                 {
-                    int want = remaining <= ChunkBytes ? (int)remaining : (int)Math.Min(ChunkBytes, remaining - 4);
+                    var want = remaining <= ChunkBytes ? (int)remaining : (int)Math.Min(ChunkBytes, remaining - 4);
                     read = await shard.ReadAtLeastAsync(buffer.AsMemory(0, want), want, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                     position += read;
                     if (read < want)
@@ -76,7 +76,7 @@ public static class ShardVerifier
                         return new ShardVerifyResult(header, position, faults);
                     }
                     remaining -= want;
-                    int blockPart = remaining == 0 ? want - 4 : want;
+                    var blockPart = remaining == 0 ? want - 4 : want;
                     crc = Crc32C.Update(crc, buffer.AsSpan(0, blockPart));
                     if (remaining == 0)
                     {

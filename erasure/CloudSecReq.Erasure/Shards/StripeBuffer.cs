@@ -39,18 +39,18 @@ internal sealed unsafe class StripeBuffer : IDisposable
         // (i × blockBytes ≤ i × fullBlockBytes), and every earlier block's bytes lie before
         // region i, so nothing is overwritten before it has been moved. Within a block, the
         // piece from the highest region moves first, as it may overlap its own destination.
-        for (int i = dataShards - 1; i >= 0; i--)
+        for (var i = dataShards - 1; i >= 0; i--)
         {
-            int from = i * blockBytes;
-            int count = Math.Clamp(stripeBytes - from, 0, blockBytes);
-            Span<byte> target = Span(i, blockBytes);
-            int left = count;
+            var from = i * blockBytes;
+            var count = Math.Clamp(stripeBytes - from, 0, blockBytes);
+            var target = Span(i, blockBytes);
+            var left = count;
             while (left > 0)
             {
-                int region = (from + left - 1) / fullBlockBytes;
-                int regionStart = region * fullBlockBytes;
-                int pieceStart = Math.Max(from, regionStart);
-                int pieceBytes = from + left - pieceStart;
+                var region = (from + left - 1) / fullBlockBytes;
+                var regionStart = region * fullBlockBytes;
+                var pieceStart = Math.Max(from, regionStart);
+                var pieceBytes = from + left - pieceStart;
                 Span(region, fullBlockBytes).Slice(pieceStart - regionStart, pieceBytes).CopyTo(target[(pieceStart - from)..]);
                 left -= pieceBytes;
             }
@@ -60,14 +60,14 @@ internal sealed unsafe class StripeBuffer : IDisposable
 
     public void Encode(ReedSolomonCodec codec, int blockBytes)
     {
-        byte** pointers = stackalloc byte*[ShardCount];
+        var pointers = stackalloc byte*[ShardCount];
         Lay(pointers);
         codec.EncodeCore(pointers, blockBytes);
     }
 
     public void Reconstruct(ReedSolomonCodec codec, int blockBytes, ReadOnlySpan<bool> present, bool dataOnly)
     {
-        byte** pointers = stackalloc byte*[ShardCount];
+        var pointers = stackalloc byte*[ShardCount];
         Lay(pointers);
         codec.ReconstructCore(pointers, blockBytes, present, dataOnly);
     }
@@ -76,7 +76,7 @@ internal sealed unsafe class StripeBuffer : IDisposable
 
     private void Lay(byte** pointers)
     {
-        for (int i = 0; i < ShardCount; i++)
+        for (var i = 0; i < ShardCount; i++)
         {
             pointers[i] = _start + (nint)i * _stride;
         }

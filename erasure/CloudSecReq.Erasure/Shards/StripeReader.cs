@@ -31,6 +31,7 @@ public sealed class StripeReader
     /// <param name="destination">Receives exactly the requested bytes, in order.</param>
     /// <param name="offsetBytes">First object byte to return.</param>
     /// <param name="countBytes">How many bytes; null for up to the end of the object.</param>
+    /// <param name="cancellationToken">Passed to every shard read and destination write.</param>
     /// <returns>Bytes written and the faults worked around (bad shards to heal).</returns>
     /// <exception cref="ShardLossException">Fewer than k usable blocks in a stripe the range
     /// needs (or no readable header at all); the message names every bad shard. Nothing wrong is
@@ -41,8 +42,8 @@ public sealed class StripeReader
     {
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(destination);
-        int n = _codec.TotalShards;
-        int k = _codec.DataShards;
+        var n = _codec.TotalShards;
+        var k = _codec.DataShards;
         if (shards.Count != n)
         {
             throw new ArgumentException($"Expected {n} shard entries, got {shards.Count}.", nameof(shards));
@@ -50,10 +51,10 @@ public sealed class StripeReader
         var faults = new List<ShardFault>();
         var (cursors, header) = await OpenShardsAsync(shards, faults, cancellationToken).ConfigureAwait(false);
 
-        long length = header.ObjectLengthBytes;
+        var length = header.ObjectLengthBytes;
         ArgumentOutOfRangeException.ThrowIfNegative(offsetBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offsetBytes, length);
-        long count = countBytes ?? length - offsetBytes;
+        var count = countBytes ?? length - offsetBytes;
         ArgumentOutOfRangeException.ThrowIfNegative(count, nameof(countBytes));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, length - offsetBytes, nameof(countBytes));
         if (count == 0)
@@ -61,31 +62,31 @@ public sealed class StripeReader
             return new StripeReadResult(0, faults);
         }
 
-        long end = offsetBytes + count;
-        long firstStripe = offsetBytes / header.StripeDataBytes;
-        long lastStripe = (end - 1) / header.StripeDataBytes;
+        var end = offsetBytes + count;
+        var firstStripe = offsetBytes / header.StripeDataBytes;
+        var lastStripe = (end - 1) / header.StripeDataBytes;
         var present = new bool[n];
         var tried = new bool[n];
         using var stripe = new StripeBuffer(n, header.BlockSizeBytes);
-        for (long s = firstStripe; s <= lastStripe; s++)
+        for (var s = firstStripe; s <= lastStripe; s++)
         {
-            int blockBytes = header.BlockBytes(s);
-            long stripeStart = s * header.StripeDataBytes;
-            long low = Math.Max(offsetBytes, stripeStart) - stripeStart;
-            long high = Math.Min(end, stripeStart + header.StripeBytes(s)) - stripeStart;
-            int firstNeeded = (int)(low / blockBytes);
-            int lastNeeded = (int)((high - 1) / blockBytes);
+            var blockBytes = header.BlockBytes(s);
+            var stripeStart = s * header.StripeDataBytes;
+            var low = Math.Max(offsetBytes, stripeStart) - stripeStart;
+            var high = Math.Min(end, stripeStart + header.StripeBytes(s)) - stripeStart;
+            var firstNeeded = (int)(low / blockBytes);
+            var lastNeeded = (int)((high - 1) / blockBytes);
             Array.Clear(present);
             Array.Clear(tried);
 
             // The data blocks the range needs, read in parallel; when one is bad, more shards
             // (data first, then parity) until k good blocks can rebuild it.
             var needed = new List<int>(lastNeeded - firstNeeded + 1);
-            for (int i = firstNeeded; i <= lastNeeded; i++)
+            for (var i = firstNeeded; i <= lastNeeded; i++)
             {
                 needed.Add(i);
             }
-            int good = await GatherAsync(cursors, needed, 0, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
+            var good = await GatherAsync(cursors, needed, 0, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
             if (good < needed.Count)
             {
                 good += await GatherAsync(cursors, [], k - good, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
@@ -96,11 +97,11 @@ public sealed class StripeReader
                 stripe.Reconstruct(_codec, blockBytes, present, dataOnly: true);
             }
 
-            for (int i = firstNeeded; i <= lastNeeded; i++)
+            for (var i = firstNeeded; i <= lastNeeded; i++)
             {
-                long from = Math.Max(low, (long)i * blockBytes);
-                long to = Math.Min(high, (long)(i + 1) * blockBytes);
-                int start = (int)(from - (long)i * blockBytes);
+                var from = Math.Max(low, (long)i * blockBytes);
+                var to = Math.Min(high, (long)(i + 1) * blockBytes);
+                var start = (int)(from - (long)i * blockBytes);
                 await destination.WriteAsync(stripe.Region(i, blockBytes).Slice(start, (int)(to - from)), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -117,6 +118,7 @@ public sealed class StripeReader
     /// <param name="shardIndices">The shards to write, distinct, each 0 … k + m − 1.</param>
     /// <param name="destinations">One per entry of <paramref name="shardIndices"/>: receives that
     /// shard's new file from its current position; not flushed or disposed.</param>
+    /// <param name="cancellationToken">Passed to every shard read and destination write.</param>
     /// <returns>Bytes written per destination (one shard file's length) and every fault found on the
     /// way, the targets' own included.</returns>
     /// <exception cref="ShardLossException">A stripe has fewer than k usable blocks; the
@@ -127,8 +129,8 @@ public sealed class StripeReader
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(shardIndices);
         ArgumentNullException.ThrowIfNull(destinations);
-        int n = _codec.TotalShards;
-        int k = _codec.DataShards;
+        var n = _codec.TotalShards;
+        var k = _codec.DataShards;
         if (shards.Count != n)
         {
             throw new ArgumentException($"Expected {n} shard entries, got {shards.Count}.", nameof(shards));
@@ -137,7 +139,7 @@ public sealed class StripeReader
         {
             throw new ArgumentException($"Expected {shardIndices.Count} destinations, got {destinations.Count}.", nameof(destinations));
         }
-        foreach (int index in shardIndices)
+        foreach (var index in shardIndices)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(index, nameof(shardIndices));
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, n, nameof(shardIndices));
@@ -149,8 +151,8 @@ public sealed class StripeReader
         var faults = new List<ShardFault>();
         var (cursors, header) = await OpenShardsAsync(shards, faults, cancellationToken).ConfigureAwait(false);
 
-        byte[] headerBytes = new byte[ShardHeader.SizeBytes];
-        for (int t = 0; t < shardIndices.Count; t++)
+        var headerBytes = new byte[ShardHeader.SizeBytes];
+        for (var t = 0; t < shardIndices.Count; t++)
         {
             (header with { ShardIndex = shardIndices[t] }).Write(headerBytes);
             await destinations[t].WriteAsync(headerBytes, cancellationToken).ConfigureAwait(false);
@@ -161,18 +163,18 @@ public sealed class StripeReader
         using var stripe = new StripeBuffer(n, header.BlockSizeBytes);
         for (long s = 0; s < header.StripeCount; s++)
         {
-            int blockBytes = header.BlockBytes(s);
+            var blockBytes = header.BlockBytes(s);
             Array.Clear(present);
             Array.Clear(tried);
-            int good = await GatherAsync(cursors, [], k, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
+            var good = await GatherAsync(cursors, [], k, header, s, blockBytes, stripe, tried, present, faults, cancellationToken).ConfigureAwait(false);
             if (good < k)
             {
                 throw Loss($"Stripe {s} has only {good} usable blocks of the {k} needed.", faults, s);
             }
             stripe.Reconstruct(_codec, blockBytes, present, dataOnly: false);
-            for (int t = 0; t < shardIndices.Count; t++)
+            for (var t = 0; t < shardIndices.Count; t++)
             {
-                Memory<byte> region = stripe.Region(shardIndices[t], blockBytes + 4);
+                var region = stripe.Region(shardIndices[t], blockBytes + 4);
                 BinaryPrimitives.WriteUInt32LittleEndian(region.Span[blockBytes..], ShardHeader.BlockChecksum(region.Span[..blockBytes], s));
                 await destinations[t].WriteAsync(region, cancellationToken).ConfigureAwait(false);
             }
@@ -187,14 +189,14 @@ public sealed class StripeReader
         ShardCursor[] cursors, List<int> batch, int topUp, ShardHeader layout, long stripe, int blockBytes,
         StripeBuffer buffer, bool[] tried, bool[] present, List<ShardFault> faults, CancellationToken cancellationToken)
     {
-        int good = 0;
-        bool first = true;
+        var good = 0;
+        var first = true;
         while (true)
         {
             if (!first || batch.Count == 0)
             {
                 batch = [];
-                for (int i = 0; i < cursors.Length && batch.Count < topUp - good; i++)
+                for (var i = 0; i < cursors.Length && batch.Count < topUp - good; i++)
                 {
                     if (!tried[i])
                     {
@@ -208,13 +210,13 @@ public sealed class StripeReader
                 return good;
             }
             var reads = new Task<bool>[batch.Count];
-            for (int r = 0; r < batch.Count; r++)
+            for (var r = 0; r < batch.Count; r++)
             {
                 tried[batch[r]] = true;
                 reads[r] = ReadBlockAsync(cursors[batch[r]], layout, stripe, blockBytes, buffer, faults, cancellationToken);
             }
             await Task.WhenAll(reads).ConfigureAwait(false);
-            for (int r = 0; r < batch.Count; r++)
+            for (var r = 0; r < batch.Count; r++)
             {
                 present[batch[r]] = reads[r].Result;
                 good += reads[r].Result ? 1 : 0;
@@ -232,12 +234,12 @@ public sealed class StripeReader
     private async Task<(ShardCursor[] Cursors, ShardHeader Header)> OpenShardsAsync(IReadOnlyList<Stream?> shards, List<ShardFault> faults, CancellationToken cancellationToken)
     {
         var cursors = new ShardCursor[shards.Count];
-        for (int i = 0; i < cursors.Length; i++)
+        for (var i = 0; i < cursors.Length; i++)
         {
             cursors[i] = new ShardCursor(i, shards[i]);
         }
         ShardHeader? layout = null;
-        for (int i = 0; i < cursors.Length && layout is null; i++)
+        for (var i = 0; i < cursors.Length && layout is null; i++)
         {
             layout = await OpenAsync(cursors[i], null, faults, cancellationToken).ConfigureAwait(false);
         }
@@ -256,7 +258,7 @@ public sealed class StripeReader
             Fail(cursor, ShardFaultKind.Missing, null, $"Shard {cursor.Index} is not available.", faults);
             return null;
         }
-        byte[] bytes = new byte[ShardHeader.SizeBytes];
+        var bytes = new byte[ShardHeader.SizeBytes];
         int read;
         try
         {
@@ -272,14 +274,14 @@ public sealed class StripeReader
             Fail(cursor, ShardFaultKind.ReadError, null, $"Shard {cursor.Index}: reading the header failed: {error.Message}", faults);
             return null;
         }
-        string? problem = ShardHeader.TryRead(bytes.AsSpan(0, read), out ShardHeader header);
+        var problem = ShardHeader.TryRead(bytes.AsSpan(0, read), out var header);
         if (problem is not null)
         {
             Fail(cursor, read < ShardHeader.SizeBytes ? ShardFaultKind.Truncated : ShardFaultKind.HeaderInvalid, null,
                 $"Shard {cursor.Index}: {problem}.", faults);
             return null;
         }
-        string? mismatch =
+        var mismatch =
             header.ShardIndex != cursor.Index ? $"its header says it is shard {header.ShardIndex}"
             : header.DataShards != _codec.DataShards || header.ParityShards != _codec.ParityShards
                 ? $"its header says {header.DataShards}+{header.ParityShards}, the codec is {_codec.DataShards}+{_codec.ParityShards}"
@@ -313,8 +315,8 @@ public sealed class StripeReader
         {
             return false;
         }
-        long offset = layout.BlockOffset(stripe);
-        Memory<byte> region = buffer.Region(cursor.Index, blockBytes + 4);
+        var offset = layout.BlockOffset(stripe);
+        var region = buffer.Region(cursor.Index, blockBytes + 4);
         try
         {
             if (stream.CanSeek)
@@ -325,7 +327,7 @@ public sealed class StripeReader
             {
                 return false;
             }
-            int read = await stream.ReadAtLeastAsync(region, region.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            var read = await stream.ReadAtLeastAsync(region, region.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             cursor.Position = offset + read;
             if (read < region.Length)
             {
@@ -340,7 +342,7 @@ public sealed class StripeReader
             return false;
         }
         ReadOnlySpan<byte> block = region.Span;
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(block[blockBytes..]);
+        var stored = BinaryPrimitives.ReadUInt32LittleEndian(block[blockBytes..]);
         if (stored != ShardHeader.BlockChecksum(block[..blockBytes], stripe))
         {
             Record(faults, new ShardFault(cursor.Index, ShardFaultKind.ChecksumMismatch, stripe,
@@ -358,11 +360,11 @@ public sealed class StripeReader
             cursor.Dead = true;
             return false;
         }
-        byte[] scratch = new byte[Math.Min(64 * 1024, Math.Max(1, offset - cursor.Position))];
+        var scratch = new byte[Math.Min(64 * 1024, Math.Max(1, offset - cursor.Position))];
         while (cursor.Position < offset)
         {
-            int want = (int)Math.Min(scratch.Length, offset - cursor.Position);
-            int read = await cursor.Stream!.ReadAsync(scratch.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
+            var want = (int)Math.Min(scratch.Length, offset - cursor.Position);
+            var read = await cursor.Stream!.ReadAsync(scratch.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 return true; // The block read that follows reports the truncation.
@@ -389,9 +391,9 @@ public sealed class StripeReader
 
     private static ShardLossException Loss(string summary, List<ShardFault> faults, long? stripe)
     {
-        List<ShardFault> relevant = faults.Where(f => f.Stripe is null || f.Stripe == stripe).ToList();
-        int[] bad = relevant.Select(f => f.ShardIndex).Distinct().Order().ToArray();
-        string details = string.Join(" ", relevant.Select(f => f.Detail));
+        var relevant = faults.Where(f => f.Stripe is null || f.Stripe == stripe).ToList();
+        var bad = relevant.Select(f => f.ShardIndex).Distinct().Order().ToArray();
+        var details = string.Join(" ", relevant.Select(f => f.Detail));
         return new ShardLossException($"{summary} Bad shards: {string.Join(", ", bad)}. {details}", bad);
     }
 }

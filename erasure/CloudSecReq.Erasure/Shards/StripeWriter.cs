@@ -42,7 +42,7 @@ public sealed class StripeWriter
             await stripes.FinishAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        byte[] probe = new byte[1];
+        var probe = new byte[1];
         if (await source.ReadAsync(probe, cancellationToken).ConfigureAwait(false) > 0)
         {
             throw new InvalidDataException($"The source holds more than the declared {objectLengthBytes} bytes.");

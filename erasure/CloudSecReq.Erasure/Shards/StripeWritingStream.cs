@@ -63,7 +63,7 @@ public sealed class StripeWritingStream : Stream
         {
             throw new ArgumentException($"Expected {codec.TotalShards} shard streams, got {shards.Count}.", nameof(shards));
         }
-        for (int i = 0; i < shards.Count; i++)
+        for (var i = 0; i < shards.Count; i++)
         {
             if (shards[i] is not { CanWrite: true } shard || (declaredLengthBytes is null && !shard.CanSeek))
             {
@@ -118,8 +118,8 @@ public sealed class StripeWritingStream : Stream
             await WriteHeadersOnceAsync(provisional: _declaredLengthBytes is null, cancellationToken).ConfigureAwait(false);
             while (!buffer.IsEmpty)
             {
-                Memory<byte> space = FreeSpace();
-                int taken = Math.Min(space.Length, buffer.Length);
+                var space = FreeSpace();
+                var taken = Math.Min(space.Length, buffer.Length);
                 buffer.Span[..taken].CopyTo(space.Span);
                 buffer = buffer[taken..];
                 await CommitAsync(taken, cancellationToken).ConfigureAwait(false);
@@ -153,8 +153,8 @@ public sealed class StripeWritingStream : Stream
         {
             if (_bufferedBytes > 0)
             {
-                int k = _codec.DataShards;
-                int blockBytes = (_bufferedBytes + k - 1) / k;
+                var k = _codec.DataShards;
+                var blockBytes = (_bufferedBytes + k - 1) / k;
                 _stripe.Respread(k, _blockSizeBytes, _bufferedBytes, blockBytes);
                 await WriteStripeAsync(blockBytes, cancellationToken).ConfigureAwait(false);
             }
@@ -164,8 +164,8 @@ public sealed class StripeWritingStream : Stream
             }
             else if (_declaredLengthBytes is null)
             {
-                byte[] headers = Headers(provisional: false);
-                for (int i = 0; i < _shards.Count; i++)
+                var headers = Headers(provisional: false);
+                for (var i = 0; i < _shards.Count; i++)
                 {
                     _writes[i] = RewriteHeaderAsync(_shards[i], _headerPositions[i], headers.AsMemory(i * ShardHeader.SizeBytes, ShardHeader.SizeBytes), cancellationToken);
                 }
@@ -204,18 +204,18 @@ public sealed class StripeWritingStream : Stream
     internal async Task FillFromAsync(Stream source, CancellationToken cancellationToken)
     {
         EnsureWritable();
-        long declared = _declaredLengthBytes ?? throw new InvalidOperationException("The object length was not declared.");
+        var declared = _declaredLengthBytes ?? throw new InvalidOperationException("The object length was not declared.");
         try
         {
             await WriteHeadersOnceAsync(provisional: false, cancellationToken).ConfigureAwait(false);
             while (_lengthBytes < declared)
             {
-                Memory<byte> space = FreeSpace();
+                var space = FreeSpace();
                 if (space.Length > declared - _lengthBytes)
                 {
                     space = space[..(int)(declared - _lengthBytes)];
                 }
-                int read = await source.ReadAsync(space, cancellationToken).ConfigureAwait(false);
+                var read = await source.ReadAsync(space, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw new EndOfStreamException($"The source ended after {_lengthBytes} of the declared {declared} bytes.");
@@ -256,7 +256,7 @@ public sealed class StripeWritingStream : Stream
     // The rest of the data block that the next object byte goes to, in the full-stripe layout.
     private Memory<byte> FreeSpace()
     {
-        int offset = _bufferedBytes % _blockSizeBytes;
+        var offset = _bufferedBytes % _blockSizeBytes;
         return _stripe.Region(_bufferedBytes / _blockSizeBytes, _blockSizeBytes)[offset..];
     }
 
@@ -275,12 +275,12 @@ public sealed class StripeWritingStream : Stream
     private async Task WriteStripeAsync(int blockBytes, CancellationToken cancellationToken)
     {
         _stripe.Encode(_codec, blockBytes);
-        for (int i = 0; i < _shards.Count; i++)
+        for (var i = 0; i < _shards.Count; i++)
         {
-            Span<byte> region = _stripe.Span(i, blockBytes + 4);
+            var region = _stripe.Span(i, blockBytes + 4);
             BinaryPrimitives.WriteUInt32LittleEndian(region[blockBytes..], ShardHeader.BlockChecksum(region[..blockBytes], _stripeIndex));
         }
-        for (int i = 0; i < _shards.Count; i++)
+        for (var i = 0; i < _shards.Count; i++)
         {
             _writes[i] = _shards[i].WriteAsync(_stripe.Region(i, blockBytes + 4), cancellationToken).AsTask();
         }
@@ -297,8 +297,8 @@ public sealed class StripeWritingStream : Stream
         {
             return;
         }
-        byte[] headers = Headers(provisional);
-        for (int i = 0; i < _shards.Count; i++)
+        var headers = Headers(provisional);
+        for (var i = 0; i < _shards.Count; i++)
         {
             _headerPositions[i] = _shards[i].CanSeek ? _shards[i].Position : 0;
             _writes[i] = _shards[i].WriteAsync(headers.AsMemory(i * ShardHeader.SizeBytes, ShardHeader.SizeBytes), cancellationToken).AsTask();
@@ -311,10 +311,10 @@ public sealed class StripeWritingStream : Stream
     {
         var layout = new ShardHeader(_codec.DataShards, _codec.ParityShards, 0, _blockSizeBytes,
             provisional ? 0 : _declaredLengthBytes ?? _lengthBytes);
-        byte[] headers = new byte[_shards.Count * ShardHeader.SizeBytes];
-        for (int i = 0; i < _shards.Count; i++)
+        var headers = new byte[_shards.Count * ShardHeader.SizeBytes];
+        for (var i = 0; i < _shards.Count; i++)
         {
-            Span<byte> header = headers.AsSpan(i * ShardHeader.SizeBytes, ShardHeader.SizeBytes);
+            var header = headers.AsSpan(i * ShardHeader.SizeBytes, ShardHeader.SizeBytes);
             (layout with { ShardIndex = i }).Write(header);
             if (provisional)
             {
@@ -327,7 +327,7 @@ public sealed class StripeWritingStream : Stream
 
     private static async Task RewriteHeaderAsync(Stream shard, long headerPosition, ReadOnlyMemory<byte> header, CancellationToken cancellationToken)
     {
-        long end = shard.Position;
+        var end = shard.Position;
         shard.Seek(headerPosition, SeekOrigin.Begin);
         await shard.WriteAsync(header, cancellationToken).ConfigureAwait(false);
         shard.Seek(end, SeekOrigin.Begin);

@@ -4,7 +4,7 @@ namespace CloudSecReq.Kms.Api;
 /// KeyUnavailableException (HSM unreachable) is retryable; seen from S3 it becomes 503.
 internal static class KmsErrorTable
 {
-    private static readonly Dictionary<KmsErrorCode, (string Type, int Status, bool Retryable)> Table = new()
+    private static readonly Dictionary<KmsErrorCode, (string Type, int Status, bool Retryable)> s_table = new()
     {
         [KmsErrorCode.AccessDenied] = ("AccessDeniedException", 400, false),
         [KmsErrorCode.AlreadyExists] = ("AlreadyExistsException", 400, false),
@@ -33,9 +33,9 @@ internal static class KmsErrorTable
         [KmsErrorCode.Validation] = ("ValidationException", 400, false),
     };
 
-    public static string TypeName(KmsErrorCode code) => Table[code].Type;
+    public static string TypeName(KmsErrorCode code) => s_table[code].Type;
 
-    public static int Status(KmsErrorCode code) => Table[code].Status;
+    public static int Status(KmsErrorCode code) => s_table[code].Status;
 
-    public static bool IsRetryable(KmsErrorCode code) => Table[code].Retryable;
+    public static bool IsRetryable(KmsErrorCode code) => s_table[code].Retryable;
 }

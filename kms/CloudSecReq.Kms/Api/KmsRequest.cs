@@ -6,8 +6,8 @@ namespace CloudSecReq.Kms.Api;
 /// members of the wrong JSON type or bad base64 → SerializationException.
 internal sealed class KmsRequest(JsonElement root)
 {
-    private static readonly double MinEpochSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
-    private static readonly double MaxEpochSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+    private static readonly double s_minEpochSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
+    private static readonly double s_maxEpochSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     public string? String(string name)
     {
@@ -51,7 +51,7 @@ internal sealed class KmsRequest(JsonElement root)
         }
 
         // Outside DateTimeOffset's range (years 1-9999) FromUnixTimeMilliseconds throws: a malformed request, not a 500.
-        return v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d >= MinEpochSeconds && d <= MaxEpochSeconds
+        return v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d >= s_minEpochSeconds && d <= s_maxEpochSeconds
             ? DateTimeOffset.FromUnixTimeMilliseconds((long)(d * 1000))
             : throw Serialization(name);
     }

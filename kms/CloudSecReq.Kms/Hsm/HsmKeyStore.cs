@@ -13,7 +13,7 @@ internal sealed class HsmKeyStore(Pkcs11SessionPool pool)
     public const int GcmTagBytes = 16;
 
     // The key check value is the AES-CMAC of this constant, computed inside the HSM.
-    private static readonly byte[] KcvInput = "CloudSecReq key check value v1\0\0"u8.ToArray();
+    private static readonly byte[] s_kcvInput = "CloudSecReq key check value v1\0\0"u8.ToArray();
 
     private readonly ConcurrentDictionary<string, (long Generation, nuint Handle)> _handles = new(StringComparer.Ordinal);
 
@@ -95,7 +95,7 @@ internal sealed class HsmKeyStore(Pkcs11SessionPool pool)
     }
 
     /// AES-CMAC of a fixed constant under the key: a key check value that identifies the material without revealing it.
-    public byte[] KeyCheckValue(string label) => WithKey(label, (s, key) => s.Sign(Ck.CKM_AES_CMAC, key, KcvInput));
+    public byte[] KeyCheckValue(string label) => WithKey(label, (s, key) => s.Sign(Ck.CKM_AES_CMAC, key, s_kcvInput));
 
     /// Generates (or finds) an EC P-256 signing pair labelled <paramref name="label"/>; the private key never leaves.
     public void EnsureEcSigningKey(string label)
@@ -168,8 +168,8 @@ internal sealed class HsmKeyStore(Pkcs11SessionPool pool)
             _handles[label] = (s.Generation, privateKey);
             try
             {
-                var modulus = s.GetAttribute(publicKey, Ck.CKA_MODULUS)!;
-                var exponent = s.GetAttribute(publicKey, Ck.CKA_PUBLIC_EXPONENT)!;
+                var modulus = s.GetAttribute(publicKey, Ck.CKA_MODULUS);
+                var exponent = s.GetAttribute(publicKey, Ck.CKA_PUBLIC_EXPONENT);
                 using var rsa = RSA.Create(new RSAParameters { Modulus = modulus, Exponent = exponent });
                 return rsa.ExportSubjectPublicKeyInfo();
             }

@@ -8,7 +8,7 @@ namespace CloudSecReq.Kms.Keys;
 /// Key and alias rows are cached in memory (see below). Thread safe.
 internal sealed class KeyMetadataStore : IDisposable
 {
-    private static int _sqliteInitialized;
+    private static int s_sqliteInitialized;
     private readonly SqliteConnection _db;
     private readonly Lock _lock = new();
 
@@ -28,7 +28,7 @@ internal sealed class KeyMetadataStore : IDisposable
 
     public KeyMetadataStore(string path)
     {
-        if (Interlocked.Exchange(ref _sqliteInitialized, 1) == 0)
+        if (Interlocked.Exchange(ref s_sqliteInitialized, 1) == 0)
         {
             SQLitePCL.Batteries_V2.Init();
         }
@@ -363,7 +363,7 @@ internal sealed class KeyMetadataStore : IDisposable
         }
     }
 
-    /// Wrapping key labels expired at <paramref name="now"/>, or all of one key when <paramref name="keyId"/> is set.
+    /// Wrapping key labels expired at <paramref name="expiredAt"/>, or all of one key when <paramref name="keyId"/> is set.
     public List<string> ListWrappingKeys(DateTimeOffset? expiredAt, string? keyId)
     {
         using (Locked())

@@ -94,15 +94,15 @@ internal static class KeyPolicy
     // keeps a stream of distinct policies (up to 32 KB each, e.g. PutKeyPolicy in a loop) from growing the cache.
     internal const int ParsedCapacity = 256;
 
-    private static readonly LruCache<string, Statement[]> Parsed = new(ParsedCapacity, StringComparer.Ordinal);
+    private static readonly LruCache<string, Statement[]> s_parsed = new(ParsedCapacity, StringComparer.Ordinal);
 
-    internal static bool IsParsed(string policy) => Parsed.Contains(policy);
+    internal static bool IsParsed(string policy) => s_parsed.Contains(policy);
 
-    internal static int ParsedCount => Parsed.Count;
+    internal static int ParsedCount => s_parsed.Count;
 
     private sealed record Statement(bool Deny, bool HasCondition, List<string> Principals, List<string> Actions);
 
-    private static Statement[] Parse(string policy) => Parsed.GetOrAdd(policy, static text =>
+    private static Statement[] Parse(string policy) => s_parsed.GetOrAdd(policy, static text =>
     {
         using var doc = JsonDocument.Parse(text);
         return Statements(doc.RootElement)

@@ -115,7 +115,7 @@ internal sealed partial class TenantKeyResolver(KmsOptions options, KeyMetadataS
         }
     }
 
-    public KmsException NotFound(string keyRef) => new(KmsErrorCode.NotFound, $"Key '{keyRef}' does not exist");
+    public static KmsException NotFound(string keyRef) => new(KmsErrorCode.NotFound, $"Key '{keyRef}' does not exist");
 
     public KmsException AliasNotFound(KmsCaller caller, string aliasName) =>
         new(KmsErrorCode.NotFound, $"Alias {AliasArn(caller, aliasName)} is not found.");

@@ -4,7 +4,7 @@ namespace CloudSecReq.Kms.Pkcs11;
 /// Codes not listed (and vendor-defined ones, 0x80000000 and up) are <see cref="Pkcs11ErrorKind.Internal"/>.
 internal static class Pkcs11ErrorMap
 {
-    private static readonly Dictionary<ulong, (string Name, Pkcs11ErrorKind Kind)> Table = new()
+    private static readonly Dictionary<ulong, (string Name, Pkcs11ErrorKind Kind)> s_table = new()
     {
         [0x0] = ("CKR_OK", Pkcs11ErrorKind.AlreadyDone),
         [0x1] = ("CKR_CANCEL", Pkcs11ErrorKind.Internal),
@@ -113,13 +113,13 @@ internal static class Pkcs11ErrorMap
     public const ulong CKR_VENDOR_DEFINED = 0x80000000;
 
     /// All codes in the table (for tests).
-    public static IEnumerable<ulong> KnownCodes => Table.Keys;
+    public static IEnumerable<ulong> KnownCodes => s_table.Keys;
 
     public static string Name(ulong rv) =>
-        Table.TryGetValue(rv, out var e) ? e.Name : rv >= CKR_VENDOR_DEFINED ? "CKR_VENDOR_DEFINED" : "CKR_UNKNOWN";
+        s_table.TryGetValue(rv, out var e) ? e.Name : rv >= CKR_VENDOR_DEFINED ? "CKR_VENDOR_DEFINED" : "CKR_UNKNOWN";
 
     public static Pkcs11ErrorKind Kind(ulong rv) =>
-        Table.TryGetValue(rv, out var e) ? e.Kind : Pkcs11ErrorKind.Internal;
+        s_table.TryGetValue(rv, out var e) ? e.Kind : Pkcs11ErrorKind.Internal;
 
     /// Throws <see cref="Pkcs11Exception"/> unless <paramref name="rv"/> is CKR_OK.
     public static void Check(nuint rv, string function)

@@ -8,7 +8,7 @@ namespace CloudSecReq.Kms.Pkcs11;
 /// Thread safety: all members are thread safe; the module itself is initialised with CKF_OS_LOCKING_OK.
 internal sealed unsafe class Pkcs11Module
 {
-    private static readonly Dictionary<string, Pkcs11Module> Modules = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Pkcs11Module> s_modules = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private int _users;
     private bool _initialized;
@@ -32,9 +32,9 @@ internal sealed unsafe class Pkcs11Module
         }
 
         var full = System.IO.Path.GetFullPath(path);
-        lock (Modules)
+        lock (s_modules)
         {
-            if (Modules.TryGetValue(full, out var loaded))
+            if (s_modules.TryGetValue(full, out var loaded))
             {
                 return loaded;
             }
@@ -55,7 +55,7 @@ internal sealed unsafe class Pkcs11Module
             }
 
             var module = new Pkcs11Module(full, new Pkcs11Functions(list));
-            Modules[full] = module;
+            s_modules[full] = module;
             return module;
         }
     }
@@ -209,7 +209,7 @@ internal sealed unsafe class Pkcs11Module
 
         var args = new CkInitializeArgs { Flags = Ck.CKF_OS_LOCKING_OK };
         var rv = F.Initialize(&args);
-        if (rv != 0 && (ulong)rv != Pkcs11ErrorMap.CKR_CRYPTOKI_ALREADY_INITIALIZED)
+        if (rv != 0 && rv != Pkcs11ErrorMap.CKR_CRYPTOKI_ALREADY_INITIALIZED)
         {
             throw new Pkcs11Exception("C_Initialize", rv);
         }

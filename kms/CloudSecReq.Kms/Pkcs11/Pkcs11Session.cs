@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace CloudSecReq.Kms.Pkcs11;
 
 /// One PKCS#11 session. Not thread safe: a session is used by one thread at a time (the pool guarantees it).
@@ -25,7 +23,7 @@ internal sealed unsafe class Pkcs11Session
         fixed (byte* p = pin)
         {
             var rv = _f.Login(Handle, Ck.CKU_USER, p, (nuint)pin.Length);
-            if ((ulong)rv != Pkcs11ErrorMap.CKR_USER_ALREADY_LOGGED_IN)
+            if (rv != Pkcs11ErrorMap.CKR_USER_ALREADY_LOGGED_IN)
             {
                 Pkcs11ErrorMap.Check(rv, "C_Login");
             }

@@ -9,43 +9,44 @@ namespace CloudSecReq.Kms.Pkcs11;
 /// the token by label again and logs in again on the next call; until that works, calls throw Unavailable (fail closed).
 internal sealed class Pkcs11SessionPool : IDisposable
 {
-    private readonly Pkcs11Module _module;
-    private readonly string _tokenLabel;
     private readonly byte[] _pin;
     private readonly int _maxIdleSessions;
     private readonly ConcurrentBag<Pkcs11Session> _idle = [];
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
-    private const long SuspectReconnectIntervalMs = 2000;
+    private static readonly TimeSpan s_suspectReconnectInterval = TimeSpan.FromSeconds(2);
+    private readonly TimeProvider _timeProvider;
     private long _generation;
-    private long _lastSuspectMs = long.MinValue / 2;
+    private long _lastSuspectTimestamp = long.MinValue / 2;
     private volatile bool _healthy;
     private nuint _slot;
     private bool _disposed;
 
     /// Connects and logs in. Takes a copy of <paramref name="pin"/> (zeroed on dispose). Throws
     /// <see cref="Pkcs11Exception"/> (Unavailable when the token is missing, Authentication for a bad PIN).
-    public Pkcs11SessionPool(Pkcs11Module module, string tokenLabel, ReadOnlySpan<byte> pin, int maxIdleSessions = 8)
+    /// <paramref name="timeProvider"/> (default: the system clock) times the reconnect back-off.
+    public Pkcs11SessionPool(Pkcs11Module module, string tokenLabel, ReadOnlySpan<byte> pin, int maxIdleSessions = 8, TimeProvider? timeProvider = null)
     {
-        _module = module;
-        _tokenLabel = tokenLabel;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        Module = module;
+        TokenLabel = tokenLabel;
         _pin = pin.ToArray();
         _maxIdleSessions = maxIdleSessions;
-        _module.AddUser();
+        Module.AddUser();
         try
         {
             Connect(reinitialize: false);
         }
         catch
         {
-            _module.RemoveUser();
+            Module.RemoveUser();
             CryptographicOperations.ZeroMemory(_pin);
             throw;
         }
     }
 
-    public Pkcs11Module Module => _module;
+    public Pkcs11Module Module { get; }
 
-    public string TokenLabel => _tokenLabel;
+    public string TokenLabel { get; }
 
     /// Increases on every reconnect; object handles cached under an older generation are stale.
     public long Generation => Interlocked.Read(ref _generation);
@@ -107,7 +108,7 @@ internal sealed class Pkcs11SessionPool : IDisposable
         _gate.EnterReadLock();
         try
         {
-            return _module.GetMechanismInfo(_slot, mechanism);
+            return Module.GetMechanismInfo(_slot, mechanism);
         }
         finally
         {
@@ -121,7 +122,7 @@ internal sealed class Pkcs11SessionPool : IDisposable
         _gate.EnterWriteLock();
         try
         {
-            _module.FinalizeForTest();
+            Module.FinalizeForTest();
         }
         finally
         {
@@ -146,7 +147,7 @@ internal sealed class Pkcs11SessionPool : IDisposable
                 s.Close();
             }
 
-            _module.RemoveUser();
+            Module.RemoveUser();
             CryptographicOperations.ZeroMemory(_pin);
         }
         finally
@@ -189,11 +190,11 @@ internal sealed class Pkcs11SessionPool : IDisposable
 
             if (reinitialize)
             {
-                _module.Reinitialize();
+                Module.Reinitialize();
             }
 
-            _slot = _module.FindSlotByTokenLabel(_tokenLabel)
-                ?? throw new Pkcs11Exception("C_GetTokenInfo", Pkcs11ErrorKind.Unavailable, $"no token labelled '{_tokenLabel}'");
+            _slot = Module.FindSlotByTokenLabel(TokenLabel)
+                ?? throw new Pkcs11Exception("C_GetTokenInfo", Pkcs11ErrorKind.Unavailable, $"no token labelled '{TokenLabel}'");
             var generation = Interlocked.Increment(ref _generation);
             var first = Open(generation);
             first.Login(_pin);
@@ -210,8 +211,8 @@ internal sealed class Pkcs11SessionPool : IDisposable
     private unsafe Pkcs11Session Open(long generation)
     {
         nuint handle;
-        Pkcs11ErrorMap.Check(_module.F.OpenSession(_slot, Ck.CKF_SERIAL_SESSION | Ck.CKF_RW_SESSION, null, null, &handle), "C_OpenSession");
-        return new Pkcs11Session(_module, handle, generation);
+        Pkcs11ErrorMap.Check(Module.F.OpenSession(_slot, Ck.CKF_SERIAL_SESSION | Ck.CKF_RW_SESSION, null, null, &handle), "C_OpenSession");
+        return new Pkcs11Session(Module, handle, generation);
     }
 
     private Pkcs11Session Rent()
@@ -245,9 +246,10 @@ internal sealed class Pkcs11SessionPool : IDisposable
     /// the last two seconds, mark the pool for reconnection (C_Finalize/C_Initialize reload the token) and return true.
     public bool TryMarkSuspect(long generation)
     {
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _lastSuspectMs);
-        if (now - last < SuspectReconnectIntervalMs || Interlocked.CompareExchange(ref _lastSuspectMs, now, last) != last)
+        var now = _timeProvider.GetTimestamp();
+        var last = Interlocked.Read(ref _lastSuspectTimestamp);
+        if (_timeProvider.GetElapsedTime(last, now) < s_suspectReconnectInterval
+            || Interlocked.CompareExchange(ref _lastSuspectTimestamp, now, last) != last)
         {
             return false;
         }

@@ -11,7 +11,7 @@ namespace CloudSecReq.Kms.Platform;
 public sealed class PlatformSecrets
 {
     internal const string KeyLabel = "cloudsecreq:platform:secrets:v1";
-    private static readonly byte[] Header = "CSP\u0001"u8.ToArray();
+    private static readonly byte[] s_header = "CSP\u0001"u8.ToArray();
     private readonly HsmKeyStore _hsm;
 
     internal PlatformSecrets(HsmKeyStore hsm) => _hsm = hsm;
@@ -29,7 +29,7 @@ public sealed class PlatformSecrets
         var pt = plaintext.ToArray();
         var sealedData = HsmErrors.Guard(() => _hsm.EncryptGcm(KeyLabel, aad, pt));
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(pt);
-        return [.. Header, .. sealedData];
+        return [.. s_header, .. sealedData];
     }
 
     /// Reverses <see cref="Protect"/> with the same <paramref name="associatedData"/>. Throws <see cref="KmsException"/>
@@ -37,16 +37,16 @@ public sealed class PlatformSecrets
     /// The caller owns the returned plaintext and should zero it after use.
     public byte[] Unprotect(ReadOnlySpan<byte> protectedData, string associatedData)
     {
-        if (protectedData.Length < Header.Length + HsmKeyStore.GcmIvBytes + HsmKeyStore.GcmTagBytes
-            || !protectedData[..Header.Length].SequenceEqual(Header))
+        if (protectedData.Length < s_header.Length + HsmKeyStore.GcmIvBytes + HsmKeyStore.GcmTagBytes
+            || !protectedData[..s_header.Length].SequenceEqual(s_header))
         {
             throw new KmsException(KmsErrorCode.InvalidCiphertext, "Not a protected platform secret.");
         }
 
         var aad = Aad(associatedData);
-        var body = protectedData[Header.Length..].ToArray();
+        var body = protectedData[s_header.Length..].ToArray();
         return HsmErrors.Guard(() => _hsm.DecryptGcm(KeyLabel, aad, body));
     }
 
-    private static byte[] Aad(string associatedData) => [.. Header, .. Encoding.UTF8.GetBytes(associatedData)];
+    private static byte[] Aad(string associatedData) => [.. s_header, .. Encoding.UTF8.GetBytes(associatedData)];
 }

@@ -16,12 +16,12 @@ public sealed class Crc32CTests
     public void Compute_ThreeLaneCombine_MatchesBytewiseCrc()
     {
         var random = new Random(3);
-        foreach (int length in new[] { 1, 7, 8, 255, 256, 257, 300, 319, 320, 511, 512, 513, 575, 767, 768, 769, 775, 776, 1000, 4096, 65_536, 65_539, 1_048_576 + 5 })
+        foreach (var length in new[] { 1, 7, 8, 255, 256, 257, 300, 319, 320, 511, 512, 513, 575, 767, 768, 769, 775, 776, 1000, 4096, 65_536, 65_539, 1_048_576 + 5 })
         {
-            byte[] data = new byte[length];
+            var data = new byte[length];
             random.NextBytes(data);
-            uint expected = 0xFFFFFFFF;
-            foreach (byte b in data)
+            var expected = 0xFFFFFFFF;
+            foreach (var b in data)
             {
                 expected = BitOperations.Crc32C(expected, b);
             }
@@ -33,12 +33,12 @@ public sealed class Crc32CTests
     public void Update_SplitAnywhere_EqualsWhole()
     {
         var random = new Random(4);
-        byte[] data = new byte[5000];
+        var data = new byte[5000];
         random.NextBytes(data);
-        uint whole = Crc32C.Compute(data);
-        foreach (int split in new[] { 0, 1, 7, 800, 2500, 4999 })
+        var whole = Crc32C.Compute(data);
+        foreach (var split in new[] { 0, 1, 7, 800, 2500, 4999 })
         {
-            uint crc = Crc32C.Update(0xFFFFFFFF, data.AsSpan(0, split));
+            var crc = Crc32C.Update(0xFFFFFFFF, data.AsSpan(0, split));
             Assert.Equal(whole, ~Crc32C.Update(crc, data.AsSpan(split)));
         }
     }

@@ -8,11 +8,11 @@ public sealed class ReedSolomonCodecAllocationTests
     public void EncodeVerifyReconstructUpdate_Warm_AllocateNothing()
     {
         var codec = new ReedSolomonCodec(8, 4);
-        Memory<byte>[] shards = ReedSolomonCodecTests.RandomShards(codec, 100_000, seed: 5);
-        byte[] stripe = new byte[12 * 4096];
+        var shards = ReedSolomonCodecTests.RandomShards(codec, 100_000, seed: 5);
+        var stripe = new byte[12 * 4096];
         bool[] present = [false, true, true, false, true, true, true, true, true, false, true, true];
-        byte[] newData = new byte[100_000];
-        byte[] oldData = shards[0].ToArray();
+        var newData = new byte[100_000];
+        var oldData = shards[0].ToArray();
 
         void RunAll()
         {
@@ -26,9 +26,9 @@ public sealed class ReedSolomonCodecAllocationTests
         }
 
         RunAll(); // warm: decode plan cached, pool primed
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        var before = GC.GetAllocatedBytesForCurrentThread();
         RunAll();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
     }
 }

@@ -26,20 +26,20 @@ public sealed class ReedSolomonCodecPropertyTests
         Prop.ForAll(s_shapes, shape =>
         {
             var codec = new ReedSolomonCodec(shape.K, shape.M, kernel);
-            Memory<byte>[] shards = ReedSolomonCodecTests.RandomShards(codec, shape.Length, shape.Seed);
+            var shards = ReedSolomonCodecTests.RandomShards(codec, shape.Length, shape.Seed);
             codec.Encode(shards);
-            byte[][] original = shards.Select(s => s.ToArray()).ToArray();
+            var original = shards.Select(s => s.ToArray()).ToArray();
             var random = new Random(shape.Seed);
-            int lost = random.Next(0, shape.M + 1);
-            bool[] present = Enumerable.Repeat(true, codec.TotalShards).ToArray();
-            foreach (int index in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(lost))
+            var lost = random.Next(0, shape.M + 1);
+            var present = Enumerable.Repeat(true, codec.TotalShards).ToArray();
+            foreach (var index in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(lost))
             {
                 present[index] = false;
                 random.NextBytes(shards[index].Span);
             }
-            bool dataOnly = random.Next(2) == 0;
+            var dataOnly = random.Next(2) == 0;
             codec.Reconstruct(shards, present, dataOnly);
-            for (int i = 0; i < codec.TotalShards; i++)
+            for (var i = 0; i < codec.TotalShards; i++)
             {
                 if (dataOnly && i >= shape.K && !present[i])
                 {
@@ -61,11 +61,11 @@ public sealed class ReedSolomonCodecPropertyTests
         Prop.ForAll(s_shapes, shape =>
         {
             var codec = new ReedSolomonCodec(shape.K, shape.M, kernel);
-            Memory<byte>[] shards = ReedSolomonCodecTests.RandomShards(codec, shape.Length, shape.Seed);
+            var shards = ReedSolomonCodecTests.RandomShards(codec, shape.Length, shape.Seed);
             var random = new Random(shape.Seed);
-            int lost = random.Next(shape.M + 1, codec.TotalShards + 1);
-            bool[] present = Enumerable.Repeat(true, codec.TotalShards).ToArray();
-            foreach (int index in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(lost))
+            var lost = random.Next(shape.M + 1, codec.TotalShards + 1);
+            var present = Enumerable.Repeat(true, codec.TotalShards).ToArray();
+            foreach (var index in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(lost))
             {
                 present[index] = false;
             }
@@ -81,12 +81,12 @@ public sealed class ReedSolomonCodecPropertyTests
         Prop.ForAll(s_shapes, shape =>
         {
             var codec = new ReedSolomonCodec(shape.K, shape.M, kernel);
-            Memory<byte>[] shards = ReedSolomonCodecTests.RandomShards(codec, shape.Length, shape.Seed);
+            var shards = ReedSolomonCodecTests.RandomShards(codec, shape.Length, shape.Seed);
             codec.Encode(shards);
             var random = new Random(shape.Seed);
-            int index = random.Next(shape.K);
-            byte[] oldData = shards[index].ToArray();
-            byte[] newData = new byte[shape.Length];
+            var index = random.Next(shape.K);
+            var oldData = shards[index].ToArray();
+            var newData = new byte[shape.Length];
             random.NextBytes(newData);
             codec.Update(index, oldData, newData, shards.AsSpan(shape.K));
             newData.CopyTo(shards[index]);

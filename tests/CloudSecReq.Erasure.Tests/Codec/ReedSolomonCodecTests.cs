@@ -12,19 +12,19 @@ public sealed class ReedSolomonCodecTests
     public void Encode_ThenLoseAnyMShards_ReconstructRestoresAll(ErasureKernel kernel)
     {
         var codec = new ReedSolomonCodec(4, 2, kernel);
-        Memory<byte>[] shards = RandomShards(codec, 1000, seed: 7);
+        var shards = RandomShards(codec, 1000, seed: 7);
         codec.Encode(shards);
-        byte[][] original = shards.Select(s => s.ToArray()).ToArray();
-        for (int a = 0; a < 6; a++)
+        var original = shards.Select(s => s.ToArray()).ToArray();
+        for (var a = 0; a < 6; a++)
         {
-            for (int b = a + 1; b < 6; b++)
+            for (var b = a + 1; b < 6; b++)
             {
-                bool[] present = Enumerable.Repeat(true, 6).ToArray();
+                var present = Enumerable.Repeat(true, 6).ToArray();
                 present[a] = present[b] = false;
                 shards[a].Span.Fill(0xAA);
                 shards[b].Span.Fill(0x55);
                 codec.Reconstruct(shards, present);
-                for (int i = 0; i < 6; i++)
+                for (var i = 0; i < 6; i++)
                 {
                     Assert.True(original[i].AsSpan().SequenceEqual(shards[i].Span), $"shard {i} after losing {a},{b}");
                 }
@@ -50,10 +50,10 @@ public sealed class ReedSolomonCodecTests
     public void Verify_FlippedBitAnywhere_ReturnsFalse(ErasureKernel kernel)
     {
         var codec = new ReedSolomonCodec(5, 3, kernel);
-        Memory<byte>[] shards = RandomShards(codec, 70_000, seed: 3);
+        var shards = RandomShards(codec, 70_000, seed: 3);
         codec.Encode(shards);
         Assert.True(codec.Verify(shards));
-        foreach ((int shard, int offset) in new[] { (0, 0), (4, 69_999), (5, 65_536), (7, 12) })
+        foreach ((var shard, var offset) in new[] { (0, 0), (4, 69_999), (5, 65_536), (7, 12) })
         {
             shards[shard].Span[offset] ^= 0x10;
             Assert.False(codec.Verify(shards));
@@ -67,10 +67,10 @@ public sealed class ReedSolomonCodecTests
     public void Update_ChangedDataShard_EqualsFullEncode(ErasureKernel kernel)
     {
         var codec = new ReedSolomonCodec(6, 3, kernel);
-        Memory<byte>[] shards = RandomShards(codec, 100_003, seed: 11);
+        var shards = RandomShards(codec, 100_003, seed: 11);
         codec.Encode(shards);
-        byte[] oldData = shards[2].ToArray();
-        byte[] newData = new byte[oldData.Length];
+        var oldData = shards[2].ToArray();
+        var newData = new byte[oldData.Length];
         new Random(5).NextBytes(newData);
         codec.Update(2, oldData, newData, shards.AsSpan(6));
         newData.CopyTo(shards[2]);
@@ -81,9 +81,9 @@ public sealed class ReedSolomonCodecTests
     public void Reconstruct_DataOnly_LeavesMissingParityUntouched()
     {
         var codec = new ReedSolomonCodec(4, 2);
-        Memory<byte>[] shards = RandomShards(codec, 333, seed: 1);
+        var shards = RandomShards(codec, 333, seed: 1);
         codec.Encode(shards);
-        byte[] data1 = shards[1].ToArray();
+        var data1 = shards[1].ToArray();
         shards[1].Span.Clear();
         shards[5].Span.Fill(9);
         codec.Reconstruct(shards, [true, false, true, true, true, false], dataOnly: true);
@@ -95,7 +95,7 @@ public sealed class ReedSolomonCodecTests
     public void Reconstruct_TooFewShards_ThrowsNamingTheMissingOnes()
     {
         var codec = new ReedSolomonCodec(4, 2);
-        Memory<byte>[] shards = RandomShards(codec, 64, seed: 1);
+        var shards = RandomShards(codec, 64, seed: 1);
         var error = Assert.Throws<ShardLossException>(
             () => codec.Reconstruct(shards, [false, true, false, true, true, false]));
         Assert.Equal([0, 2, 5], error.UnavailableShards);
@@ -106,20 +106,20 @@ public sealed class ReedSolomonCodecTests
     public void Encode_ContiguousStripe_EqualsShardList()
     {
         var codec = new ReedSolomonCodec(8, 4);
-        Memory<byte>[] shards = RandomShards(codec, 777, seed: 2);
-        byte[] stripe = new byte[12 * 777];
-        for (int i = 0; i < 8; i++)
+        var shards = RandomShards(codec, 777, seed: 2);
+        var stripe = new byte[12 * 777];
+        for (var i = 0; i < 8; i++)
         {
             shards[i].CopyTo(stripe.AsMemory(i * 777));
         }
         codec.Encode(shards);
         codec.Encode(stripe, 777);
-        for (int i = 0; i < 12; i++)
+        for (var i = 0; i < 12; i++)
         {
             Assert.True(shards[i].Span.SequenceEqual(stripe.AsSpan(i * 777, 777)));
         }
         Assert.True(codec.Verify(stripe, 777));
-        bool[] present = Enumerable.Repeat(true, 12).ToArray();
+        var present = Enumerable.Repeat(true, 12).ToArray();
         present[0] = present[3] = present[9] = present[11] = false;
         stripe.AsSpan(0, 777).Clear();
         stripe.AsSpan(3 * 777, 777).Clear();
@@ -147,12 +147,12 @@ public sealed class ReedSolomonCodecTests
     public void Encode_AllKernels_ProduceIdenticalParity()
     {
         byte[]? reference = null;
-        foreach (ErasureKernel kernel in ReedSolomonCodec.SupportedKernels)
+        foreach (var kernel in ReedSolomonCodec.SupportedKernels)
         {
             var codec = new ReedSolomonCodec(12, 4, kernel);
-            Memory<byte>[] shards = RandomShards(codec, 4099, seed: 99);
+            var shards = RandomShards(codec, 4099, seed: 99);
             codec.Encode(shards);
-            byte[] parity = shards[12..].SelectMany(s => s.ToArray()).ToArray();
+            var parity = shards[12..].SelectMany(s => s.ToArray()).ToArray();
             reference ??= parity;
             Assert.Equal(reference, parity);
         }
@@ -162,10 +162,10 @@ public sealed class ReedSolomonCodecTests
     {
         var random = new Random(seed);
         var shards = new Memory<byte>[codec.TotalShards];
-        for (int i = 0; i < shards.Length; i++)
+        for (var i = 0; i < shards.Length; i++)
         {
             // Offset slices so that shards are not vector-aligned.
-            byte[] buffer = new byte[length + 3];
+            var buffer = new byte[length + 3];
             random.NextBytes(buffer);
             shards[i] = buffer.AsMemory(i % 4, length);
         }

@@ -7,7 +7,7 @@ public sealed class GaloisFieldTests
     [Fact]
     public void Mul_EveryNonZeroElement_HasInverse()
     {
-        for (int a = 1; a < 256; a++)
+        for (var a = 1; a < 256; a++)
         {
             Assert.Equal(1, GaloisField.Mul((byte)a, GaloisField.Inverse((byte)a)));
         }
@@ -17,7 +17,7 @@ public sealed class GaloisFieldTests
     public void Mul_IsDistributiveOverXor()
     {
         var random = new Random(1);
-        for (int i = 0; i < 10_000; i++)
+        for (var i = 0; i < 10_000; i++)
         {
             byte a = (byte)random.Next(256), b = (byte)random.Next(256), c = (byte)random.Next(256);
             Assert.Equal(GaloisField.Mul(a, (byte)(b ^ c)), (byte)(GaloisField.Mul(a, b) ^ GaloisField.Mul(a, c)));

@@ -14,9 +14,9 @@ public sealed class GfMatrixTests
     [InlineData(12, 4)]
     public void SystematicCauchy_EveryKByKSubmatrix_IsInvertible(int k, int m)
     {
-        GfMatrix encoding = GfMatrix.SystematicCauchy(k, m);
-        int checkedCount = 0;
-        foreach (int[] rows in Combinations(k + m, k))
+        var encoding = GfMatrix.SystematicCauchy(k, m);
+        var checkedCount = 0;
+        foreach (var rows in Combinations(k + m, k))
         {
             Assert.NotNull(encoding.SelectRows(rows).Invert());
             checkedCount++;
@@ -32,18 +32,18 @@ public sealed class GfMatrixTests
     [InlineData(255, 1)]
     public void SystematicCauchy_RandomKByKSubmatrices_AreInvertible(int k, int m)
     {
-        GfMatrix encoding = GfMatrix.SystematicCauchy(k, m);
+        var encoding = GfMatrix.SystematicCauchy(k, m);
         var random = new Random(k * 1000 + m);
-        int samples = k > 100 ? 3 : 40;
-        for (int s = 0; s < samples; s++)
+        var samples = k > 100 ? 3 : 40;
+        for (var s = 0; s < samples; s++)
         {
-            int[] rows = Enumerable.Range(0, k + m).OrderBy(_ => random.Next()).Take(k).Order().ToArray();
-            GfMatrix? inverse = encoding.SelectRows(rows).Invert();
+            var rows = Enumerable.Range(0, k + m).OrderBy(_ => random.Next()).Take(k).Order().ToArray();
+            var inverse = encoding.SelectRows(rows).Invert();
             Assert.NotNull(inverse);
-            GfMatrix product = encoding.SelectRows(rows).Multiply(inverse);
-            for (int i = 0; i < k; i++)
+            var product = encoding.SelectRows(rows).Multiply(inverse);
+            for (var i = 0; i < k; i++)
             {
-                for (int j = 0; j < k; j++)
+                for (var j = 0; j < k; j++)
                 {
                     Assert.Equal(i == j ? 1 : 0, product[i, j]);
                 }
@@ -68,7 +68,7 @@ public sealed class GfMatrixTests
         while (true)
         {
             yield return (int[])indexes.Clone();
-            int i = r - 1;
+            var i = r - 1;
             while (i >= 0 && indexes[i] == n - r + i)
             {
                 i--;
@@ -78,7 +78,7 @@ public sealed class GfMatrixTests
                 yield break;
             }
             indexes[i]++;
-            for (int j = i + 1; j < r; j++)
+            for (var j = i + 1; j < r; j++)
             {
                 indexes[j] = indexes[j - 1] + 1;
             }

@@ -70,7 +70,7 @@ public sealed class KernelSelectionTests(ITestOutputHelper output)
     {
         if (!Knob("DOTNET_EnableHWIntrinsic") && !Knob("DOTNET_EnableAVX512") && !Knob("DOTNET_EnableGFNI"))
         {
-            ErasureKernel expected =
+            var expected =
                 Gfni.V512.IsSupported && Vector512.IsHardwareAccelerated ? ErasureKernel.Gfni512
                 : Gfni.V256.IsSupported ? ErasureKernel.Gfni256
                 : Avx512BW.IsSupported && Vector512.IsHardwareAccelerated ? ErasureKernel.Avx512
@@ -85,7 +85,7 @@ public sealed class KernelSelectionTests(ITestOutputHelper output)
     [Fact]
     public void Constructor_UnsupportedKernel_Throws()
     {
-        foreach (ErasureKernel kernel in Enum.GetValues<ErasureKernel>())
+        foreach (var kernel in Enum.GetValues<ErasureKernel>())
         {
             if (!ReedSolomonCodec.SupportedKernels.Contains(kernel))
             {

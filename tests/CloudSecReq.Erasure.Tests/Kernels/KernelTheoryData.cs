@@ -8,7 +8,7 @@ public static class KernelTheoryData
     public static TheoryData<ErasureKernel> Supported()
     {
         var data = new TheoryData<ErasureKernel>();
-        foreach (ErasureKernel kernel in ReedSolomonCodec.SupportedKernels)
+        foreach (var kernel in ReedSolomonCodec.SupportedKernels)
         {
             data.Add(kernel);
         }

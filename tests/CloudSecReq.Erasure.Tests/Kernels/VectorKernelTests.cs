@@ -11,32 +11,32 @@ public sealed unsafe class VectorKernelTests
     [MemberData(nameof(Kernels))]
     public void MulAdd_RandomInputsAndOddLengths_MatchesScalar(ErasureKernel kind)
     {
-        GfKernel kernel = KernelCatalog.Get(kind);
+        var kernel = KernelCatalog.Get(kind);
         var random = new Random(42 + (int)kind);
         int[] lengths = [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 255, 1000, 4096, 4097, 65_537];
-        foreach (int length in lengths)
+        foreach (var length in lengths)
         {
-            for (int trial = 0; trial < 6; trial++)
+            for (var trial = 0; trial < 6; trial++)
             {
-                int inputCount = random.Next(1, 14);
-                int outputCount = random.Next(1, 10);
-                bool accumulate = random.Next(2) == 1;
-                byte[] raw = new byte[inputCount * outputCount];
+                var inputCount = random.Next(1, 14);
+                var outputCount = random.Next(1, 10);
+                var accumulate = random.Next(2) == 1;
+                var raw = new byte[inputCount * outputCount];
                 random.NextBytes(raw);
                 if (trial == 0)
                 {
                     // Edge coefficients: 0 and 1 everywhere.
-                    for (int i = 0; i < raw.Length; i++)
+                    for (var i = 0; i < raw.Length; i++)
                     {
                         raw[i] = (byte)(i % 2);
                     }
                 }
-                byte[][] inputs = Fill(random, inputCount, length);
-                byte[][] expected = Fill(random, outputCount, length);
-                byte[][] actual = expected.Select(o => (byte[])o.Clone()).ToArray();
+                var inputs = Fill(random, inputCount, length);
+                var expected = Fill(random, outputCount, length);
+                var actual = expected.Select(o => (byte[])o.Clone()).ToArray();
                 Run(ScalarKernel.Instance, raw, inputs, expected, accumulate);
                 Run(kernel, raw, inputs, actual, accumulate);
-                for (int r = 0; r < outputCount; r++)
+                for (var r = 0; r < outputCount; r++)
                 {
                     Assert.True(expected[r].AsSpan().SequenceEqual(actual[r]),
                         $"{kind}: output {r} differs (length {length}, {inputCount} inputs, {outputCount} outputs, accumulate {accumulate}).");
@@ -49,10 +49,10 @@ public sealed unsafe class VectorKernelTests
     [MemberData(nameof(Kernels))]
     public void MulAdd_EveryCoefficient_MatchesScalar(ErasureKernel kind)
     {
-        GfKernel kernel = KernelCatalog.Get(kind);
-        byte[] input = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        var kernel = KernelCatalog.Get(kind);
+        var input = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
         byte[][] inputs = [input];
-        for (int c = 0; c < 256; c++)
+        for (var c = 0; c < 256; c++)
         {
             byte[] raw = [(byte)c];
             byte[][] expected = [new byte[256]];
@@ -66,7 +66,7 @@ public sealed unsafe class VectorKernelTests
     private static byte[][] Fill(Random random, int count, int length)
     {
         var arrays = new byte[count][];
-        for (int i = 0; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
             arrays[i] = new byte[length];
             random.NextBytes(arrays[i]);
@@ -76,18 +76,18 @@ public sealed unsafe class VectorKernelTests
 
     internal static void Run(GfKernel kernel, byte[] raw, byte[][] inputs, byte[][] outputs, bool accumulate)
     {
-        byte[] prepared = kernel.Prepare(raw);
-        int length = inputs[0].Length;
+        var prepared = kernel.Prepare(raw);
+        var length = inputs[0].Length;
         var handles = inputs.Concat(outputs).Select(a => System.Runtime.InteropServices.GCHandle.Alloc(a, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
         try
         {
-            byte** ins = stackalloc byte*[inputs.Length];
-            byte** outs = stackalloc byte*[outputs.Length];
-            for (int i = 0; i < inputs.Length; i++)
+            var ins = stackalloc byte*[inputs.Length];
+            var outs = stackalloc byte*[outputs.Length];
+            for (var i = 0; i < inputs.Length; i++)
             {
                 ins[i] = (byte*)handles[i].AddrOfPinnedObject();
             }
-            for (int i = 0; i < outputs.Length; i++)
+            for (var i = 0; i < outputs.Length; i++)
             {
                 outs[i] = (byte*)handles[inputs.Length + i].AddrOfPinnedObject();
             }

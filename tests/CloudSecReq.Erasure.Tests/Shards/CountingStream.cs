@@ -7,7 +7,7 @@ internal sealed class CountingStream(byte[] bytes) : MemoryStream(bytes)
 
     public override int Read(byte[] buffer, int offset, int count)
     {
-        int read = base.Read(buffer, offset, count);
+        var read = base.Read(buffer, offset, count);
         BytesRead += read;
         return read;
     }

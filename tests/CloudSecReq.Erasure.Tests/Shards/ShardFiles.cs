@@ -7,7 +7,7 @@ internal static class ShardFiles
 {
     public static MemoryStream[] Write(ReedSolomonCodec codec, int blockSize, byte[] data)
     {
-        MemoryStream[] files = Enumerable.Range(0, codec.TotalShards).Select(_ => new MemoryStream()).ToArray();
+        var files = Enumerable.Range(0, codec.TotalShards).Select(_ => new MemoryStream()).ToArray();
         new StripeWriter(codec, blockSize)
             .WriteAsync(new MemoryStream(data), data.Length, files, CancellationToken.None).GetAwaiter().GetResult();
         return files;

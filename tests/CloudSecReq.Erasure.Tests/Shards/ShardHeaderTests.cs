@@ -8,9 +8,9 @@ public sealed class ShardHeaderTests
     public void Write_ThenTryRead_RoundTrips()
     {
         var header = new ShardHeader(12, 4, 13, 1 << 20, 123_456_789_012);
-        byte[] bytes = new byte[ShardHeader.SizeBytes];
+        var bytes = new byte[ShardHeader.SizeBytes];
         header.Write(bytes);
-        Assert.Null(ShardHeader.TryRead(bytes, out ShardHeader read));
+        Assert.Null(ShardHeader.TryRead(bytes, out var read));
         Assert.Equal(header, read);
         Assert.Equal("CSRSHARD"u8.ToArray(), bytes[..8]);
     }
@@ -18,9 +18,9 @@ public sealed class ShardHeaderTests
     [Fact]
     public void TryRead_AnyFlippedBit_IsRejected()
     {
-        byte[] bytes = new byte[ShardHeader.SizeBytes];
+        var bytes = new byte[ShardHeader.SizeBytes];
         new ShardHeader(4, 2, 1, 4096, 10_000).Write(bytes);
-        for (int bit = 0; bit < ShardHeader.SizeBytes * 8; bit++)
+        for (var bit = 0; bit < ShardHeader.SizeBytes * 8; bit++)
         {
             bytes[bit / 8] ^= (byte)(1 << (bit % 8));
             Assert.NotNull(ShardHeader.TryRead(bytes, out _));

@@ -12,7 +12,7 @@ public sealed class ShardVerifierTests
 
     public ShardVerifierTests()
     {
-        byte[] data = new byte[5 * 4 * Block + 1234];
+        var data = new byte[5 * 4 * Block + 1234];
         new Random(9).NextBytes(data);
         _files = ShardFiles.Write(_codec, Block, data).Select(f => f.ToArray()).ToArray();
     }
@@ -23,7 +23,7 @@ public sealed class ShardVerifierTests
     [InlineData(5)]
     public async Task VerifyAsync_CleanShard_NoFaults(int index)
     {
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[index]), index, CancellationToken.None);
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[index]), index, CancellationToken.None);
         Assert.Empty(result.Faults);
         Assert.True(result.IsHealthy);
         Assert.Equal(index, result.Header?.ShardIndex);
@@ -34,7 +34,7 @@ public sealed class ShardVerifierTests
     [Fact]
     public async Task VerifyAsync_ForwardOnlyStreamWithoutExpectedIndex_UsesHeaderIndex()
     {
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new ForwardOnlyStream(_files[4]), null, CancellationToken.None);
+        var result = await ShardVerifier.VerifyAsync(new ForwardOnlyStream(_files[4]), null, CancellationToken.None);
         Assert.True(result.IsHealthy);
         Assert.Equal(4, result.Header?.ShardIndex);
     }
@@ -42,8 +42,8 @@ public sealed class ShardVerifierTests
     [Fact]
     public async Task VerifyAsync_EmptyObject_NoFaults()
     {
-        MemoryStream[] files = ShardFiles.Write(_codec, Block, []);
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(files[1].ToArray()), 1, CancellationToken.None);
+        var files = ShardFiles.Write(_codec, Block, []);
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(files[1].ToArray()), 1, CancellationToken.None);
         Assert.True(result.IsHealthy);
         Assert.Equal(ShardHeader.SizeBytes, result.BytesRead);
     }
@@ -56,9 +56,9 @@ public sealed class ShardVerifierTests
     public async Task VerifyAsync_FlippedBlockByte_ChecksumMismatchAtThatStripe(int stripe, int offsetInBlock)
     {
         _files[1][64 + stripe * (Block + 4) + offsetInBlock] ^= 0x10;
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[1]), 1, CancellationToken.None);
-        ShardFault fault = Assert.Single(result.Faults);
-        Assert.Equal((1, ShardFaultKind.ChecksumMismatch, (long?)stripe), (fault.ShardIndex, fault.Kind, fault.Stripe));
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[1]), 1, CancellationToken.None);
+        var fault = Assert.Single(result.Faults);
+        Assert.Equal((1, ShardFaultKind.ChecksumMismatch, stripe), (fault.ShardIndex, fault.Kind, fault.Stripe));
         Assert.Contains("stripe " + stripe, fault.Detail);
         Assert.Equal(_files[1].Length, result.BytesRead);
     }
@@ -69,7 +69,7 @@ public sealed class ShardVerifierTests
         _files[2][64 + Block + 2] ^= 1; // stripe 0's stored checksum
         // Stripe 1's block and checksum copied over stripe 3: valid bytes, wrong position.
         Array.Copy(_files[2], 64 + 1 * (Block + 4), _files[2], 64 + 3 * (Block + 4), Block + 4);
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[2]), 2, CancellationToken.None);
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[2]), 2, CancellationToken.None);
         Assert.Equal([0L, 3L], result.Faults.Select(f => f.Stripe!.Value));
         Assert.All(result.Faults, f => Assert.Equal(ShardFaultKind.ChecksumMismatch, f.Kind));
     }
@@ -77,10 +77,10 @@ public sealed class ShardVerifierTests
     [Fact]
     public async Task VerifyAsync_Truncated_ReportsStripeWhereFileEnds()
     {
-        byte[] truncated = _files[0][..(64 + 3 * (Block + 4) + 10)];
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(truncated), 0, CancellationToken.None);
-        ShardFault fault = Assert.Single(result.Faults);
-        Assert.Equal((ShardFaultKind.Truncated, (long?)3), (fault.Kind, fault.Stripe));
+        var truncated = _files[0][..(64 + 3 * (Block + 4) + 10)];
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(truncated), 0, CancellationToken.None);
+        var fault = Assert.Single(result.Faults);
+        Assert.Equal((ShardFaultKind.Truncated, 3), (fault.Kind, fault.Stripe));
         Assert.Equal(truncated.Length, result.BytesRead);
         Assert.NotNull(result.Header);
     }
@@ -88,17 +88,17 @@ public sealed class ShardVerifierTests
     [Fact]
     public async Task VerifyAsync_TruncatedInsideChecksum_ReportsTruncated()
     {
-        byte[] truncated = _files[0][..^2];
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(truncated), 0, CancellationToken.None);
-        Assert.Equal((ShardFaultKind.Truncated, (long?)5), (Assert.Single(result.Faults).Kind, Assert.Single(result.Faults).Stripe));
+        var truncated = _files[0][..^2];
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(truncated), 0, CancellationToken.None);
+        Assert.Equal((ShardFaultKind.Truncated, 5), (Assert.Single(result.Faults).Kind, Assert.Single(result.Faults).Stripe));
     }
 
     [Fact]
     public async Task VerifyAsync_TruncatedHeader_ReportsTruncatedWithoutHeader()
     {
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[0][..40]), 0, CancellationToken.None);
-        ShardFault fault = Assert.Single(result.Faults);
-        Assert.Equal((ShardFaultKind.Truncated, (long?)null), (fault.Kind, fault.Stripe));
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[0][..40]), 0, CancellationToken.None);
+        var fault = Assert.Single(result.Faults);
+        Assert.Equal((ShardFaultKind.Truncated, null), (fault.Kind, fault.Stripe));
         Assert.Null(result.Header);
         Assert.Equal(40, result.BytesRead);
     }
@@ -107,9 +107,9 @@ public sealed class ShardVerifierTests
     public async Task VerifyAsync_TrailingBytes_ReportsHowMany()
     {
         byte[] longer = [.. _files[3], 1, 2, 3];
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(longer), 3, CancellationToken.None);
-        ShardFault fault = Assert.Single(result.Faults);
-        Assert.Equal((3, ShardFaultKind.TrailingBytes, (long?)null), (fault.ShardIndex, fault.Kind, fault.Stripe));
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(longer), 3, CancellationToken.None);
+        var fault = Assert.Single(result.Faults);
+        Assert.Equal((3, ShardFaultKind.TrailingBytes, null), (fault.ShardIndex, fault.Kind, fault.Stripe));
         Assert.Contains("3 bytes follow", fault.Detail);
         Assert.Equal(longer.Length, result.BytesRead);
     }
@@ -121,8 +121,8 @@ public sealed class ShardVerifierTests
     public async Task VerifyAsync_CorruptHeader_HeaderInvalid(int headerByte)
     {
         _files[2][headerByte] ^= 4;
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[2]), 2, CancellationToken.None);
-        ShardFault fault = Assert.Single(result.Faults);
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[2]), 2, CancellationToken.None);
+        var fault = Assert.Single(result.Faults);
         Assert.Equal((2, ShardFaultKind.HeaderInvalid), (fault.ShardIndex, fault.Kind));
         Assert.Null(result.Header);
         Assert.False(result.IsHealthy);
@@ -132,7 +132,7 @@ public sealed class ShardVerifierTests
     public async Task VerifyAsync_CorruptHeaderWithoutExpectedIndex_NamesShardMinusOne()
     {
         _files[2][30] ^= 4;
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[2]), null, CancellationToken.None);
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[2]), null, CancellationToken.None);
         Assert.Equal(-1, Assert.Single(result.Faults).ShardIndex);
     }
 
@@ -140,10 +140,10 @@ public sealed class ShardVerifierTests
     public async Task VerifyAsync_HeaderOfAnotherShard_HeaderMismatchAndStillChecksBlocks()
     {
         _files[4][64 + 2 * (Block + 4)] ^= 1;
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[4]), 1, CancellationToken.None);
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(_files[4]), 1, CancellationToken.None);
         Assert.Equal(4, result.Header?.ShardIndex);
         Assert.Equal(
-            [(1, ShardFaultKind.HeaderMismatch, (long?)null), (1, ShardFaultKind.ChecksumMismatch, 2L)],
+            [(1, ShardFaultKind.HeaderMismatch, null), (1, ShardFaultKind.ChecksumMismatch, 2L)],
             result.Faults.Select(f => (f.ShardIndex, f.Kind, f.Stripe)));
         Assert.Contains("says it is shard 4", result.Faults[0].Detail);
     }
@@ -154,14 +154,14 @@ public sealed class ShardVerifierTests
         // 300,000-byte blocks are read in pieces; corrupt the last block byte, just before its checksum.
         var codec = new ReedSolomonCodec(2, 1);
         const int block = 300_000;
-        byte[] data = new byte[2 * 2 * block + 5];
+        var data = new byte[2 * 2 * block + 5];
         new Random(4).NextBytes(data);
-        byte[][] files = ShardFiles.Write(codec, block, data).Select(f => f.ToArray()).ToArray();
+        var files = ShardFiles.Write(codec, block, data).Select(f => f.ToArray()).ToArray();
         Assert.True((await ShardVerifier.VerifyAsync(new MemoryStream(files[2]), 2, CancellationToken.None)).IsHealthy);
 
         files[2][64 + 2 * block + 4 - 1] ^= 1;
-        ShardVerifyResult result = await ShardVerifier.VerifyAsync(new MemoryStream(files[2]), 2, CancellationToken.None);
-        Assert.Equal((ShardFaultKind.ChecksumMismatch, (long?)1), (Assert.Single(result.Faults).Kind, Assert.Single(result.Faults).Stripe));
+        var result = await ShardVerifier.VerifyAsync(new MemoryStream(files[2]), 2, CancellationToken.None);
+        Assert.Equal((ShardFaultKind.ChecksumMismatch, 1), (Assert.Single(result.Faults).Kind, Assert.Single(result.Faults).Stripe));
     }
 
     [Fact]

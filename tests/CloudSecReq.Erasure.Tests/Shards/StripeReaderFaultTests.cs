@@ -23,9 +23,9 @@ public sealed class StripeReaderFaultTests
     {
         // Flip one byte in stripe 2 of shard 1.
         _files[1][64 + 2 * (Block + 4) + 100] ^= 1;
-        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        (var output, var result) = await ReadAsync(ShardFiles.Open(_files));
         Assert.Equal(_data, output);
-        ShardFault fault = Assert.Single(result.Faults);
+        var fault = Assert.Single(result.Faults);
         Assert.Equal((1, ShardFaultKind.ChecksumMismatch, 2L), (fault.ShardIndex, fault.Kind, fault.Stripe));
         Assert.Contains("Shard 1", fault.Detail);
     }
@@ -34,7 +34,7 @@ public sealed class StripeReaderFaultTests
     public async Task ReadAsync_CorruptChecksumBytes_RebuildsAndNamesShard()
     {
         _files[3][64 + Block] ^= 0x80;
-        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        (var output, var result) = await ReadAsync(ShardFiles.Open(_files));
         Assert.Equal(_data, output);
         Assert.Equal(3, Assert.Single(result.Faults).ShardIndex);
     }
@@ -43,7 +43,7 @@ public sealed class StripeReaderFaultTests
     public async Task ReadAsync_TruncatedShard_RebuildsAndReportsTruncation()
     {
         _files[0] = _files[0][..(64 + 3 * (Block + 4) + 10)];
-        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        (var output, var result) = await ReadAsync(ShardFiles.Open(_files));
         Assert.Equal(_data, output);
         Assert.All(result.Faults, f => Assert.Equal(0, f.ShardIndex));
         Assert.Contains(result.Faults, f => f.Kind == ShardFaultKind.Truncated && f.Stripe == 3);
@@ -53,9 +53,9 @@ public sealed class StripeReaderFaultTests
     public async Task ReadAsync_CorruptHeader_TreatsShardAsLost()
     {
         _files[2][20] ^= 1;
-        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        (var output, var result) = await ReadAsync(ShardFiles.Open(_files));
         Assert.Equal(_data, output);
-        ShardFault fault = Assert.Single(result.Faults);
+        var fault = Assert.Single(result.Faults);
         Assert.Equal((2, ShardFaultKind.HeaderInvalid), (fault.ShardIndex, fault.Kind));
     }
 
@@ -63,7 +63,7 @@ public sealed class StripeReaderFaultTests
     public async Task ReadAsync_SwappedShardFiles_DetectsMismatchAndRebuilds()
     {
         (_files[0], _files[1]) = (_files[1], _files[0]);
-        (byte[] output, StripeReadResult result) = await ReadAsync(ShardFiles.Open(_files));
+        (var output, var result) = await ReadAsync(ShardFiles.Open(_files));
         Assert.Equal(_data, output);
         Assert.Equal([0, 1], result.Faults.Select(f => f.ShardIndex).Order());
         Assert.All(result.Faults, f => Assert.Equal(ShardFaultKind.HeaderMismatch, f.Kind));
@@ -74,7 +74,7 @@ public sealed class StripeReaderFaultTests
     {
         _files[1][64 + 5] ^= 1;
         _files[4] = _files[4][..100];
-        Stream?[] streams = ShardFiles.Open(_files);
+        var streams = ShardFiles.Open(_files);
         streams[2] = null;
         var error = await Assert.ThrowsAsync<ShardLossException>(() => ReadAsync(streams));
         Assert.Equal([1, 2, 4], error.UnavailableShards.Order());
@@ -87,9 +87,9 @@ public sealed class StripeReaderFaultTests
     {
         var counting = _files.Select(f => new CountingStream(f)).ToArray();
         // Bytes inside stripe 3, data shard 2 only.
-        long offset = 3L * 4 * Block + 2 * Block + 10;
+        var offset = 3L * 4 * Block + 2 * Block + 10;
         var output = new MemoryStream();
-        StripeReadResult result = await new StripeReader(_codec).ReadAsync(counting, output, offset, 100, CancellationToken.None);
+        var result = await new StripeReader(_codec).ReadAsync(counting, output, offset, 100, CancellationToken.None);
         Assert.Empty(result.Faults);
         Assert.Equal(_data.AsSpan((int)offset, 100).ToArray(), output.ToArray());
         // Shard 0 for the layout header; shard 2 for its header and the one block; nothing else.
@@ -104,13 +104,13 @@ public sealed class StripeReaderFaultTests
     [InlineData(5)]
     public async Task RebuildShardsAsync_LostShard_RecreatesIdenticalFile(int lost)
     {
-        byte[] original = _files[lost];
-        Stream?[] streams = ShardFiles.Open(_files);
+        var original = _files[lost];
+        var streams = ShardFiles.Open(_files);
         streams[lost] = null;
         _files[1][64 + 7] ^= 1; // bitrot elsewhere is worked around and reported
         streams[1] = new MemoryStream(_files[1]);
         var rebuilt = new MemoryStream();
-        StripeReadResult result = await new StripeReader(_codec).RebuildShardsAsync(streams, [lost], [rebuilt], CancellationToken.None);
+        var result = await new StripeReader(_codec).RebuildShardsAsync(streams, [lost], [rebuilt], CancellationToken.None);
         Assert.Equal(original, rebuilt.ToArray());
         Assert.Equal(rebuilt.Length, result.BytesWritten);
         // Shard 1's bad block is reported; the missing target too where its block was wanted (a data shard).
@@ -121,7 +121,7 @@ public sealed class StripeReaderFaultTests
     [Fact]
     public async Task RebuildShardsAsync_BadBlocksInFourShardsAtMostTwoPerStripe_RecreatesEveryFileIdentically()
     {
-        byte[][] originals = _files.Select(f => f.ToArray()).ToArray();
+        var originals = _files.Select(f => f.ToArray()).ToArray();
         // Four shards damaged, more than m = 2 in total; stripe 1 loses two blocks, the others at most one.
         _files[0][64 + 0 * (Block + 4) + 5] ^= 1;
         _files[1][64 + 1 * (Block + 4) + 5] ^= 1;
@@ -129,8 +129,8 @@ public sealed class StripeReaderFaultTests
         _files[5][64 + 2 * (Block + 4) + 5] ^= 1;
         int[] targets = [0, 1, 4, 5];
         var rebuilt = targets.Select(_ => new MemoryStream()).ToArray();
-        StripeReadResult result = await new StripeReader(_codec).RebuildShardsAsync(ShardFiles.Open(_files), targets, rebuilt, CancellationToken.None);
-        for (int t = 0; t < targets.Length; t++)
+        var result = await new StripeReader(_codec).RebuildShardsAsync(ShardFiles.Open(_files), targets, rebuilt, CancellationToken.None);
+        for (var t = 0; t < targets.Length; t++)
         {
             Assert.Equal(originals[targets[t]], rebuilt[t].ToArray());
         }
@@ -141,7 +141,7 @@ public sealed class StripeReaderFaultTests
     [Fact]
     public async Task RebuildShardsAsync_ThreeBadBlocksInOneStripe_ThrowsShardLoss()
     {
-        foreach (int i in new[] { 0, 2, 5 })
+        foreach (var i in new[] { 0, 2, 5 })
         {
             _files[i][64 + 3 * (Block + 4) + 1] ^= 1;
         }
@@ -154,12 +154,12 @@ public sealed class StripeReaderFaultTests
     {
         _files[2][64 + 4 * (Block + 4) + 3] ^= 1;
         Stream?[] Forward() => _files.Select(f => (Stream?)new ForwardOnlyStream(f)).ToArray();
-        (byte[] output, StripeReadResult result) = await ReadAsync(Forward());
+        (var output, var result) = await ReadAsync(Forward());
         Assert.Equal(_data, output);
         Assert.Equal((2, 4L), (Assert.Single(result.Faults).ShardIndex, Assert.Single(result.Faults).Stripe));
 
         var range = new MemoryStream();
-        long offset = 2L * 4 * Block + 5;
+        var offset = 2L * 4 * Block + 5;
         await new StripeReader(_codec).ReadAsync(Forward(), range, offset, 3L * 4 * Block, CancellationToken.None);
         Assert.Equal(_data.AsSpan((int)offset, 3 * 4 * Block).ToArray(), range.ToArray());
     }
@@ -167,7 +167,7 @@ public sealed class StripeReaderFaultTests
     private async Task<(byte[] Output, StripeReadResult Result)> ReadAsync(Stream?[] streams)
     {
         var output = new MemoryStream();
-        StripeReadResult result = await new StripeReader(_codec).ReadAsync(streams, output, CancellationToken.None);
+        var result = await new StripeReader(_codec).ReadAsync(streams, output, CancellationToken.None);
         return (output.ToArray(), result);
     }
 }

@@ -21,14 +21,14 @@ public sealed class StripeRoundTripTests
         {
             var codec = new ReedSolomonCodec(shape.k, shape.m);
             var random = new Random(shape.seed);
-            byte[] data = new byte[shape.length];
+            var data = new byte[shape.length];
             random.NextBytes(data);
-            MemoryStream[] files = ShardFiles.Write(codec, shape.block, data);
+            var files = ShardFiles.Write(codec, shape.block, data);
 
             // Lose up to m shards: a missing file or one corrupt byte in one of them.
-            int lost = random.Next(0, shape.m + 1);
-            Stream?[] streams = files.Select(f => (Stream?)new MemoryStream(f.ToArray())).ToArray();
-            foreach (int i in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(lost))
+            var lost = random.Next(0, shape.m + 1);
+            var streams = files.Select(f => (Stream?)new MemoryStream(f.ToArray())).ToArray();
+            foreach (var i in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(lost))
             {
                 if (random.Next(2) == 0 || files[i].Length <= ShardHeader.SizeBytes)
                 {
@@ -36,7 +36,7 @@ public sealed class StripeRoundTripTests
                 }
                 else
                 {
-                    byte[] bytes = files[i].ToArray();
+                    var bytes = files[i].ToArray();
                     bytes[random.Next(bytes.Length)] ^= 0x40;
                     streams[i] = new MemoryStream(bytes);
                 }
@@ -44,7 +44,7 @@ public sealed class StripeRoundTripTests
             long offset = random.Next(0, shape.length + 1);
             long count = random.Next(0, (int)(shape.length - offset) + 1);
             var output = new MemoryStream();
-            StripeReadResult result = new StripeReader(codec)
+            var result = new StripeReader(codec)
                 .ReadAsync(streams, output, offset, count, CancellationToken.None).GetAwaiter().GetResult();
             return result.BytesWritten == count
                 && output.ToArray().AsSpan().SequenceEqual(data.AsSpan((int)offset, (int)count));
@@ -66,7 +66,7 @@ public sealed class StripeRoundTripTests
     public void WriteAsync_ShardFiles_HaveDocumentedLength()
     {
         var codec = new ReedSolomonCodec(4, 2);
-        MemoryStream[] files = ShardFiles.Write(codec, 1000, new byte[9_999]);
+        var files = ShardFiles.Write(codec, 1000, new byte[9_999]);
         // 3 stripes: 2 full (1000-byte blocks) and one of 1999 bytes -> 500-byte blocks.
         Assert.All(files, f => Assert.Equal(64 + 2 * 1004 + 504, f.Length));
     }
@@ -74,25 +74,25 @@ public sealed class StripeRoundTripTests
     [Fact]
     public async Task WriteThenRead_AsyncFileStreams_RebuildsLostAndCorruptShards()
     {
-        string directory = Directory.CreateTempSubdirectory("erasure-").FullName;
+        var directory = Directory.CreateTempSubdirectory("erasure-").FullName;
         try
         {
             var codec = new ReedSolomonCodec(8, 4);
-            byte[] data = new byte[3 * 8 * 65_536 + 777];
+            var data = new byte[3 * 8 * 65_536 + 777];
             new Random(12).NextBytes(data);
-            string[] paths = Enumerable.Range(0, 12).Select(i => Path.Combine(directory, $"shard-{i}")).ToArray();
-            FileStream[] writes = paths.Select(p => new FileStream(p, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true)).ToArray();
+            var paths = Enumerable.Range(0, 12).Select(i => Path.Combine(directory, $"shard-{i}")).ToArray();
+            var writes = paths.Select(p => new FileStream(p, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true)).ToArray();
             await new StripeWriter(codec, 65_536).WriteAsync(new MemoryStream(data), data.Length, writes, CancellationToken.None);
-            foreach (FileStream write in writes)
+            foreach (var write in writes)
             {
                 await write.DisposeAsync();
             }
 
             // Shard 3 gone, shards 0 and 9 with bitrot in stripe 1, shard 5 truncated.
             File.Delete(paths[3]);
-            foreach (int shard in new[] { 0, 9 })
+            foreach (var shard in new[] { 0, 9 })
             {
-                byte[] bytes = await File.ReadAllBytesAsync(paths[shard]);
+                var bytes = await File.ReadAllBytesAsync(paths[shard]);
                 bytes[64 + 65_540 + 1000] ^= 0xFF;
                 await File.WriteAllBytesAsync(paths[shard], bytes);
             }
@@ -101,19 +101,19 @@ public sealed class StripeRoundTripTests
                 truncate.SetLength(64 + 2 * 65_540 + 5);
             }
 
-            Stream?[] reads = paths.Select(p => File.Exists(p)
+            var reads = paths.Select(p => File.Exists(p)
                 ? (Stream?)new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true)
                 : null).ToArray();
             try
             {
                 var output = new MemoryStream();
-                StripeReadResult result = await new StripeReader(codec).ReadAsync(reads, output, CancellationToken.None);
+                var result = await new StripeReader(codec).ReadAsync(reads, output, CancellationToken.None);
                 Assert.Equal(data, output.ToArray());
                 Assert.Equal([0, 3, 5, 9], result.Faults.Select(f => f.ShardIndex).Distinct().Order());
             }
             finally
             {
-                foreach (Stream? read in reads)
+                foreach (var read in reads)
                 {
                     read?.Dispose();
                 }

@@ -15,9 +15,9 @@ public sealed class StripeWritingStreamTests
     public static TheoryData<int, ChunkPattern> Lengths()
     {
         var data = new TheoryData<int, ChunkPattern>();
-        foreach (int length in new[] { 0, 1, 3, 4, 5, 63, 64, 65, 255, 256, 257, 511, 512, 3 * 256, 5 * 256 + 17, 7 * 256 + 250, 10_007 })
+        foreach (var length in new[] { 0, 1, 3, 4, 5, 63, 64, 65, 255, 256, 257, 511, 512, 3 * 256, 5 * 256 + 17, 7 * 256 + 250, 10_007 })
         {
-            foreach (ChunkPattern pattern in Enum.GetValues<ChunkPattern>())
+            foreach (var pattern in Enum.GetValues<ChunkPattern>())
             {
                 data.Add(length, pattern);
             }
@@ -29,22 +29,22 @@ public sealed class StripeWritingStreamTests
     [MemberData(nameof(Lengths))]
     public async Task FinishAsync_AnyLengthAndChunking_MatchesStripeWriterAndReadsBack(int length, ChunkPattern pattern)
     {
-        byte[] data = RandomBytes(length, length);
-        MemoryStream[] expected = ShardFiles.Write(s_codec, Block, data);
+        var data = RandomBytes(length, length);
+        var expected = ShardFiles.Write(s_codec, Block, data);
 
-        MemoryStream[] files = await WriteAsync(s_codec, Block, data, pattern, seed: length);
+        var files = await WriteAsync(s_codec, Block, data, pattern, seed: length);
 
-        for (int i = 0; i < files.Length; i++)
+        for (var i = 0; i < files.Length; i++)
         {
             Assert.Equal(expected[i].ToArray(), files[i].ToArray());
             Assert.Equal(files[i].Length, files[i].Position);
         }
         // Lose m shards (one parity, one data): still readable.
-        Stream?[] streams = ShardFiles.Open(files.Select(f => f.ToArray()));
+        var streams = ShardFiles.Open(files.Select(f => f.ToArray()));
         streams[1] = null;
         streams[5] = null;
         var output = new MemoryStream();
-        StripeReadResult result = await new StripeReader(s_codec).ReadAsync(streams, output, CancellationToken.None);
+        var result = await new StripeReader(s_codec).ReadAsync(streams, output, CancellationToken.None);
         Assert.Equal(data, output.ToArray());
         // The reader reports a missing shard when it needs it: 1 for data, 5 only if 1 was not enough.
         Assert.All(result.Faults, f => Assert.Contains(f.ShardIndex, new[] { 1, 5 }));
@@ -63,12 +63,12 @@ public sealed class StripeWritingStreamTests
         Prop.ForAll(shapes, shape =>
         {
             var codec = new ReedSolomonCodec(shape.k, shape.m);
-            byte[] data = RandomBytes(shape.length, shape.seed);
-            MemoryStream[] expected = ShardFiles.Write(codec, shape.block, data);
-            MemoryStream[] files = WriteAsync(codec, shape.block, data, ChunkPattern.Random, shape.seed).GetAwaiter().GetResult();
+            var data = RandomBytes(shape.length, shape.seed);
+            var expected = ShardFiles.Write(codec, shape.block, data);
+            var files = WriteAsync(codec, shape.block, data, ChunkPattern.Random, shape.seed).GetAwaiter().GetResult();
             var random = new Random(shape.seed);
-            Stream?[] streams = ShardFiles.Open(files.Select(f => f.ToArray()));
-            foreach (int i in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(shape.m))
+            var streams = ShardFiles.Open(files.Select(f => f.ToArray()));
+            foreach (var i in Enumerable.Range(0, codec.TotalShards).OrderBy(_ => random.Next()).Take(shape.m))
             {
                 streams[i] = null;
             }
@@ -82,34 +82,34 @@ public sealed class StripeWritingStreamTests
     [Fact]
     public async Task FinishAsync_AsyncUnbufferedFileStreams_WritesSameFilesAsStripeWriter()
     {
-        string directory = Directory.CreateTempSubdirectory("erasure-").FullName;
+        var directory = Directory.CreateTempSubdirectory("erasure-").FullName;
         try
         {
             var codec = new ReedSolomonCodec(8, 4);
             const int block = 65_536;
-            byte[] data = RandomBytes(3 * 8 * block + 777, 21);
+            var data = RandomBytes(3 * 8 * block + 777, 21);
             var options = new FileStreamOptions
             {
                 Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.Asynchronous,
             };
-            FileStream[] shards = Enumerable.Range(0, 12).Select(i => new FileStream(Path.Combine(directory, $"shard-{i}"), options)).ToArray();
+            var shards = Enumerable.Range(0, 12).Select(i => new FileStream(Path.Combine(directory, $"shard-{i}"), options)).ToArray();
             try
             {
                 long length;
                 using (var stream = new StripeWritingStream(codec, block, shards))
                 {
                     var random = new Random(5);
-                    for (int offset = 0; offset < data.Length;)
+                    for (var offset = 0; offset < data.Length;)
                     {
-                        int count = Math.Min(random.Next(1, 300_000), data.Length - offset);
+                        var count = Math.Min(random.Next(1, 300_000), data.Length - offset);
                         await stream.WriteAsync(data.AsMemory(offset, count));
                         offset += count;
                     }
                     length = await stream.FinishAsync(CancellationToken.None);
                 }
                 Assert.Equal(data.Length, length);
-                MemoryStream[] expected = ShardFiles.Write(codec, block, data);
-                for (int i = 0; i < shards.Length; i++)
+                var expected = ShardFiles.Write(codec, block, data);
+                for (var i = 0; i < shards.Length; i++)
                 {
                     Assert.Equal(shards[i].Length, shards[i].Position);
                     Assert.Equal(expected[i].ToArray(), await File.ReadAllBytesAsync(shards[i].Name));
@@ -117,7 +117,7 @@ public sealed class StripeWritingStreamTests
             }
             finally
             {
-                foreach (FileStream shard in shards)
+                foreach (var shard in shards)
                 {
                     await shard.DisposeAsync();
                 }
@@ -132,7 +132,7 @@ public sealed class StripeWritingStreamTests
     [Fact]
     public async Task WriteAsync_BeforeFinish_HeadersAreInvalidAndLengthTracksBytes()
     {
-        MemoryStream[] files = NewFiles(s_codec);
+        var files = NewFiles(s_codec);
         using var stream = new StripeWritingStream(s_codec, Block, files);
         await stream.WriteAsync(new byte[600]);
         Assert.Equal(600, stream.Length);
@@ -140,7 +140,7 @@ public sealed class StripeWritingStreamTests
         // Two full stripes are already on the shards; the provisional header never reads as valid.
         Assert.All(files, f => Assert.Equal(ShardHeader.SizeBytes + 2 * (Block + 4), f.Length));
         Assert.All(files, f => Assert.NotNull(ShardHeader.TryRead(f.ToArray(), out _)));
-        ShardVerifyResult verified = await ShardVerifier.VerifyAsync(new MemoryStream(files[0].ToArray()), 0, CancellationToken.None);
+        var verified = await ShardVerifier.VerifyAsync(new MemoryStream(files[0].ToArray()), 0, CancellationToken.None);
         Assert.Equal(ShardFaultKind.HeaderInvalid, Assert.Single(verified.Faults).Kind);
     }
 
@@ -159,7 +159,7 @@ public sealed class StripeWritingStreamTests
     [Fact]
     public async Task Dispose_WithoutFinish_DoesNotThrowAndRefusesWrites()
     {
-        MemoryStream[] files = NewFiles(s_codec);
+        var files = NewFiles(s_codec);
         var stream = new StripeWritingStream(s_codec, Block, files);
         await stream.WriteAsync(new byte[300]);
         stream.Dispose();
@@ -208,11 +208,11 @@ public sealed class StripeWritingStreamTests
     [InlineData(1000)]
     public async Task StripeWriterWriteAsync_NonSeekableShards_WritesSameBytes(int length)
     {
-        byte[] data = RandomBytes(length, 3);
-        MemoryStream[] expected = ShardFiles.Write(s_codec, Block, data);
-        WriteOnlyStream[] files = Enumerable.Range(0, s_codec.TotalShards).Select(_ => new WriteOnlyStream()).ToArray();
+        var data = RandomBytes(length, 3);
+        var expected = ShardFiles.Write(s_codec, Block, data);
+        var files = Enumerable.Range(0, s_codec.TotalShards).Select(_ => new WriteOnlyStream()).ToArray();
         await new StripeWriter(s_codec, Block).WriteAsync(new ForwardOnlyStream(data), length, files, CancellationToken.None);
-        for (int i = 0; i < files.Length; i++)
+        for (var i = 0; i < files.Length; i++)
         {
             Assert.Equal(expected[i].ToArray(), files[i].Written.ToArray());
         }
@@ -220,13 +220,13 @@ public sealed class StripeWritingStreamTests
 
     private static async Task<MemoryStream[]> WriteAsync(ReedSolomonCodec codec, int block, byte[] data, ChunkPattern pattern, int seed)
     {
-        MemoryStream[] files = NewFiles(codec);
+        var files = NewFiles(codec);
         using var stream = new StripeWritingStream(codec, block, files);
         var random = new Random(seed);
-        int stripeBytes = codec.DataShards * block;
-        for (int offset = 0; offset < data.Length;)
+        var stripeBytes = codec.DataShards * block;
+        for (var offset = 0; offset < data.Length;)
         {
-            int count = pattern switch
+            var count = pattern switch
             {
                 ChunkPattern.Whole => data.Length,
                 ChunkPattern.OneByte => 1,
@@ -254,7 +254,7 @@ public sealed class StripeWritingStreamTests
 
     private static byte[] RandomBytes(int length, int seed)
     {
-        byte[] data = new byte[length];
+        var data = new byte[length];
         new Random(seed).NextBytes(data);
         return data;
     }

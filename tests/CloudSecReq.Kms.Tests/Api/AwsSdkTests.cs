@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
@@ -22,7 +21,7 @@ public sealed class AwsSdkTests(HsmFixture f)
         var keyId = created.KeyMetadata.KeyId;
         Assert.Equal(KeyState.Enabled, created.KeyMetadata.KeyState);
         Assert.Equal(tenant.AccountId, created.KeyMetadata.AWSAccountId);
-        Assert.True(created.KeyMetadata.CreationDate > DateTime.UtcNow.AddDays(-400));
+        Assert.True(created.KeyMetadata.CreationDate > f.Clock.GetUtcNow().UtcDateTime.AddDays(-400));
 
         await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/sdk", TargetKeyId = keyId });
         var context = new Dictionary<string, string> { ["k"] = "v" };
@@ -48,7 +47,7 @@ public sealed class AwsSdkTests(HsmFixture f)
 
         var scheduled = await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = 7 });
         Assert.Equal(KeyState.PendingDeletion, scheduled.KeyState);
-        Assert.True(scheduled.DeletionDate > DateTime.UtcNow.AddDays(6));
+        Assert.True(scheduled.DeletionDate > f.Clock.GetUtcNow().UtcDateTime.AddDays(6));
         await kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = keyId });
 
         var tags = await kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = keyId });

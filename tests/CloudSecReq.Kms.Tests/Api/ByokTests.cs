@@ -8,7 +8,7 @@ namespace CloudSecReq.Kms.Tests.Api;
 [Collection("Hsm")]
 public sealed class ByokTests(HsmFixture f)
 {
-    private static readonly Dictionary<string, string> Ctx = new() { ["purpose"] = "byok" };
+    private static readonly Dictionary<string, string> s_ctx = new() { ["purpose"] = "byok" };
 
     [Fact]
     public async Task ImportKeyMaterial_OaepSha1_EncryptsWithImportedMaterialAndReimportRestores()
@@ -24,14 +24,14 @@ public sealed class ByokTests(HsmFixture f)
         Assert.Equal("Enabled", await StateAsync(tenant, keyId));
 
         // The HSM really encrypts with the tenant's material: open the blob on the host with it.
-        var blob = Convert.FromBase64String((await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("mine"), EncryptionContext = Ctx })).GetProperty("CiphertextBlob").GetString()!);
-        Assert.Equal("mine", System.Text.Encoding.UTF8.GetString(OpenOnHost(material, blob, Ctx)));
+        var blob = Convert.FromBase64String((await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("mine"), EncryptionContext = s_ctx })).GetProperty("CiphertextBlob").GetString()!);
+        Assert.Equal("mine", System.Text.Encoding.UTF8.GetString(OpenOnHost(material, blob, s_ctx)));
 
         // Delete (shred) → unusable, object gone.
         await f.OkAsync(tenant, "DeleteImportedKeyMaterial", new { KeyId = keyId });
         Assert.Equal("PendingImport", await StateAsync(tenant, keyId));
         Assert.False(f.Service.Hsm.Exists(TenantKeyRecord.VersionLabel(keyId, 1)));
-        await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = Convert.ToBase64String(blob), EncryptionContext = Ctx }, "KMSInvalidStateException");
+        await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = Convert.ToBase64String(blob), EncryptionContext = s_ctx }, "KMSInvalidStateException");
 
         // Other material is refused and leaves nothing behind.
         await f.ErrorAsync(tenant, "ImportKeyMaterial", new { KeyId = keyId, ImportToken = token, EncryptedKeyMaterial = WrapOaepSha1(publicKey, RandomNumberGenerator.GetBytes(32)) }, "IncorrectKeyMaterialException");
@@ -40,7 +40,7 @@ public sealed class ByokTests(HsmFixture f)
 
         // The same material restores access to old ciphertexts.
         await f.OkAsync(tenant, "ImportKeyMaterial", new { KeyId = keyId, ImportToken = token, EncryptedKeyMaterial = encrypted });
-        var dec = await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = Convert.ToBase64String(blob), EncryptionContext = Ctx });
+        var dec = await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = Convert.ToBase64String(blob), EncryptionContext = s_ctx });
         Assert.Equal(HsmFixture.B64("mine"), dec.GetProperty("Plaintext").GetString());
     }
 

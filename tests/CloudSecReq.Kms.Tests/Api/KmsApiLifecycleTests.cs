@@ -6,7 +6,7 @@ namespace CloudSecReq.Kms.Tests.Api;
 [Collection("Hsm")]
 public sealed class KmsApiLifecycleTests(HsmFixture f)
 {
-    private static readonly Dictionary<string, string> Ctx = new() { ["bucket"] = "photos", ["object"] = "cat.jpg" };
+    private static readonly Dictionary<string, string> s_ctx = new() { ["bucket"] = "photos", ["object"] = "cat.jpg" };
 
     [Fact]
     public async Task CreateKey_Default_DescribesEnabledSymmetricKey()
@@ -39,21 +39,21 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         await f.ErrorAsync(tenant, "CreateAlias", new { AliasName = "alias/photos", TargetKeyId = keyId }, "AlreadyExistsException");
         await f.ErrorAsync(tenant, "CreateAlias", new { AliasName = "alias/aws/s3", TargetKeyId = keyId }, "InvalidAliasNameException");
 
-        var enc = await f.OkAsync(tenant, "Encrypt", new { KeyId = "alias/photos", Plaintext = HsmFixture.B64("hello"), EncryptionContext = Ctx });
+        var enc = await f.OkAsync(tenant, "Encrypt", new { KeyId = "alias/photos", Plaintext = HsmFixture.B64("hello"), EncryptionContext = s_ctx });
         var blob = enc.GetProperty("CiphertextBlob").GetString()!;
         Assert.EndsWith(keyId, enc.GetProperty("KeyId").GetString());
 
-        var dec = await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = blob, EncryptionContext = Ctx });
+        var dec = await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = blob, EncryptionContext = s_ctx });
         Assert.Equal(HsmFixture.B64("hello"), dec.GetProperty("Plaintext").GetString());
 
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = blob, EncryptionContext = new Dictionary<string, string> { ["bucket"] = "other" } }, "InvalidCiphertextException");
         await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = blob }, "InvalidCiphertextException");
         var tampered = Convert.FromBase64String(blob);
         tampered[^1] ^= 1;
-        await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = Convert.ToBase64String(tampered), EncryptionContext = Ctx }, "InvalidCiphertextException");
+        await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = Convert.ToBase64String(tampered), EncryptionContext = s_ctx }, "InvalidCiphertextException");
 
         var other = await f.CreateKeyAsync(tenant);
-        await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = blob, EncryptionContext = Ctx, KeyId = other }, "IncorrectKeyException");
+        await f.ErrorAsync(tenant, "Decrypt", new { CiphertextBlob = blob, EncryptionContext = s_ctx, KeyId = other }, "IncorrectKeyException");
 
         var aliases = await f.OkAsync(tenant, "ListAliases", new { KeyId = keyId });
         Assert.Equal("alias/photos", aliases.GetProperty("Aliases")[0].GetProperty("AliasName").GetString());
@@ -69,9 +69,9 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
     {
         var tenant = HsmFixture.NewTenant();
         var keyId = await f.CreateKeyAsync(tenant);
-        var dk = await f.OkAsync(tenant, "GenerateDataKey", new { KeyId = keyId, KeySpec = "AES_256", EncryptionContext = Ctx });
+        var dk = await f.OkAsync(tenant, "GenerateDataKey", new { KeyId = keyId, KeySpec = "AES_256", EncryptionContext = s_ctx });
         Assert.Equal(32, Convert.FromBase64String(dk.GetProperty("Plaintext").GetString()!).Length);
-        var dec = await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = dk.GetProperty("CiphertextBlob").GetString(), EncryptionContext = Ctx });
+        var dec = await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = dk.GetProperty("CiphertextBlob").GetString(), EncryptionContext = s_ctx });
         Assert.Equal(dk.GetProperty("Plaintext").GetString(), dec.GetProperty("Plaintext").GetString());
 
         var noPt = await f.OkAsync(tenant, "GenerateDataKeyWithoutPlaintext", new { KeyId = keyId, NumberOfBytes = 16 });
@@ -90,11 +90,11 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
         var tenant = HsmFixture.NewTenant();
         var a = await f.CreateKeyAsync(tenant);
         var b = await f.CreateKeyAsync(tenant);
-        var enc = await f.OkAsync(tenant, "Encrypt", new { KeyId = a, Plaintext = HsmFixture.B64("move me"), EncryptionContext = Ctx });
+        var enc = await f.OkAsync(tenant, "Encrypt", new { KeyId = a, Plaintext = HsmFixture.B64("move me"), EncryptionContext = s_ctx });
         var re = await f.OkAsync(tenant, "ReEncrypt", new
         {
             CiphertextBlob = enc.GetProperty("CiphertextBlob").GetString(),
-            SourceEncryptionContext = Ctx,
+            SourceEncryptionContext = s_ctx,
             DestinationKeyId = b,
             DestinationEncryptionContext = new Dictionary<string, string> { ["v"] = "2" },
         });
@@ -109,14 +109,14 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
     {
         var tenant = HsmFixture.NewTenant();
         var keyId = await f.CreateKeyAsync(tenant);
-        var before = (await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("v1"), EncryptionContext = Ctx })).GetProperty("CiphertextBlob").GetString();
+        var before = (await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("v1"), EncryptionContext = s_ctx })).GetProperty("CiphertextBlob").GetString();
         await f.OkAsync(tenant, "RotateKeyOnDemand", new { KeyId = keyId });
-        var after = (await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("v2"), EncryptionContext = Ctx })).GetProperty("CiphertextBlob").GetString();
+        var after = (await f.OkAsync(tenant, "Encrypt", new { KeyId = keyId, Plaintext = HsmFixture.B64("v2"), EncryptionContext = s_ctx })).GetProperty("CiphertextBlob").GetString();
         Assert.Equal(1, Convert.FromBase64String(before!)[20]);
         Assert.Equal(2, Convert.FromBase64String(after!)[20]);
 
-        Assert.Equal(HsmFixture.B64("v1"), (await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = before, EncryptionContext = Ctx })).GetProperty("Plaintext").GetString());
-        Assert.Equal(HsmFixture.B64("v2"), (await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = after, EncryptionContext = Ctx })).GetProperty("Plaintext").GetString());
+        Assert.Equal(HsmFixture.B64("v1"), (await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = before, EncryptionContext = s_ctx })).GetProperty("Plaintext").GetString());
+        Assert.Equal(HsmFixture.B64("v2"), (await f.OkAsync(tenant, "Decrypt", new { CiphertextBlob = after, EncryptionContext = s_ctx })).GetProperty("Plaintext").GetString());
 
         var rotations = await f.OkAsync(tenant, "ListKeyRotations", new { KeyId = keyId });
         var r = Assert.Single(rotations.GetProperty("Rotations").EnumerateArray());
@@ -294,10 +294,10 @@ public sealed class KmsApiLifecycleTests(HsmFixture f)
     {
         var tenant = HsmFixture.NewTenant();
         var keyId = await f.CreateKeyAsync(tenant);
-        var dk = f.Service.DataKeys.GenerateDataKey(tenant, keyId, Ctx);
+        var dk = f.Service.DataKeys.GenerateDataKey(tenant, keyId, s_ctx);
         Assert.Equal(32, dk.Plaintext.Length);
         Assert.EndsWith(keyId, f.Service.DataKeys.KeyArnOf(tenant, dk.CiphertextBlob));
-        Assert.Equal(dk.Plaintext, f.Service.DataKeys.Decrypt(tenant, dk.CiphertextBlob, Ctx));
+        Assert.Equal(dk.Plaintext, f.Service.DataKeys.Decrypt(tenant, dk.CiphertextBlob, s_ctx));
         var e = Assert.Throws<CloudSecReq.Kms.Api.KmsException>(() => f.Service.DataKeys.Decrypt(tenant, dk.CiphertextBlob, null));
         Assert.Equal("InvalidCiphertextException", e.AwsType);
         Assert.False(e.IsRetryable);

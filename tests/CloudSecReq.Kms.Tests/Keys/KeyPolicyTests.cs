@@ -5,8 +5,8 @@ namespace CloudSecReq.Kms.Tests.Keys;
 
 public sealed class KeyPolicyTests
 {
-    private static readonly KmsCaller Alice = new("t", "123456789012", "arn:aws:iam::123456789012:user/alice", false);
-    private static readonly KmsCaller Root = new("t", "123456789012", "arn:aws:iam::123456789012:root", true);
+    private static readonly KmsCaller s_alice = new("t", "123456789012", "arn:aws:iam::123456789012:user/alice", false);
+    private static readonly KmsCaller s_root = new("t", "123456789012", "arn:aws:iam::123456789012:root", true);
 
     private const string Policy = """
         {"Statement":[
@@ -20,17 +20,17 @@ public sealed class KeyPolicyTests
     [InlineData("kms:Encrypt", true)]
     [InlineData("kms:ScheduleKeyDeletion", false)]
     public void Allows_AccountRootDelegationWithDeny_DenyWins(string action, bool expected) =>
-        Assert.Equal(expected, KeyPolicy.Allows(Policy, Alice, action));
+        Assert.Equal(expected, KeyPolicy.Allows(Policy, s_alice, action));
 
     [Fact]
     public void Allows_TenantRoot_IsNeverLockedOut() =>
-        Assert.True(KeyPolicy.Allows(Policy, Root, "kms:ScheduleKeyDeletion"));
+        Assert.True(KeyPolicy.Allows(Policy, s_root, "kms:ScheduleKeyDeletion"));
 
     [Fact]
     public void Allows_AllowWithCondition_GrantsNothing()
     {
         const string conditional = """{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Condition":{"Bool":{"a":"b"}}}]}""";
-        Assert.False(KeyPolicy.Allows(conditional, Alice, "kms:Decrypt"));
+        Assert.False(KeyPolicy.Allows(conditional, s_alice, "kms:Decrypt"));
     }
 
     [Theory]
@@ -47,7 +47,7 @@ public sealed class KeyPolicyTests
         for (var i = 0; i < KeyPolicy.ParsedCapacity * 3; i++)
         {
             var policy = $$"""{"Id":"p{{i}}","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*"}]}""";
-            Assert.True(KeyPolicy.Allows(policy, Alice, "kms:Decrypt"));
+            Assert.True(KeyPolicy.Allows(policy, s_alice, "kms:Decrypt"));
             Assert.True(KeyPolicy.IsParsed(policy));
             Assert.True(KeyPolicy.ParsedCount < KeyPolicy.ParsedCapacity * 2); // bounded; other tests may be adding at the same moment
         }
