@@ -109,6 +109,28 @@ public sealed class WireFramingTests(GatewayFixture gateway)
         Assert.True(response is { Status: 200 } or { Status: 400 }, $"{response}");
     }
 
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(300_000)]
+    public async Task PutObject_AwsChunkedBodyEndingAfterLastChunkHeaderShortOfContentLength_IsIncompleteBodyAndNothingStored(int bodyBytes)
+    {
+        // The client stops right after the last chunk's header, fewer bytes than its Content-Length, and
+        // half-closes. The chunk decoder's "ended after the last chunk header" leniency must not swallow
+        // the transport's IncompleteBody: before issue 12 this stored the object with 200.
+        var (tenant, bucket) = await NewBucketAsync();
+        var payload = RandomNumberGenerator.GetBytes(bodyBytes);
+        var request = AwsChunkedBuilder.Put(gateway, tenant, bucket, "cut.bin", bodyBytes, b => b.Chunk(payload).Chunk([]).ToArray()[..^2],
+            contentLength: bodyBytes + 200);
+        await using var c = await RawHttps.OpenAsync(gateway);
+        await c.SendAsync(request);
+        await c.ShutdownSendAsync();
+
+        var response = await c.ReadResponseAsync();
+
+        Assert.True(response is null || (response.Status == 400 && response.ErrorCode == "IncompleteBody"), $"{response}");
+        await AssertObjectAbsentAsync(tenant, bucket, "cut.bin");
+    }
+
     public static TheoryData<string, string> BrokenChunkFraming => new()
     {
         { "size ffffffffffff", "ffffffffffff;chunk-signature=SIG\r\nabc\r\n" },
