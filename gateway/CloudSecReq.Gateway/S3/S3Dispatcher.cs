@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.KmsHost;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Kms.Api;
 using CloudSecReq.Gateway.S3.Handlers;
 using Microsoft.AspNetCore.Connections;
@@ -63,15 +64,14 @@ internal sealed class S3Dispatcher(
             }
             await DispatchAsync(request);
         }
-        catch (S3Exception e) when (body.ClientWentAway)
+        catch (Exception e) when (S3Error(e) is { } error)
         {
-            // The body ended before its length, or stalled: answered (a half-closed client still reads), logged as the abort it is.
-            log.LogInformation("{RequestId} {Operation} aborted by the client: {Code}", requestId, operation, e.CodeName);
-            await WriteErrorAsync(http, e, requestId);
-        }
-        catch (S3Exception e)
-        {
-            await WriteErrorAsync(http, e, requestId);
+            if (body.ClientWentAway)
+            {
+                // The body ended before its length, or stalled: answered (a half-closed client still reads), logged as the abort it is.
+                log.LogInformation("{RequestId} {Operation} aborted by the client: {Code}", requestId, operation, error.CodeName);
+            }
+            await WriteErrorAsync(http, error, requestId);
         }
         catch (KmsException e)
         {
@@ -106,6 +106,14 @@ internal sealed class S3Dispatcher(
                 requestId, http.Request.Method, operation, bucket, accessKeyId, http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    /// <summary>The S3 error a refusal is answered with: the protocol's own, or the object layer's mapped in one place.</summary>
+    private static S3Exception? S3Error(Exception e) => e switch
+    {
+        S3Exception s3 => s3,
+        ObjectException refusal => ObjectFailures.ToS3(refusal),
+        _ => null,
+    };
 
     private Task DispatchAsync(S3Request r) => r.Route.Operation switch
     {
@@ -142,11 +150,6 @@ internal sealed class S3Dispatcher(
         _ => throw new S3Exception(S3ErrorCode.NotImplemented),
     };
 
-    /// <summary>The request declared a body that was not read to its end.</summary>
-    private static bool HasUnreadBody(HttpContext http) =>
-        (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
-        && http.Request.Body is not ClientBodyStream { ReachedEnd: true };
-
     private static async Task WriteErrorAsync(HttpContext http, S3Exception error, string requestId)
     {
         if (http.Response.HasStarted)
@@ -158,7 +161,7 @@ internal sealed class S3Dispatcher(
         http.Response.Clear();
         http.Response.Headers["x-amz-request-id"] = requestId;
         http.Response.Headers["x-amz-id-2"] = requestId;
-        if (HasUnreadBody(http))
+        if (ClientBodyStream.LeftUnread(http.Request))
         {
             // Issue 11: an error before the body was read (NoSuchBucket, AccessDenied, a bad signature...).
             // Kestrel would drain the body to keep the connection, but after Expect: 100-continue a client

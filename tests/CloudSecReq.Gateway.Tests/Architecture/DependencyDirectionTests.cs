@@ -24,7 +24,6 @@ public sealed partial class DependencyDirectionTests
     // Upward references that exist today, each to be removed (issue 12). Adding to this list needs a reason.
     private static readonly HashSet<(string From, string To)> s_knownUpward =
     [
-        ("Objects", "S3"), // S3Exception is still the pipeline's refusal type; ByteRange, Preconditions.CheckWrite
         ("ServerSideEncryption", "S3"), // S3Exception for bad SSE headers and customer keys
         ("Metadata", "Storage"), // ManifestCopy names a Storage type
     ];
@@ -88,6 +87,21 @@ public sealed partial class DependencyDirectionTests
         Assert.Single(Violations([("Storage", "Objects", "Storage/X.cs")]));
         Assert.Single(Violations([("Metadata", "S3", "Metadata/X.cs")]));
         Assert.Empty(Violations([("S3", "Objects", "S3/X.cs"), ("Objects", "Storage", "Objects/X.cs")]));
+    }
+
+    // Persistence, placement of bytes and healing: what the object layer hides from the protocol (issue 12).
+    [GeneratedRegex(@"\b(IMetadataStore|BlobStore|ManifestWriter|ObjectManifests|HealQueue|GarbageCollector|ObjectWalk)\b")]
+    private static partial Regex StoreType();
+
+    [Fact]
+    public void S3_NamesNoStoreType_OnlyTheObjectLayer()
+    {
+        var s3 = Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway", "S3");
+        var offending = SourceFiles(s3)
+            .SelectMany(f => StoreType().Matches(File.ReadAllText(f)).Select(m => $"{Path.GetRelativePath(s3, f)}: {m.Value}"))
+            .Distinct()
+            .ToList();
+        Assert.True(offending.Count == 0, string.Join(Environment.NewLine, offending));
     }
 
     [Fact]
