@@ -1,4 +1,5 @@
 using System.Globalization;
+using CloudSecReq.Gateway.Metadata;
 
 namespace CloudSecReq.Gateway.Objects;
 
@@ -34,6 +35,22 @@ internal readonly record struct ByteRange(long Start, long Length)
         }
         var n = Math.Min(suffixBytes, size);
         return new ByteRange(size - n, n);
+    }
+
+    /// <summary>
+    /// The bytes of part <paramref name="partNumber"/> (from 1) of <paramref name="record"/>; an object
+    /// not completed from parts has one part, itself. Throws <see cref="ObjectFailure.InvalidPart"/>
+    /// when there is no such part.
+    /// </summary>
+    public static ByteRange OfPart(ObjectRecord record, int partNumber)
+    {
+        if (record.PartsCount == 0 ? partNumber != 1 : partNumber > record.PartSizes.Count)
+        {
+            throw new ObjectException(ObjectFailure.InvalidPart, "The requested partnumber is not satisfiable");
+        }
+        return record.PartsCount == 0
+            ? new ByteRange(0, record.Size)
+            : new ByteRange(record.PartSizes.Take(partNumber - 1).Sum(), record.PartSizes[partNumber - 1]);
     }
 
     private static ObjectException Unsatisfiable(long size) =>

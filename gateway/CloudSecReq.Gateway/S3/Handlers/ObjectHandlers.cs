@@ -131,16 +131,7 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
         {
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber");
         }
-        if (record.PartsCount == 0)
-        {
-            return part == 1 ? new ByteRange(0, record.Size) : throw new S3Exception(S3ErrorCode.InvalidPart, "The requested partnumber is not satisfiable");
-        }
-        if (part > record.PartSizes.Count)
-        {
-            throw new S3Exception(S3ErrorCode.InvalidPart, "The requested partnumber is not satisfiable");
-        }
-        var start = record.PartSizes.Take(part - 1).Sum();
-        return new ByteRange(start, record.PartSizes[part - 1]);
+        return ByteRange.OfPart(record, part);
     }
 
     internal static void WriteObjectHeaders(HttpResponse response, ObjectRecord record, bool withChecksum)
