@@ -23,21 +23,19 @@ internal static class ObjectBody
     public const string NoCopyReadable = "No copy of the object is readable right now; please retry later.";
 
     /// <summary>
-    /// How a read ended: the shard (or copy) faults worked around, for the heal queue; and whether it
-    /// stopped because no copy of an inline object was readable (nothing written then).
+    /// How a read ended: the shard (or copy) faults worked around, for the heal queue; or, when no copy
+    /// of an inline object was readable, the failure to throw (<see cref="ObjectFailure.Unavailable"/>,
+    /// or <see cref="SegmentIntegrityException"/> when every copy was there and failed its checks)
+    /// unless the caller finds the object replaced meanwhile, its old copies overwritten.
     /// </summary>
-    internal readonly record struct Result(IReadOnlyList<ShardFault> Faults, bool NoCopyReadable);
-
-    /// <summary>The refusal of a read that found no readable copy of an inline object.</summary>
-    public static ObjectException Unreadable(Result read) =>
-        new(ObjectFailure.Unavailable, NoCopyReadable, new IOException(string.Join("; ", read.Faults.Select(f => f.Detail))));
+    internal readonly record struct Result(IReadOnlyList<ShardFault> Faults, Exception? NoCopyReadable);
 
     /// <summary>
     /// Streams the object bytes [offset, offset+length) to <paramref name="destination"/>, also into
     /// <paramref name="hash"/> when given. Returns the shard faults worked around (empty when every
     /// shard read was clean): the caller queues the object for healing; or, for an inline object of
     /// which no copy could be read, <see cref="Result.NoCopyReadable"/> (the caller decides: a race
-    /// with a replacing write, or a 503). Throws <see cref="ObjectFailure.Unavailable"/> when a stripe
+    /// with a replacing write, or that failure). Throws <see cref="ObjectFailure.Unavailable"/> when a stripe
     /// has fewer than k good shards.
     /// </summary>
     public static async Task<Result> CopyAsync(BlobStore blobs, ObjectRecord record, PinnedKey? dataKey, long offset, long length, Stream destination, IncrementalHash? hash, CancellationToken ct)
@@ -58,11 +56,11 @@ internal static class ObjectBody
                 var take = Math.Min(length, plainLength - within);
                 if (segment.Inline)
                 {
-                    var (inlineFaults, read) = await CopyInlineAsync(blobs, record, segment, dataKey, within, take, target, ct);
+                    var (inlineFaults, unreadable) = await CopyInlineAsync(blobs, record, segment, dataKey, within, take, target, ct);
                     faults.AddRange(inlineFaults);
-                    if (!read)
+                    if (unreadable is not null)
                     {
-                        return new Result(faults, NoCopyReadable: true);
+                        return new Result(faults, unreadable);
                     }
                 }
                 else if (record.Encryption is null)
@@ -79,13 +77,13 @@ internal static class ObjectBody
             }
             segmentStart += plainLength;
         }
-        return new Result(faults, NoCopyReadable: false);
+        return new Result(faults, null);
     }
 
     // An inline segment is read from its first good manifest copy; a copy that cannot be read or whose
     // package fails authentication is reported (its index in ObjectRecord.Manifests) and the next
-    // one is tried, resuming at the package that failed. Read is false when no copy was readable.
-    private static async Task<(List<ShardFault> Faults, bool Read)> CopyInlineAsync(BlobStore blobs, ObjectRecord record, DataSegment segment, PinnedKey? dataKey,
+    // one is tried, resuming at the package that failed. Unreadable is the failure when no copy was readable.
+    private static async Task<(List<ShardFault> Faults, Exception? Unreadable)> CopyInlineAsync(BlobStore blobs, ObjectRecord record, DataSegment segment, PinnedKey? dataKey,
         long plainOffset, long count, Stream target, CancellationToken ct)
     {
         var faults = new List<ShardFault>();
@@ -104,13 +102,13 @@ internal static class ObjectBody
             if (segmentKey is null)
             {
                 await target.WriteAsync(stored.Slice((int)plainOffset, (int)count), ct);
-                return (faults, true);
+                return (faults, null);
             }
             try
             {
                 await SegmentOpener.CopyPlaintextAsync(storedOffset => ReadOnlyStream(stored[(int)storedOffset..]),
                     segmentKey, segment.ObjectBytes, plainOffset, end - plainOffset, target, ct);
-                return (faults, true);
+                return (faults, null);
             }
             catch (SegmentIntegrityException e)
             {
@@ -119,12 +117,11 @@ internal static class ObjectBody
                 plainOffset = Math.Max(plainOffset, e.PackageIndex * SealedFormat.PackagePlainBytes);
             }
         }
-        if (faults.All(f => f.Kind == ShardFaultKind.ChecksumMismatch))
-        {
-            // Every copy was there and failed its checks: 500, as a package that fails authentication with every choice of shards.
-            throw failed ?? new SegmentIntegrityException(segment.PartNumber, 0, "no copy of the inline object is intact");
-        }
-        return (faults, false);
+        // Every copy there and failing its checks is a 500, as a package that fails authentication with
+        // every choice of shards; yet copies overwritten after a replacement read the same way.
+        return (faults, faults.All(f => f.Kind == ShardFaultKind.ChecksumMismatch)
+            ? failed ?? new SegmentIntegrityException(segment.PartNumber, 0, "no copy of the inline object is intact")
+            : new ObjectException(ObjectFailure.Unavailable, NoCopyReadable, new IOException(string.Join("; ", faults.Select(f => f.Detail)))));
     }
 
     private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) =>

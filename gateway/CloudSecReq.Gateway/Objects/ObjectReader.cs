@@ -36,7 +36,7 @@ internal sealed class ObjectReader(IMetadataStore store, BlobStore blobs, SseKey
     public async Task<GetObjectOutcome> GetAsync(ObjectRecord record, PinnedKey? dataKey, ByteRange range, Stream destination, CancellationToken ct)
     {
         var read = await ObjectBody.CopyAsync(blobs, record, dataKey, range.Start, range.Length, destination, null, ct);
-        if (!read.NoCopyReadable)
+        if (read.NoCopyReadable is not { } failure)
         {
             await ObjectFaults.ReportAsync(healing, record, read.Faults);
             return GetObjectOutcome.Read;
@@ -46,6 +46,6 @@ internal sealed class ObjectReader(IMetadataStore store, BlobStore blobs, SseKey
         {
             return GetObjectOutcome.Replaced;
         }
-        throw ObjectBody.Unreadable(read);
+        throw failure;
     }
 }

@@ -96,9 +96,9 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
         await using (var segment = SegmentWrite.Open(blobs, storageClass, range.Length, dataKey, partNumber))
         {
             var read = await ObjectBody.CopyAsync(blobs, source, sourceKey, range.Start, range.Length, segment.Plaintext, md5, ct);
-            if (read.NoCopyReadable)
+            if (read.NoCopyReadable is { } failure)
             {
-                throw ObjectBody.Unreadable(read);
+                throw failure;
             }
             faults = read.Faults;
             commit = await segment.CommitAsync(ct);

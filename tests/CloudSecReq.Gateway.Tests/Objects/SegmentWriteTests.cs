@@ -71,7 +71,7 @@ public sealed class SegmentWriteTests : IAsyncDisposable
         using var read = new MemoryStream();
         var result = await ObjectBody.CopyAsync(_blobs, record, null, 0, body.Length, read, null, default);
         Assert.Empty(result.Faults);
-        Assert.False(result.NoCopyReadable);
+        Assert.Null(result.NoCopyReadable);
         Assert.Equal(body, read.ToArray());
     }
 
