@@ -4,7 +4,6 @@ using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Healing;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Shards;
@@ -16,7 +15,7 @@ namespace CloudSecReq.Gateway.Objects;
 /// CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
 /// ListParts. A part is written like a single PUT's body (<see cref="SegmentWrite"/>, never inline)
 /// and committed as a part; Complete copies no data: the object's segments are its parts'. One per
-/// gateway; thread-safe. Throws <see cref="S3Exception"/> for refusals.
+/// gateway; thread-safe. Throws <see cref="ObjectException"/> for refusals.
 /// </summary>
 internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, SseKeys keys, StorageClassCatalog storageClasses, ObjectWriter writer,
     ObjectManifests manifests, HealQueue healing, GarbageCollector garbage, TimeProvider clock)
@@ -108,7 +107,7 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
         if (!stored)
         {
             blobs.Delete(part.Segment);
-            throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", part.UploadId);
+            throw new ObjectException(ObjectFailure.NoSuchUpload).With("UploadId", part.UploadId);
         }
         if (commit.NeedsHealing)
         {
@@ -121,7 +120,7 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
 
     /// <summary>Throws PreconditionFailed (or NoSuchKey) early when the completion's condition surely fails; the commit checks again.</summary>
     public Task CheckConditionAsync(MultipartUpload upload, ObjectWriteCondition condition, CancellationToken ct) =>
-        Preconditions.CheckWriteAsync(store, upload.Bucket, upload.Key, condition, ct);
+        WriteConditions.CheckAsync(store, upload.Bucket, upload.Key, condition, ct);
 
     /// <summary>
     /// Completes the upload from <paramref name="requested"/> parts (numbers ascending, checked by the
@@ -140,7 +139,7 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
         }
         if (record is null)
         {
-            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "The parts of the upload changed while it was completed; please retry.");
+            throw new ObjectException(ObjectFailure.Unavailable, "The parts of the upload changed while it was completed; please retry.");
         }
         await garbage.CollectAsync(ct);
         if (partsToHeal.Count > 0)
@@ -154,7 +153,7 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
 
     /// <summary>
     /// Builds the object from the parts as stored now and commits it. Returns null when a part changed
-    /// between reading and committing (nothing was committed); throws the request's S3 errors.
+    /// between reading and committing (nothing was committed); throws the request's refusals.
     /// </summary>
     private async Task<(ObjectRecord? Record, List<string> PartsToHeal)> TryCompleteAsync(MultipartUpload upload, List<(int Number, string ETag)> requested,
         ObjectWriteCondition condition, CancellationToken ct)
@@ -174,11 +173,11 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
             var (number, etag) = requested[i];
             if (!stored.TryGetValue(number, out var part) || part.ETag.Trim('"') != etag.Trim().Trim('"'))
             {
-                throw new S3Exception(S3ErrorCode.InvalidPart).With("PartNumber", number.ToString(CultureInfo.InvariantCulture)).With("UploadId", upload.UploadId);
+                throw new ObjectException(ObjectFailure.InvalidPart).With("PartNumber", number.ToString(CultureInfo.InvariantCulture)).With("UploadId", upload.UploadId);
             }
             if (i < requested.Count - 1 && part.Size < ObjectLimits.MinPartBytes)
             {
-                throw new S3Exception(S3ErrorCode.EntityTooSmall).With("PartNumber", number.ToString(CultureInfo.InvariantCulture))
+                throw new ObjectException(ObjectFailure.EntityTooSmall).With("PartNumber", number.ToString(CultureInfo.InvariantCulture))
                     .With("ProposedSize", part.Size.ToString(CultureInfo.InvariantCulture)).With("MinSizeAllowed", ObjectLimits.MinPartBytes.ToString(CultureInfo.InvariantCulture));
             }
             parts.Add(part);
@@ -224,8 +223,8 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
         await manifests.ReleaseAsync(record);
         return outcome switch
         {
-            WriteOutcome.NoSuchUpload => throw new S3Exception(S3ErrorCode.NoSuchUpload).With("UploadId", upload.UploadId),
-            WriteOutcome.PreconditionFailed => throw Preconditions.WriteConflict(),
+            WriteOutcome.NoSuchUpload => throw new ObjectException(ObjectFailure.NoSuchUpload).With("UploadId", upload.UploadId),
+            WriteOutcome.PreconditionFailed => throw WriteConditions.Conflict(),
             _ => (null, []), // PartsChanged: built again from the parts as they are now
         };
     }
@@ -257,11 +256,11 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
             }
             if (presence.Intact + presence.OutOfUse >= k)
             {
-                throw new S3Exception(S3ErrorCode.ServiceUnavailable,
+                throw new ObjectException(ObjectFailure.Unavailable,
                     $"Part {number} cannot be read right now: {presence.Intact} of its {n} shards are intact on volumes in use, {k} are needed. " +
                     "Retry when the storage volumes are back, or upload the part again.");
             }
-            throw new S3Exception(S3ErrorCode.InvalidPart,
+            throw new ObjectException(ObjectFailure.InvalidPart,
                 $"Part {number} can no longer be read: {presence.Intact} of its {n} shards are intact, {k} are needed. Upload the part again and complete the upload with its new ETag.")
                 .With("PartNumber", number).With("UploadId", upload.UploadId);
         }

@@ -5,7 +5,6 @@ using CloudSecReq.Erasure.Codec;
 using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Shards;
 
@@ -24,12 +23,22 @@ internal static class ObjectBody
     public const string NoCopyReadable = "No copy of the object is readable right now; please retry later.";
 
     /// <summary>
+    /// How a read ended: the shard (or copy) faults worked around, for the heal queue; or, when no copy
+    /// of an inline object was readable, the failure to throw (<see cref="ObjectFailure.Unavailable"/>,
+    /// or <see cref="SegmentIntegrityException"/> when every copy was there and failed its checks)
+    /// unless the caller finds the object replaced meanwhile, its old copies overwritten.
+    /// </summary>
+    internal readonly record struct Result(IReadOnlyList<ShardFault> Faults, Exception? NoCopyReadable);
+
+    /// <summary>
     /// Streams the object bytes [offset, offset+length) to <paramref name="destination"/>, also into
     /// <paramref name="hash"/> when given. Returns the shard faults worked around (empty when every
-    /// shard read was clean): the caller queues the object for healing.
-    /// Throws <see cref="S3Exception"/> ServiceUnavailable when a stripe has fewer than k good shards.
+    /// shard read was clean): the caller queues the object for healing; or, for an inline object of
+    /// which no copy could be read, <see cref="Result.NoCopyReadable"/> (the caller decides: a race
+    /// with a replacing write, or that failure). Throws <see cref="ObjectFailure.Unavailable"/> when a stripe
+    /// has fewer than k good shards.
     /// </summary>
-    public static async Task<IReadOnlyList<ShardFault>> CopyAsync(BlobStore blobs, ObjectRecord record, PinnedKey? dataKey, long offset, long length, Stream destination, IncrementalHash? hash, CancellationToken ct)
+    public static async Task<Result> CopyAsync(BlobStore blobs, ObjectRecord record, PinnedKey? dataKey, long offset, long length, Stream destination, IncrementalHash? hash, CancellationToken ct)
     {
         var target = hash is null ? destination : new HashingWriteStream(destination, hash);
         var faults = new List<ShardFault>();
@@ -47,7 +56,12 @@ internal static class ObjectBody
                 var take = Math.Min(length, plainLength - within);
                 if (segment.Inline)
                 {
-                    faults.AddRange(await CopyInlineAsync(blobs, record, segment, dataKey, within, take, target, ct));
+                    var (inlineFaults, unreadable) = await CopyInlineAsync(blobs, record, segment, dataKey, within, take, target, ct);
+                    faults.AddRange(inlineFaults);
+                    if (unreadable is not null)
+                    {
+                        return new Result(faults, unreadable);
+                    }
                 }
                 else if (record.Encryption is null)
                 {
@@ -63,13 +77,13 @@ internal static class ObjectBody
             }
             segmentStart += plainLength;
         }
-        return faults;
+        return new Result(faults, null);
     }
 
     // An inline segment is read from its first good manifest copy; a copy that cannot be read or whose
     // package fails authentication is reported (its index in ObjectRecord.Manifests) and the next
-    // one is tried, resuming at the package that failed.
-    private static async Task<IReadOnlyList<ShardFault>> CopyInlineAsync(BlobStore blobs, ObjectRecord record, DataSegment segment, PinnedKey? dataKey,
+    // one is tried, resuming at the package that failed. Unreadable is the failure when no copy was readable.
+    private static async Task<(List<ShardFault> Faults, Exception? Unreadable)> CopyInlineAsync(BlobStore blobs, ObjectRecord record, DataSegment segment, PinnedKey? dataKey,
         long plainOffset, long count, Stream target, CancellationToken ct)
     {
         var faults = new List<ShardFault>();
@@ -88,13 +102,13 @@ internal static class ObjectBody
             if (segmentKey is null)
             {
                 await target.WriteAsync(stored.Slice((int)plainOffset, (int)count), ct);
-                return faults;
+                return (faults, null);
             }
             try
             {
                 await SegmentOpener.CopyPlaintextAsync(storedOffset => ReadOnlyStream(stored[(int)storedOffset..]),
                     segmentKey, segment.ObjectBytes, plainOffset, end - plainOffset, target, ct);
-                return faults;
+                return (faults, null);
             }
             catch (SegmentIntegrityException e)
             {
@@ -103,13 +117,11 @@ internal static class ObjectBody
                 plainOffset = Math.Max(plainOffset, e.PackageIndex * SealedFormat.PackagePlainBytes);
             }
         }
-        if (faults.All(f => f.Kind == ShardFaultKind.ChecksumMismatch))
-        {
-            // Every copy was there and failed its checks: 500, as a package that fails authentication with every choice of shards.
-            throw failed ?? new SegmentIntegrityException(segment.PartNumber, 0, "no copy of the inline object is intact");
-        }
-        throw new S3Exception(S3ErrorCode.ServiceUnavailable, NoCopyReadable,
-            new IOException(string.Join("; ", faults.Select(f => f.Detail))));
+        // Every copy there and failing its checks is a 500, as a package that fails authentication with
+        // every choice of shards; yet copies overwritten after a replacement read the same way.
+        return (faults, faults.All(f => f.Kind == ShardFaultKind.ChecksumMismatch)
+            ? failed ?? new SegmentIntegrityException(segment.PartNumber, 0, "no copy of the inline object is intact")
+            : new ObjectException(ObjectFailure.Unavailable, NoCopyReadable, new IOException(string.Join("; ", faults.Select(f => f.Detail)))));
     }
 
     private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) =>
@@ -182,12 +194,12 @@ internal static class ObjectBody
         catch
         {
             await stop.CancelAsync();
-            S3Exception? readFailure = null;
+            ObjectException? readFailure = null;
             try
             {
                 await reading;
             }
-            catch (S3Exception e)
+            catch (ObjectException e)
             {
                 readFailure = e;
             }
@@ -223,7 +235,7 @@ internal static class ObjectBody
             }
             catch (ShardLossException e)
             {
-                throw new S3Exception(S3ErrorCode.ServiceUnavailable, "Too few shards of the object are readable right now; please retry later.", e);
+                throw new ObjectException(ObjectFailure.Unavailable, "Too few shards of the object are readable right now; please retry later.", e);
             }
             var faults = result.Faults.ToList();
             for (var i = 0; i < shards.Length; i++)

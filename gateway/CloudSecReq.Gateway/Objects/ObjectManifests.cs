@@ -1,6 +1,5 @@
 using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.Storage.Shards;
 
 namespace CloudSecReq.Gateway.Objects;
@@ -13,7 +12,7 @@ internal sealed class ObjectManifests(ManifestWriter manifests, BlobStore blobs)
     /// returns the record with where its copies are, ready for the metadata commit. For an object
     /// stored inline, <paramref name="inlineBytes"/> are its sealed bytes: every copy carries them, the
     /// copies go first to <paramref name="preferredVolumes"/>, and at least 1 + the write quorum of them
-    /// must be durable. Throws <see cref="S3Exception"/> ServiceUnavailable when the copies cannot be
+    /// must be durable. Throws <see cref="ObjectFailure.Unavailable"/> when the copies cannot be
     /// placed across racks.
     /// </summary>
     public async Task<ObjectRecord> WriteAsync(ObjectRecord record, ReadOnlyMemory<byte>? inlineBytes, IReadOnlyList<string>? preferredVolumes,
@@ -30,7 +29,7 @@ internal sealed class ObjectManifests(ManifestWriter manifests, BlobStore blobs)
         }
         catch (IOException e)
         {
-            throw new S3Exception(S3ErrorCode.ServiceUnavailable, record.IsInline()
+            throw new ObjectException(ObjectFailure.Unavailable, record.IsInline()
                 ? "Too few copies of the object could be stored; please retry."
                 : "The object's manifest could not be stored; please retry.", e);
         }
@@ -40,7 +39,7 @@ internal sealed class ObjectManifests(ManifestWriter manifests, BlobStore blobs)
     /// Writes the manifest of <paramref name="replacement"/>, a new version of the metadata of
     /// <paramref name="current"/> (new tags), to the volumes; an inline object's bytes are carried
     /// over from a good copy of <paramref name="current"/>, and the new copies go to the same volumes
-    /// first. Throws <see cref="S3Exception"/> ServiceUnavailable when no copy of the bytes is readable
+    /// first. Throws <see cref="ObjectFailure.Unavailable"/> when no copy of the bytes is readable
     /// or the copies cannot be placed across racks.
     /// </summary>
     public async Task<ObjectRecord> WriteFreshAsync(ObjectRecord current, ObjectRecord replacement, CancellationToken ct)
@@ -51,7 +50,7 @@ internal sealed class ObjectManifests(ManifestWriter manifests, BlobStore blobs)
             return await WriteAsync(replacement, null, null, ct);
         }
         var bytes = await blobs.ReadInlineAsync(current, ct)
-            ?? throw new S3Exception(S3ErrorCode.ServiceUnavailable, "No copy of the object is readable right now; please retry later.");
+            ?? throw new ObjectException(ObjectFailure.Unavailable, "No copy of the object is readable right now; please retry later.");
         return await WriteAsync(replacement, bytes, current.Manifests.Select(m => m.VolumeId).ToList(), ct);
     }
 

@@ -1,6 +1,5 @@
 using CloudSecReq.Gateway.Healing;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Tenants;
@@ -31,25 +30,22 @@ internal sealed class ObjectReader(IMetadataStore store, BlobStore blobs, SseKey
     /// Streams the verified plaintext of <paramref name="range"/> of <paramref name="record"/> to
     /// <paramref name="destination"/>; shard faults worked around queue the object for healing.
     /// Returns <see cref="GetObjectOutcome.Replaced"/> (nothing written) for the inline re-read race.
-    /// Throws <see cref="S3Exception"/> ServiceUnavailable when too few shards or copies are readable,
+    /// Throws <see cref="ObjectFailure.Unavailable"/> when too few shards or copies are readable,
     /// <see cref="Encryption.SegmentIntegrityException"/> when no choice of them authenticates.
     /// </summary>
     public async Task<GetObjectOutcome> GetAsync(ObjectRecord record, PinnedKey? dataKey, ByteRange range, Stream destination, CancellationToken ct)
     {
-        try
+        var read = await ObjectBody.CopyAsync(blobs, record, dataKey, range.Start, range.Length, destination, null, ct);
+        if (read.NoCopyReadable is not { } failure)
         {
-            var faults = await ObjectBody.CopyAsync(blobs, record, dataKey, range.Start, range.Length, destination, null, ct);
-            await ObjectFaults.ReportAsync(healing, record, faults);
+            await ObjectFaults.ReportAsync(healing, record, read.Faults);
             return GetObjectOutcome.Read;
         }
-        catch (S3Exception e) when (e.Code == S3ErrorCode.ServiceUnavailable && record.IsInline())
+        // Replaced between the lookup and the read, and the replaced copies already overwritten?
+        if (await store.GetObjectAsync(record.Bucket, record.Key, ct) is { } now && !now.Manifests.SequenceEqual(record.Manifests))
         {
-            // Replaced between the lookup and the read, and the replaced copies already overwritten?
-            if (await store.GetObjectAsync(record.Bucket, record.Key, ct) is not { } now || now.Manifests.SequenceEqual(record.Manifests))
-            {
-                throw;
-            }
             return GetObjectOutcome.Replaced;
         }
+        throw failure;
     }
 }

@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.Storage.Garbage;
 
 namespace CloudSecReq.Gateway.Objects;
@@ -16,7 +15,7 @@ internal sealed class ObjectTagger(IMetadataStore store, ObjectManifests manifes
     /// manifest is written anew (the volumes must describe the tags a rebuild restores; an inline
     /// object's copies carry its bytes over) and swapped in only if the object was not replaced
     /// meanwhile; otherwise the new copies are released and it is tried again. Throws
-    /// <see cref="S3Exception"/> SlowDown when the object kept changing.
+    /// <see cref="ObjectFailure.KeptChanging"/> when the object kept changing.
     /// </summary>
     public async Task<bool> PutTaggingAsync(string bucket, string objectKey, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct)
     {
@@ -45,7 +44,7 @@ internal sealed class ObjectTagger(IMetadataStore store, ObjectManifests manifes
             await manifests.ReleaseAsync(replacement);
             if (attempt == 3)
             {
-                throw new S3Exception(S3ErrorCode.SlowDown, "The object changed while its tags were being set; please retry.");
+                throw new ObjectException(ObjectFailure.KeptChanging, "The object changed while its tags were being set; please retry.");
             }
         }
     }

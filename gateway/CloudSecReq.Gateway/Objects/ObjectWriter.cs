@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using CloudSecReq.Gateway.Healing;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Shards;
@@ -12,7 +11,7 @@ namespace CloudSecReq.Gateway.Objects;
 
 /// <summary>
 /// PutObject and CopyObject: the write path, read top to bottom in the order the bytes flow. One per
-/// gateway; thread-safe. Throws <see cref="S3Exception"/> for refusals (placement, quorum, conditions).
+/// gateway; thread-safe. Throws <see cref="ObjectException"/> for refusals (placement, quorum, conditions).
 /// </summary>
 internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKeys keys, StorageClassCatalog storageClasses, ObjectManifests manifests,
     HealQueue healing, GarbageCollector garbage, TimeProvider clock)
@@ -21,7 +20,7 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
     public async Task<ObjectRecord> PutAsync(PutObjectInput input, CancellationToken ct)
     {
         // Fail early on a sure failure; the metadata commit checks again in its own transaction.
-        await Preconditions.CheckWriteAsync(store, input.Bucket.Name, input.ObjectKey, input.Condition, ct);
+        await WriteConditions.CheckAsync(store, input.Bucket.Name, input.ObjectKey, input.Condition, ct);
         var storageClass = storageClasses.ForWrite(input.Principal, input.StorageClass);
         var (encryption, dataKey) = await keys.NewAsync(input.Principal, input.Bucket, input.ObjectKey, input.Sse, ct);
         IngestResult ingest;
@@ -55,7 +54,7 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
     /// <summary>Stores a copy of <paramref name="input"/>'s source, always re-encrypted under a fresh data key.</summary>
     public async Task<ObjectRecord> CopyAsync(CopyObjectInput input, CancellationToken ct)
     {
-        await Preconditions.CheckWriteAsync(store, input.Bucket.Name, input.ObjectKey, input.Condition, ct);
+        await WriteConditions.CheckAsync(store, input.Bucket.Name, input.ObjectKey, input.Condition, ct);
         var source = input.Source;
         var storageClass = storageClasses.ForWrite(input.Principal, input.StorageClass);
         var (encryption, dataKey) = await keys.NewAsync(input.Principal, input.Bucket, input.ObjectKey, input.Sse, ct);
@@ -97,7 +96,12 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
         SegmentCommit commit;
         await using (var segment = SegmentWrite.Open(blobs, storageClass, range.Length, dataKey, partNumber))
         {
-            faults = await ObjectBody.CopyAsync(blobs, source, sourceKey, range.Start, range.Length, segment.Plaintext, md5, ct);
+            var read = await ObjectBody.CopyAsync(blobs, source, sourceKey, range.Start, range.Length, segment.Plaintext, md5, ct);
+            if (read.NoCopyReadable is { } failure)
+            {
+                throw failure;
+            }
+            faults = read.Faults;
             commit = await segment.CommitAsync(ct);
         }
         await ObjectFaults.ReportAsync(healing, source, faults);
@@ -127,7 +131,7 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
             if (outcome == WriteOutcome.PreconditionFailed)
             {
                 // Lost to a write that changed the object after the early check: nothing of this one stays.
-                throw Preconditions.WriteConflict();
+                throw WriteConditions.Conflict();
             }
         }
         catch

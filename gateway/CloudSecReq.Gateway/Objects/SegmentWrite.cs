@@ -1,7 +1,6 @@
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Shards;
 
@@ -51,8 +50,8 @@ internal sealed class SegmentWrite : IAsyncDisposable
 
     /// <summary>
     /// Plans the segment in <paramref name="storageClass"/>'s layout and opens it. The placement rule
-    /// is checked for an inline segment all the same. Throws <see cref="S3Exception"/>
-    /// ServiceUnavailable (503) when the usable volumes cannot keep the placement rule.
+    /// is checked for an inline segment all the same. Throws <see cref="ObjectFailure.PlacementRefused"/>
+    /// when the usable volumes cannot keep the placement rule.
     /// </summary>
     /// <param name="expectedPlainBytes">The declared length when known: volumes without room for a shard of it are not chosen.</param>
     /// <param name="partNumber">0 for a single PUT or copy; the part number of a part.</param>
@@ -77,7 +76,7 @@ internal sealed class SegmentWrite : IAsyncDisposable
     /// <summary>
     /// Seals the final package, then makes the shards durable (fsync, rename; at least k + the write
     /// quorum of them) or, inline, returns the sealed bytes for the manifest copies. Throws
-    /// <see cref="S3Exception"/> ServiceUnavailable when too few shards became durable; nothing is left behind then.
+    /// <see cref="ObjectFailure.Unavailable"/> when too few shards became durable; nothing is left behind then.
     /// </summary>
     public async Task<SegmentCommit> CommitAsync(CancellationToken ct)
     {
@@ -119,7 +118,7 @@ internal sealed class SegmentWrite : IAsyncDisposable
         }
         catch (IOException e)
         {
-            throw new S3Exception(S3ErrorCode.ServiceUnavailable, "Too few shards of the object could be stored; please retry.", e);
+            throw new ObjectException(ObjectFailure.Unavailable, "Too few shards of the object could be stored; please retry.", e);
         }
         return commit with
         {
@@ -129,8 +128,8 @@ internal sealed class SegmentWrite : IAsyncDisposable
     }
 
     /// <summary>The documented refusal of a write the healthy topology cannot place safely (docs/s3-api.md).</summary>
-    public static S3Exception PlacementRefused(PlacementFailure failure) =>
-        new S3Exception(S3ErrorCode.ServiceUnavailable,
+    private static ObjectException PlacementRefused(PlacementFailure failure) =>
+        new ObjectException(ObjectFailure.PlacementRefused,
             "The storage cannot place this object safely right now: " + failure.Message + " Retry later, or ask the operator.")
             .With("PlacementRefusal", failure.Reason.ToString());
 

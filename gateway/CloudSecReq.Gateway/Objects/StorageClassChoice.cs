@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Placement;
-using CloudSecReq.Gateway.S3;
 using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Objects;
@@ -19,8 +18,8 @@ internal static class StorageClassChoice
             return storageClass;
         }
         throw refusal == StorageClassRefusal.Unknown
-            ? new S3Exception(S3ErrorCode.InvalidStorageClass).With("StorageClassRequested", requested ?? "")
-            : new S3Exception(S3ErrorCode.AccessDenied, $"The storage class {requested} is not allowed for this account.");
+            ? new ObjectException(ObjectFailure.InvalidStorageClass).With("StorageClassRequested", requested ?? "")
+            : new ObjectException(ObjectFailure.StorageClassNotAllowed, $"The storage class {requested} is not allowed for this account.");
     }
 
     /// <summary>The class of that name for an upload started earlier; the default when it is no longer configured.</summary>

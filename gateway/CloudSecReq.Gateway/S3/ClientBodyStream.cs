@@ -24,6 +24,11 @@ internal sealed class ClientBodyStream(Stream inner) : Stream
     /// <summary>The body ended early or its transport failed: the client stopped sending.</summary>
     public bool ClientWentAway { get; private set; }
 
+    /// <summary>The request declared a body that was not read to its end.</summary>
+    public static bool LeftUnread(HttpRequest request) =>
+        (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        && request.Body is not ClientBodyStream { ReachedEnd: true };
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Objects;
 using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3;
@@ -140,5 +142,45 @@ internal static class ObjectRequestHeaders
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey").With("ArgumentName", "x-amz-copy-source");
         }
         return (decoded[..slash], decoded[(slash + 1)..]);
+    }
+
+    /// <summary>
+    /// Parses a single <c>bytes=a-b</c>, <c>bytes=a-</c> or <c>bytes=-n</c> Range header against an
+    /// object of <paramref name="size"/> bytes. Returns null when the header is absent or not a single
+    /// byte range (then the whole object is sent, as HTTP says); throws the object layer's
+    /// <see cref="ObjectFailure.RangeNotSatisfiable"/> when it cannot be satisfied.
+    /// </summary>
+    public static ByteRange? Range(string? header, long size)
+    {
+        if (string.IsNullOrEmpty(header) || !header.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        var spec = header[6..].Trim();
+        var dash = spec.IndexOf('-');
+        if (spec.Contains(',') || dash < 0)
+        {
+            return null;
+        }
+        var first = spec[..dash].Trim();
+        var last = spec[(dash + 1)..].Trim();
+        if (first.Length == 0)
+        {
+            return long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix) ? ByteRange.Suffix(suffix, size) : null;
+        }
+        if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var start))
+        {
+            return null;
+        }
+        long? end = null;
+        if (last.Length > 0)
+        {
+            if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var lastByte) || lastByte < start)
+            {
+                return null;
+            }
+            end = lastByte;
+        }
+        return ByteRange.From(start, end, size);
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.KmsHost;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Kms.Api;
 using CloudSecReq.Gateway.S3.Handlers;
 using Microsoft.AspNetCore.Connections;
@@ -32,8 +33,7 @@ internal sealed class S3Dispatcher(
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
-        http.Response.Headers["x-amz-request-id"] = requestId;
-        http.Response.Headers["x-amz-id-2"] = requestId;
+        WriteRequestId(http.Response, requestId);
         if (KmsEndpoint.IsKmsRequest(http.Request))
         {
             await kms.HandleAsync(http, requestId);
@@ -102,6 +102,7 @@ internal sealed class S3Dispatcher(
         }
     }
 
+    /// <summary>The S3 error a refusal is answered with: the protocol's own, or the object layer's mapped in one place.</summary>
     private Task DispatchAsync(S3Request r) => r.Route.Operation switch
     {
         S3Operation.ListBuckets => buckets.ListBucketsAsync(r),
@@ -137,10 +138,18 @@ internal sealed class S3Dispatcher(
         _ => throw new S3Exception(S3ErrorCode.NotImplemented),
     };
 
-    /// <summary>The request declared a body that was not read to its end.</summary>
-    private static bool HasUnreadBody(HttpContext http) =>
-        (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
-        && http.Request.Body is not ClientBodyStream { ReachedEnd: true };
+    private static void WriteRequestId(HttpResponse response, string requestId)
+    {
+        response.Headers["x-amz-request-id"] = requestId;
+        response.Headers["x-amz-id-2"] = requestId;
+    }
+
+    /// <summary>Drops what a handler set on a response not yet started (status, headers), keeping the request id every response carries.</summary>
+    internal static void ClearResponse(HttpResponse response, string requestId)
+    {
+        response.Clear();
+        WriteRequestId(response, requestId);
+    }
 
     private static async Task WriteErrorAsync(HttpContext http, S3Exception error, string requestId)
     {
@@ -150,10 +159,8 @@ internal sealed class S3Dispatcher(
             http.Abort();
             return;
         }
-        http.Response.Clear();
-        http.Response.Headers["x-amz-request-id"] = requestId;
-        http.Response.Headers["x-amz-id-2"] = requestId;
-        if (HasUnreadBody(http))
+        ClearResponse(http.Response, requestId);
+        if (ClientBodyStream.LeftUnread(http.Request))
         {
             // Issue 11: an error before the body was read (NoSuchBucket, AccessDenied, a bad signature...).
             // Kestrel would drain the body to keep the connection, but after Expect: 100-continue a client

@@ -38,6 +38,21 @@ internal static class S3ErrorWriter
     }
 
     /// <summary>
+    /// An expected outcome that S3 answers with an error status and no body (304 Not Modified, a
+    /// HEAD's 404), written by the handler as <see cref="WriteAsync"/> writes the same code for a HEAD.
+    /// </summary>
+    public static void WriteWithoutBody(HttpContext context, S3ErrorCode code)
+    {
+        if (ClientBodyStream.LeftUnread(context.Request))
+        {
+            // As for an error (S3Dispatcher): a body left unread must not be taken for the next request.
+            context.Response.Headers.Connection = "close";
+        }
+        context.Response.StatusCode = S3ErrorTable.Get(code).Status;
+        context.Response.Headers["x-amz-error-code"] = code.ToString();
+    }
+
+    /// <summary>
     /// The text with lone surrogates replaced by U+FFFD: no XML writer can encode them. (Other
     /// characters XML 1.0 cannot carry are written as character references, see S3Xml.) Found by the
     /// wire fuzzer (issue 11): a request path with such a character made the writer throw while writing

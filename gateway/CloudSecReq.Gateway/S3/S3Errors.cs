@@ -1,4 +1,5 @@
 using CloudSecReq.Gateway.Auth;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Kms.Api;
 
@@ -17,6 +18,7 @@ internal static class S3Errors
         S3Exception s3 => s3,
         AuthException auth => From(auth),
         SseException sse => From(sse),
+        ObjectException refusal => From(refusal),
         KmsException kms => From(kms),
         _ => null,
     };
@@ -46,12 +48,37 @@ internal static class S3Errors
         _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
     };
 
-    private static S3Exception From(AuthException e)
+    internal static S3ErrorCode Code(ObjectFailure failure) => failure switch
     {
-        var error = new S3Exception(Code(e.Failure), e.Message, e);
-        foreach (var (name, value) in e.Details)
+        ObjectFailure.NoSuchKey => S3ErrorCode.NoSuchKey,
+        ObjectFailure.NoSuchUpload => S3ErrorCode.NoSuchUpload,
+        ObjectFailure.InvalidPart => S3ErrorCode.InvalidPart,
+        ObjectFailure.EntityTooSmall => S3ErrorCode.EntityTooSmall,
+        ObjectFailure.PreconditionFailed => S3ErrorCode.PreconditionFailed,
+        ObjectFailure.ConditionalConflict => S3ErrorCode.ConditionalRequestConflict,
+        ObjectFailure.InvalidStorageClass => S3ErrorCode.InvalidStorageClass,
+        ObjectFailure.StorageClassNotAllowed => S3ErrorCode.AccessDenied,
+        ObjectFailure.RangeNotSatisfiable => S3ErrorCode.InvalidRange,
+        ObjectFailure.PlacementRefused => S3ErrorCode.ServiceUnavailable,
+        ObjectFailure.Unavailable => S3ErrorCode.ServiceUnavailable,
+        ObjectFailure.KeptChanging => S3ErrorCode.SlowDown,
+        _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
+    };
+
+    private static S3Exception From(AuthException e) => WithDetails(new S3Exception(Code(e.Failure), e.Message, e), e.Details);
+
+    /// <summary>The object layer's refusal: its message (else the code's default) and its detail elements, in order.</summary>
+    internal static S3Exception From(ObjectException e)
+    {
+        var code = Code(e.Failure);
+        return WithDetails(new S3Exception(code, e.ClientMessage ?? S3ErrorTable.Get(code).Message, e), e.Details);
+    }
+
+    private static S3Exception WithDetails(S3Exception error, IEnumerable<KeyValuePair<string, string>> details)
+    {
+        foreach (var (element, value) in details)
         {
-            error.With(name, value);
+            error.With(element, value);
         }
         return error;
     }

@@ -22,12 +22,6 @@ public sealed partial class DependencyDirectionTests
         ["Metadata"] = 4, ["Tenants"] = 4,
     };
 
-    // Upward references that exist today, each to be removed (issue 12). Adding to this list needs a reason.
-    private static readonly HashSet<(string From, string To)> s_knownUpward =
-    [
-        ("Objects", "S3"), // S3Exception is still the pipeline's refusal type; ByteRange, Preconditions.CheckWrite
-    ];
-
     // Inside Storage/ (docs/architecture.md, "Storage"): a sub-folder may refer only to lower ranks, so
     // siblings stay apart. Storage/ itself (Fsync) is the base every layer uses. Overwrite/ and
     // RecordLog/ know nothing of volumes; Volumes/ sweep their tmp/ and own each volume's log; Shards/
@@ -86,7 +80,7 @@ public sealed partial class DependencyDirectionTests
 
     internal static IEnumerable<string> Violations(IEnumerable<(string From, string To, string File)> references) =>
         references
-            .Where(r => s_rank[r.To] < s_rank[r.From] && !s_knownUpward.Contains((r.From, r.To)))
+            .Where(r => s_rank[r.To] < s_rank[r.From])
             .Select(r => $"{r.File}: {r.From}/ refers to {r.To}/, which is nearer the client");
 
     /// <summary>Every (sub-folder, referenced sub-folder or Storage/ type, file) inside Storage/; "" is Storage/ itself.</summary>
@@ -137,6 +131,21 @@ public sealed partial class DependencyDirectionTests
         Assert.Single(Violations([("Storage", "Objects", "Storage/X.cs")]));
         Assert.Single(Violations([("Metadata", "S3", "Metadata/X.cs")]));
         Assert.Empty(Violations([("S3", "Objects", "S3/X.cs"), ("Objects", "Storage", "Objects/X.cs")]));
+    }
+
+    // Persistence, placement of bytes and healing: what the object layer hides from the protocol (issue 12).
+    [GeneratedRegex(@"\b(IMetadataStore|BlobStore|ManifestWriter|ObjectManifests|HealQueue|GarbageCollector|ObjectWalk)\b")]
+    private static partial Regex StoreType();
+
+    [Fact]
+    public void S3_NamesNoStoreType_OnlyTheObjectLayer()
+    {
+        var s3 = Path.Combine(RepoRoot(), "gateway", "CloudSecReq.Gateway", "S3");
+        var offending = SourceFiles(s3)
+            .SelectMany(f => StoreType().Matches(File.ReadAllText(f)).Select(m => $"{Path.GetRelativePath(s3, f)}: {m.Value}"))
+            .Distinct()
+            .ToList();
+        Assert.True(offending.Count == 0, string.Join(Environment.NewLine, offending));
     }
 
     [Fact]

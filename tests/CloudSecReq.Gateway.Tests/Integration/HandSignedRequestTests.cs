@@ -53,6 +53,31 @@ public sealed class HandSignedRequestTests(GatewayFixture gateway)
         Assert.NotNull(error.Element("RequestId"));
     }
 
+    [Fact]
+    public async Task HeadOfMissingKeyAndNotModifiedGet_AnswerTheStatusAndErrorCodeHeaderWithoutBody()
+    {
+        // Expected outcomes answered by the handler (issue 12), on the wire as the error writer answers a HEAD.
+        var tenant = await gateway.NewTenantAsync();
+        var bucket = GatewayFixture.NewBucketName();
+        using var s3 = gateway.S3Client(tenant);
+        await s3.PutBucketAsync(bucket);
+        var put = await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "x" });
+        using var http = new SignedRequests(gateway, tenant);
+
+        var head = await http.SendAsync("HEAD", $"/{bucket}/absent");
+        Assert.Equal(HttpStatusCode.NotFound, head.Status);
+        Assert.Equal("NoSuchKey", head.Header("x-amz-error-code"));
+        var notModified = await http.SendAsync("GET", $"/{bucket}/k", signedHeaders: [new("If-None-Match", put.ETag)]);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.Status);
+        Assert.Equal("NotModified", notModified.Header("x-amz-error-code"));
+        Assert.Null(notModified.Header("ETag"));
+        foreach (var reply in new[] { head, notModified })
+        {
+            Assert.Equal("", reply.Body);
+            Assert.NotNull(reply.Header("x-amz-request-id"));
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

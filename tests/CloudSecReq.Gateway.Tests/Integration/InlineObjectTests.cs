@@ -148,6 +148,25 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Get_InlineObjectReplacedAndItsOldCopiesOverwritten_IsReplacedNotAFailure()
+    {
+        // The inline re-read race (issue 12): a GET looked the object up, then a PUT replaced it and the
+        // garbage collector overwrote the old copies before the GET read them.
+        var (s3, bucket) = await NewBucketAsync();
+        await PutAsync(s3, bucket, "k", 1000);
+        var before = await RecordAsync(bucket, "k");
+        await PutAsync(s3, bucket, "k", 1000);
+        Assert.True((await gateway.Host.Garbage.CollectNowAsync(default)).IsComplete);
+        foreach (var copy in before.Manifests)
+        {
+            Assert.Null((await Blobs.ReadInlineAsync(copy, before, confirmOwner: false, default)).Bytes);
+        }
+
+        var reader = new Gateway.Objects.ObjectReader(Store, Blobs, gateway.Host.SseKeys, gateway.Host.HealQueue);
+        Assert.Equal(Gateway.Objects.GetObjectOutcome.Replaced, await reader.GetAsync(before, null, new Gateway.Objects.ByteRange(0, before.Size), Stream.Null, default));
+    }
+
+    [Fact]
     public async Task ReadInline_AnExtentThatNamesAnotherObjectsRecord_IsRefusedForTheOwner()
     {
         // An extent that names another object's authentic record (the MAC cannot tell whose it is):

@@ -1,6 +1,6 @@
 using System.Text;
 using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.S3;
+using CloudSecReq.Gateway.Objects;
 
 namespace CloudSecReq.Gateway.Tests.Metadata;
 
@@ -311,15 +311,15 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     {
         var b = await BucketAsync();
         foreach (var k in new[] { "a/1", "a/2", "a/3", "b", "c/1", "d" }) await Store.PutObjectAsync(Obj(b, k), default);
-        var page1 = await Listing.ListAsync(Store, b, "", "/", null, 2, default);
+        var page1 = await new ObjectListing(Store).ListAsync(b, "", "/", null, 2, default);
         Assert.Equal(["a/"], page1.CommonPrefixes);
         Assert.Equal(["b"], page1.Objects.Select(o => o.Key));
         Assert.True(page1.IsTruncated);
-        var page2 = await Listing.ListAsync(Store, b, "", "/", page1.Last, 2, default);
+        var page2 = await new ObjectListing(Store).ListAsync(b, "", "/", page1.Last, 2, default);
         Assert.Equal(["c/"], page2.CommonPrefixes);
         Assert.Equal(["d"], page2.Objects.Select(o => o.Key));
         Assert.False(page2.IsTruncated);
-        var resumeAtPrefix = await Listing.ListAsync(Store, b, "", "/", "a/", 10, default);
+        var resumeAtPrefix = await new ObjectListing(Store).ListAsync(b, "", "/", "a/", 10, default);
         Assert.DoesNotContain("a/", resumeAtPrefix.CommonPrefixes);
     }
 }

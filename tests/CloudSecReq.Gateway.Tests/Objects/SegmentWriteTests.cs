@@ -70,8 +70,9 @@ public sealed class SegmentWriteTests : IAsyncDisposable
         Assert.Equal(2, commit.Segment.Shards.Count);
         var record = new ObjectRecord { Bucket = "b", Key = "k", Size = body.Length, ETag = "\"e\"", LastModified = DateTimeOffset.UnixEpoch, Segments = [commit.Segment] };
         using var read = new MemoryStream();
-        var faults = await ObjectBody.CopyAsync(_blobs, record, null, 0, body.Length, read, null, default);
-        Assert.Empty(faults);
+        var result = await ObjectBody.CopyAsync(_blobs, record, null, 0, body.Length, read, null, default);
+        Assert.Empty(result.Faults);
+        Assert.Null(result.NoCopyReadable);
         Assert.Equal(body, read.ToArray());
     }
 

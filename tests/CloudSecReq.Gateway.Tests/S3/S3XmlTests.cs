@@ -36,5 +36,5 @@ public sealed class S3XmlTests
 
     [Fact]
     public void UrlEncode_KeyWithSpaceAndPlus_EncodesAsS3Does() =>
-        Assert.Equal("a+b%2Bc/%C3%BC", Listing.UrlEncode("a b+c/ü"));
+        Assert.Equal("a+b%2Bc/%C3%BC", CloudSecReq.Gateway.S3.Handlers.ListHandlers.UrlEncode("a b+c/ü"));
 }

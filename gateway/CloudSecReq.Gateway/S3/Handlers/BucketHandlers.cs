@@ -1,21 +1,20 @@
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.S3.Xml;
-using CloudSecReq.Gateway.Storage.Garbage;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning.</summary>
-internal sealed class BucketHandlers(IMetadataStore store, GarbageCollector garbage, TimeProvider clock, string region)
+internal sealed class BucketHandlers(Buckets buckets)
 {
     public async Task ListBucketsAsync(S3Request req)
     {
-        var policy = req.Principal.User.Policy;
-        var buckets = (await store.ListBucketsAsync(req.Principal.Tenant.Id, req.Aborted)).Where(b => policy.AllowsBucket(b.Name)).ToList();
+        var allowed = await buckets.ListAsync(req.Principal, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListAllMyBucketsResult", w =>
         {
             WriteOwner(w, req.Principal.Tenant);
             w.WriteStartElement("Buckets");
-            foreach (var b in buckets)
+            foreach (var b in allowed)
             {
                 w.WriteStartElement("Bucket");
                 w.WriteElementString("Name", b.Name);
@@ -49,13 +48,13 @@ internal sealed class BucketHandlers(IMetadataStore store, GarbageCollector garb
         {
             var doc = S3Xml.Parse(body);
             var constraint = doc.ChildValue("LocationConstraint");
-            if (!string.IsNullOrEmpty(constraint) && constraint != region)
+            if (!string.IsNullOrEmpty(constraint) && constraint != buckets.Region)
             {
                 throw new S3Exception(S3ErrorCode.InvalidLocationConstraint,
                     $"The {constraint} location constraint is incompatible for the region specific endpoint this request was sent to.");
             }
         }
-        var result = await store.CreateBucketAsync(new Bucket(name, req.Principal.Tenant.Id, region, clock.GetUtcNow()), ct);
+        var result = await buckets.CreateAsync(req.Principal, name, ct);
         switch (result)
         {
             case BucketCreateResult.AlreadyOwnedByYou:
@@ -76,11 +75,10 @@ internal sealed class BucketHandlers(IMetadataStore store, GarbageCollector garb
 
     public async Task DeleteBucketAsync(S3Request req)
     {
-        if (!await store.DeleteBucketAsync(req.BucketName, req.Aborted))
+        if (!await buckets.DeleteAsync(req.BucketName, req.Aborted))
         {
             throw new S3Exception(S3ErrorCode.BucketNotEmpty).With("BucketName", req.BucketName);
         }
-        await garbage.CollectAsync(req.Aborted);
         req.Response.StatusCode = 204;
     }
 
@@ -115,7 +113,7 @@ internal sealed class BucketHandlers(IMetadataStore store, GarbageCollector garb
             throw new S3Exception(S3ErrorCode.InvalidArgument, "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms").With("ArgumentName", "ApplyServerSideEncryptionByDefault");
         }
         var bucketKey = string.Equals(rule.ChildValue("BucketKeyEnabled"), "true", StringComparison.OrdinalIgnoreCase);
-        await store.SetBucketEncryptionAsync(req.BucketName, new BucketEncryption(algorithm, keyId, bucketKey), req.Aborted);
+        await buckets.SetEncryptionAsync(req.BucketName, new BucketEncryption(algorithm, keyId, bucketKey), req.Aborted);
         req.Response.StatusCode = 200;
     }
 
@@ -137,7 +135,7 @@ internal sealed class BucketHandlers(IMetadataStore store, GarbageCollector garb
 
     public async Task DeleteBucketEncryptionAsync(S3Request req)
     {
-        await store.SetBucketEncryptionAsync(req.BucketName, null, req.Aborted);
+        await buckets.SetEncryptionAsync(req.BucketName, null, req.Aborted);
         req.Response.StatusCode = 204;
     }
 }

@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using CloudSecReq.Gateway.Metadata;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.S3.Xml;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
 /// <summary>ListObjects (v1), ListObjectsV2, ListObjectVersions (null versions) and ListMultipartUploads.</summary>
-internal sealed class ListHandlers(IMetadataStore store)
+internal sealed class ListHandlers(ObjectListing listing)
 {
     private static int MaxKeys(S3Request req, string name = "max-keys")
     {
@@ -34,7 +35,7 @@ internal sealed class ListHandlers(IMetadataStore store)
         {
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Invalid Encoding Method specified in Request").With("ArgumentName", "encoding-type");
         }
-        return Listing.UrlEncode;
+        return UrlEncode;
     }
 
     public async Task ListObjectsAsync(S3Request req)
@@ -44,7 +45,7 @@ internal sealed class ListHandlers(IMetadataStore store)
         var marker = req.Query("marker");
         var maxKeys = MaxKeys(req);
         var enc = Encoder(req);
-        var result = await Listing.ListAsync(store, req.BucketName, prefix, delimiter, marker, maxKeys, req.Aborted);
+        var result = await listing.ListAsync(req.BucketName, prefix, delimiter, marker, maxKeys, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListBucketResult", w =>
         {
             w.WriteElementString("Name", req.BucketName);
@@ -80,7 +81,7 @@ internal sealed class ListHandlers(IMetadataStore store)
             }
         }
         var fetchOwner = req.Query("fetch-owner") == "true";
-        var result = await Listing.ListAsync(store, req.BucketName, prefix, delimiter, cursor, maxKeys, req.Aborted);
+        var result = await listing.ListAsync(req.BucketName, prefix, delimiter, cursor, maxKeys, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListBucketResult", w =>
         {
             w.WriteElementString("Name", req.BucketName);
@@ -100,7 +101,7 @@ internal sealed class ListHandlers(IMetadataStore store)
         });
     }
 
-    private static void WriteContents(XmlWriter w, Listing.Result result, Func<string, string> enc, Tenant? owner)
+    private static void WriteContents(XmlWriter w, ObjectListing.Result result, Func<string, string> enc, Tenant? owner)
     {
         foreach (var o in result.Objects)
         {
@@ -138,7 +139,7 @@ internal sealed class ListHandlers(IMetadataStore store)
         var keyMarker = req.Query("key-marker");
         var maxKeys = MaxKeys(req);
         var enc = Encoder(req);
-        var result = await Listing.ListAsync(store, req.BucketName, prefix, delimiter, keyMarker, maxKeys, req.Aborted);
+        var result = await listing.ListAsync(req.BucketName, prefix, delimiter, keyMarker, maxKeys, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "ListVersionsResult", w =>
         {
             w.WriteElementString("Name", req.BucketName);
@@ -179,30 +180,15 @@ internal sealed class ListHandlers(IMetadataStore store)
         var uploadIdMarker = keyMarker is null ? null : req.Query("upload-id-marker");
         var maxUploads = MaxKeys(req, "max-uploads");
         var enc = Encoder(req);
-        var page = await store.ListUploadsAsync(req.BucketName, prefix, keyMarker, string.IsNullOrEmpty(uploadIdMarker) ? null : uploadIdMarker, maxUploads, req.Aborted);
-        var uploads = new List<MultipartUpload>();
-        var prefixes = new List<string>();
-        foreach (var u in page.Items)
-        {
-            var rest = u.Key[prefix.Length..];
-            var at = string.IsNullOrEmpty(delimiter) ? -1 : rest.IndexOf(delimiter, StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                var cp = prefix + rest[..(at + delimiter!.Length)];
-                if (!prefixes.Contains(cp)) prefixes.Add(cp);
-            }
-            else
-            {
-                uploads.Add(u);
-            }
-        }
-        var last = page.Items.LastOrDefault();
+        var result = await listing.ListUploadsAsync(req.BucketName, prefix, delimiter, keyMarker, string.IsNullOrEmpty(uploadIdMarker) ? null : uploadIdMarker,
+            maxUploads, req.Aborted);
+        var last = result.Last;
         await S3Xml.WriteAsync(req.Response, "ListMultipartUploadsResult", w =>
         {
             w.WriteElementString("Bucket", req.BucketName);
             w.WriteElementString("KeyMarker", enc(keyMarker ?? ""));
             w.WriteElementString("UploadIdMarker", uploadIdMarker ?? "");
-            if (page.IsTruncated && last is not null)
+            if (result.IsTruncated && last is not null)
             {
                 w.WriteElementString("NextKeyMarker", enc(last.Key));
                 w.WriteElementString("NextUploadIdMarker", last.UploadId);
@@ -210,9 +196,9 @@ internal sealed class ListHandlers(IMetadataStore store)
             w.WriteElementString("Prefix", enc(prefix));
             w.Element("Delimiter", delimiter is null ? null : enc(delimiter));
             w.WriteElementString("MaxUploads", maxUploads.ToString(CultureInfo.InvariantCulture));
-            w.WriteElementString("IsTruncated", page.IsTruncated ? "true" : "false");
+            w.WriteElementString("IsTruncated", result.IsTruncated ? "true" : "false");
             w.Element("EncodingType", req.Query("encoding-type"));
-            foreach (var u in uploads)
+            foreach (var u in result.Uploads)
             {
                 w.WriteStartElement("Upload");
                 w.WriteElementString("Key", enc(u.Key));
@@ -224,7 +210,30 @@ internal sealed class ListHandlers(IMetadataStore store)
                 if (u.ChecksumAlgorithm is not null) w.WriteElementString("ChecksumAlgorithm", u.ChecksumAlgorithm);
                 w.WriteEndElement();
             }
-            WriteCommonPrefixes(w, prefixes, enc);
+            WriteCommonPrefixes(w, result.CommonPrefixes, enc);
         });
+    }
+
+    /// <summary>encoding-type=url: percent-encode as S3 does (space as '+', '/' kept), which clients undo with unquote_plus.</summary>
+    public static string UrlEncode(string value)
+    {
+        var sb = new StringBuilder(value.Length);
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            var c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' or '/')
+            {
+                sb.Append(c);
+            }
+            else if (c == ' ')
+            {
+                sb.Append('+');
+            }
+            else
+            {
+                sb.Append('%').Append(b.ToString("X2"));
+            }
+        }
+        return sb.ToString();
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Xml;
-using CloudSecReq.Gateway.Metadata;
-using CloudSecReq.Gateway.Placement;
+using CloudSecReq.Gateway.Objects;
 using CloudSecReq.Gateway.S3.Xml;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
@@ -11,13 +10,12 @@ namespace CloudSecReq.Gateway.S3.Handlers;
 /// <c>GET /bucket/key?locate</c> lists the volumes (site, rack, node) that hold each stored piece of
 /// an object; <c>GET /bucket?locate</c> sums a bucket's stored bytes per site and rack.
 /// </summary>
-internal sealed class LocationHandlers(IMetadataStore store, ObjectLocator locator)
+internal sealed class LocationHandlers(ObjectLocations locations)
 {
     public async Task GetObjectLocationAsync(S3Request req)
     {
-        var record = await store.GetObjectAsync(req.BucketName, req.Key, req.Aborted)
+        var (record, segments) = await locations.LocateAsync(req.BucketName, req.Key, req.Aborted)
             ?? throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
-        var segments = locator.Locate(record);
         await S3Xml.WriteAsync(req.Response, "ObjectLocation", w =>
         {
             w.WriteElementString("Bucket", record.Bucket);
@@ -46,7 +44,7 @@ internal sealed class LocationHandlers(IMetadataStore store, ObjectLocator locat
 
     public async Task GetBucketDataLocationAsync(S3Request req)
     {
-        var (objects, racks) = await locator.SummarizeBucketAsync(store, req.BucketName, req.Aborted);
+        var (objects, racks) = await locations.SummarizeBucketAsync(req.BucketName, req.Aborted);
         await S3Xml.WriteAsync(req.Response, "BucketDataLocation", w =>
         {
             w.WriteElementString("Bucket", req.BucketName);

@@ -81,7 +81,7 @@ internal sealed class MultipartHandlers(MultipartUploads uploads)
             SseKeys.CheckCustomerKey(sourceEncryption, sourceCustomer);
         }
         using var customer = CustomerKey.FromHeaders(req.Request.Headers);
-        Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
+        Preconditions.CheckCopySource(req.Request, source);
         var range = new ByteRange(0, source.Size);
         if (req.Header("x-amz-copy-source-range") is { } rangeText)
         {

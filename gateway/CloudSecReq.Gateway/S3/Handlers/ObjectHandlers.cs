@@ -35,7 +35,7 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
     {
         for (var attempt = 1; ; attempt++)
         {
-            if (await ReadObjectAsync(req, withBody: true) == GetObjectOutcome.Read)
+            if (await AnswerAsync(req, withBody: true))
             {
                 return;
             }
@@ -44,13 +44,17 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
                 throw new S3Exception(S3ErrorCode.ServiceUnavailable, ObjectBody.NoCopyReadable);
             }
             // The inline object was replaced under the read: read it as it is now, as if the GET had come a moment later.
-            req.Response.Headers.Clear();
+            S3Dispatcher.ClearResponse(req.Response, req.RequestId);
         }
     }
 
-    public async Task HeadObjectAsync(S3Request req) => await ReadObjectAsync(req, withBody: false);
+    public async Task HeadObjectAsync(S3Request req) => await AnswerAsync(req, withBody: false);
 
-    private async Task<GetObjectOutcome> ReadObjectAsync(S3Request req, bool withBody)
+    /// <summary>
+    /// Answers a GET or HEAD: the object, or an expected outcome written here (a HEAD's 404, 304 Not
+    /// Modified). False when an inline object was replaced under the read (nothing written): read it again.
+    /// </summary>
+    private async Task<bool> AnswerAsync(S3Request req, bool withBody)
     {
         var ct = req.Aborted;
         var record = await reader.HeadAsync(req.BucketName, req.Key, ct);
@@ -60,6 +64,12 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
         }
         if (record is null)
         {
+            if (!withBody)
+            {
+                // A HEAD has no body to carry the error: the status is the answer.
+                S3ErrorWriter.WriteWithoutBody(req.Http, S3ErrorCode.NoSuchKey);
+                return true;
+            }
             throw new S3Exception(S3ErrorCode.NoSuchKey).With("Key", req.Key);
         }
         var overrides = ResponseOverrides(req);
@@ -68,7 +78,15 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
         {
             SseKeys.CheckCustomerKey(encryption, customer);
         }
-        Preconditions.Check(req.Request, record);
+        if (Preconditions.ForRead(req.Request).Check(record) is { } stop)
+        {
+            if (!stop.NotModified)
+            {
+                throw new S3Exception(S3ErrorCode.PreconditionFailed).With("Condition", stop.Header);
+            }
+            S3ErrorWriter.WriteWithoutBody(req.Http, S3ErrorCode.NotModified);
+            return true;
+        }
         // Only GET needs the key, as in AWS: HEAD answers metadata even when the KMS key is disabled,
         // pending deletion or destroyed, and the GET then says why (KMS.DisabledException ...); clients
         // such as `aws s3 cp` HEAD first and can only report an error body that a GET carries.
@@ -82,7 +100,7 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
         }
         else
         {
-            range = ByteRange.Parse(req.Header("Range"), record.Size);
+            range = ObjectRequestHeaders.Range(req.Header("Range"), record.Size);
         }
         var response = req.Response;
         WriteObjectHeaders(response, record, req.Header("x-amz-checksum-mode") == "ENABLED" && range is null);
@@ -103,9 +121,8 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
             response.StatusCode = 200;
         }
         response.ContentLength = length;
-        return withBody && length > 0
-            ? await reader.GetAsync(record, dataKey, new ByteRange(offset, length), response.Body, ct)
-            : GetObjectOutcome.Read;
+        return !withBody || length == 0
+            || await reader.GetAsync(record, dataKey, new ByteRange(offset, length), response.Body, ct) == GetObjectOutcome.Read;
     }
 
     private static ByteRange PartRange(ObjectRecord record, string partText)
@@ -114,16 +131,7 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
         {
             throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber");
         }
-        if (record.PartsCount == 0)
-        {
-            return part == 1 ? new ByteRange(0, record.Size) : throw new S3Exception(S3ErrorCode.InvalidPart, "The requested partnumber is not satisfiable");
-        }
-        if (part > record.PartSizes.Count)
-        {
-            throw new S3Exception(S3ErrorCode.InvalidPart, "The requested partnumber is not satisfiable");
-        }
-        var start = record.PartSizes.Take(part - 1).Sum();
-        return new ByteRange(start, record.PartSizes[part - 1]);
+        return ByteRange.OfPart(record, part);
     }
 
     internal static void WriteObjectHeaders(HttpResponse response, ObjectRecord record, bool withChecksum)
@@ -262,7 +270,7 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
         {
             SseKeys.CheckCustomerKey(sourceEncryption, sourceCustomer);
         }
-        Preconditions.Check(req.Request, source, prefix: "x-amz-copy-source-", notModifiedAsFailure: true);
+        Preconditions.CheckCopySource(req.Request, source);
         var condition = Preconditions.ForWrite(req.Request);
         using var sse = SseRequest.FromHeaders(req.Request.Headers);
         var directive = req.Header("x-amz-metadata-directive") ?? "COPY";

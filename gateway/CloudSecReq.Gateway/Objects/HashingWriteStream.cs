@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace CloudSecReq.Gateway.S3;
+namespace CloudSecReq.Gateway.Objects;
 
 /// <summary>A write-only pass-through stage that also appends every byte to a hash (the MD5 of a copy).</summary>
 internal sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Stream

@@ -1,21 +1,21 @@
-using System.Text;
 using CloudSecReq.Gateway.Metadata;
 
-namespace CloudSecReq.Gateway.S3;
+namespace CloudSecReq.Gateway.Objects;
 
 /// <summary>
 /// The listing walk shared by ListObjects, ListObjectsV2 and ListObjectVersions: keys under a
 /// prefix in UTF-8 order, folded into common prefixes at the delimiter, up to max-keys entries
-/// (keys and common prefixes both count), reading the index a page at a time.
+/// (keys and common prefixes both count), reading the index a page at a time; and the uploads in
+/// progress for ListMultipartUploads. One per gateway; thread-safe.
 /// </summary>
-internal static class Listing
+internal sealed class ObjectListing(IMetadataStore store)
 {
     internal sealed record Result(List<ObjectRecord> Objects, List<string> CommonPrefixes, bool IsTruncated, string? Last);
 
     // Greater than any key that starts with a given common prefix (keys are valid UTF-8, at most 1024 bytes).
     private const string AfterEverything = "\U0010FFFF";
 
-    public static async Task<Result> ListAsync(IMetadataStore store, string bucket, string prefix, string? delimiter, string? startAfter, int maxKeys, CancellationToken ct)
+    public async Task<Result> ListAsync(string bucket, string prefix, string? delimiter, string? startAfter, int maxKeys, CancellationToken ct)
     {
         var objects = new List<ObjectRecord>();
         var prefixes = new List<string>();
@@ -68,26 +68,32 @@ internal static class Listing
         }
     }
 
-    /// <summary>encoding-type=url: percent-encode as S3 does (space as '+', '/' kept), which clients undo with unquote_plus.</summary>
-    public static string UrlEncode(string value)
+    internal sealed record UploadsResult(List<MultipartUpload> Uploads, List<string> CommonPrefixes, bool IsTruncated, MultipartUpload? Last);
+
+    /// <summary>
+    /// One page of the uploads in progress under <paramref name="prefix"/> after the markers, those
+    /// whose key has <paramref name="delimiter"/> past the prefix folded into common prefixes.
+    /// </summary>
+    public async Task<UploadsResult> ListUploadsAsync(string bucket, string prefix, string? delimiter, string? keyMarker, string? uploadIdMarker, int maxUploads,
+        CancellationToken ct)
     {
-        var sb = new StringBuilder(value.Length);
-        foreach (var b in Encoding.UTF8.GetBytes(value))
+        var page = await store.ListUploadsAsync(bucket, prefix, keyMarker, uploadIdMarker, maxUploads, ct);
+        var uploads = new List<MultipartUpload>();
+        var prefixes = new List<string>();
+        foreach (var u in page.Items)
         {
-            var c = (char)b;
-            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' or '/')
+            var rest = u.Key[prefix.Length..];
+            var at = string.IsNullOrEmpty(delimiter) ? -1 : rest.IndexOf(delimiter, StringComparison.Ordinal);
+            if (at >= 0)
             {
-                sb.Append(c);
-            }
-            else if (c == ' ')
-            {
-                sb.Append('+');
+                var cp = prefix + rest[..(at + delimiter!.Length)];
+                if (!prefixes.Contains(cp)) prefixes.Add(cp);
             }
             else
             {
-                sb.Append('%').Append(b.ToString("X2"));
+                uploads.Add(u);
             }
         }
-        return sb.ToString();
+        return new UploadsResult(uploads, prefixes, page.IsTruncated, page.Items.LastOrDefault());
     }
 }
