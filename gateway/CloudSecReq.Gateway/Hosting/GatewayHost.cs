@@ -64,6 +64,8 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     internal BlobStore Blobs => _app.Services.GetRequiredService<BlobStore>();
 
+    internal Manifests.CatalogSnapshots CatalogSnapshots => _app.Services.GetRequiredService<Manifests.CatalogSnapshots>();
+
     /// <exception cref="InvalidOperationException">Another gateway or <c>csr metadata rebuild</c> holds the data directory.</exception>
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, CancellationToken ct)
     {
