@@ -62,7 +62,7 @@ internal sealed class Healer : IAsyncDisposable
     /// <param name="statusPath">Where to write the status (<see cref="HealStatusFile"/>); null to keep it in memory only.</param>
     public Healer(IMetadataStore store, BlobStore blobs, HealQueue queue, VolumeMonitor monitor, GarbageCollector garbage, StorageClassCatalog classes,
         HealProgress progress, long healBytesPerSecond, TimeSpan sweepInterval, string? statusPath, TimeProvider clock, ILogger<Healer> log,
-        ManifestWriter manifests)
+        ManifestWriter manifests, InlineCopies inline)
     {
         _store = store;
         _queue = queue;
@@ -70,7 +70,7 @@ internal sealed class Healer : IAsyncDisposable
         Progress = progress;
         var throttle = new OverwriteThrottle(healBytesPerSecond);
         _segments = new SegmentHealer(store, blobs, queue, garbage, classes, manifests, throttle, progress, log);
-        _inline = new InlineHealer(store, blobs, garbage, classes, manifests, throttle, progress, log);
+        _inline = new InlineHealer(store, blobs, inline, garbage, classes, manifests, throttle, progress, log);
         _sweep = new HealSweep(store, blobs, progress, clock, log);
         _status = statusPath is null ? null : new HealStatusWriter(store, progress, statusPath, log);
         _sweepInterval = sweepInterval;

@@ -17,11 +17,12 @@ namespace CloudSecReq.Gateway.Healing;
 /// compare-and-swap (<see cref="IMetadataStore.ReplaceObjectIfUnchangedAsync"/>); the old copies
 /// become garbage and are overwritten. Thread-safe.
 /// </summary>
-internal sealed class InlineHealer(IMetadataStore store, BlobStore blobs, GarbageCollector garbage, StorageClassCatalog classes,
+internal sealed class InlineHealer(IMetadataStore store, BlobStore blobs, InlineCopies inline, GarbageCollector garbage, StorageClassCatalog classes,
     ManifestWriter manifests, OverwriteThrottle throttle, HealProgress progress, ILogger log)
 {
     private readonly IMetadataStore _store = store;
     private readonly BlobStore _blobs = blobs;
+    private readonly InlineCopies _inline = inline;
     private readonly GarbageCollector _garbage = garbage;
     private readonly StorageClassCatalog _classes = classes;
     private readonly ManifestWriter _manifests = manifests;
@@ -44,7 +45,7 @@ internal sealed class InlineHealer(IMetadataStore store, BlobStore blobs, Garbag
         for (var i = 0; i < record.Manifests.Count; i++)
         {
             var copy = record.Manifests[i];
-            var (read, problem, damaged) = await _blobs.ReadInlineAsync(copy, record, confirmOwner: true, ct);
+            var (read, problem, damaged) = await _inline.ReadAsync(copy, record, confirmOwner: true, ct);
             await _throttle.WaitAsync(copy.Extent.Length, ct);
             if (read is { } b)
             {

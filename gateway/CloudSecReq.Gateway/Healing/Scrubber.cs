@@ -1,4 +1,5 @@
 using CloudSecReq.Erasure.Shards;
+using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
@@ -27,6 +28,7 @@ internal sealed class Scrubber : IAsyncDisposable
 
     private readonly IMetadataStore _store;
     private readonly BlobStore _blobs;
+    private readonly InlineCopies _inline;
     private readonly HealQueue _queue;
     private readonly HealProgress _progress;
     private readonly OverwriteThrottle _throttle;
@@ -41,10 +43,11 @@ internal sealed class Scrubber : IAsyncDisposable
 
     /// <param name="bytesPerSecond">Pace of the background walk; 0 or less turns it off (<see cref="ScrubNowAsync"/> then runs unpaced).</param>
     /// <param name="passInterval">Shortest time between the starts of two background passes.</param>
-    public Scrubber(IMetadataStore store, BlobStore blobs, HealQueue queue, HealProgress progress, long bytesPerSecond, TimeSpan passInterval, TimeProvider clock, ILogger<Scrubber> log)
+    public Scrubber(IMetadataStore store, BlobStore blobs, InlineCopies inline, HealQueue queue, HealProgress progress, long bytesPerSecond, TimeSpan passInterval, TimeProvider clock, ILogger<Scrubber> log)
     {
         _store = store;
         _blobs = blobs;
+        _inline = inline;
         _queue = queue;
         _progress = progress;
         _throttle = new OverwriteThrottle(bytesPerSecond);
@@ -137,7 +140,7 @@ internal sealed class Scrubber : IAsyncDisposable
                 // not its bytes, and thousands of them a second would compete with foreground reads.
                 await _throttle.WaitAsync(Math.Max(copy.Extent.Length, 64 * 1024), ct);
                 bytes += copy.Extent.Length;
-                if ((await _blobs.ReadInlineAsync(copy, record, confirmOwner: true, ct)).Problem is { } problem)
+                if ((await _inline.ReadAsync(copy, record, confirmOwner: true, ct)).Problem is { } problem)
                 {
                     faults.Add($"copy {i}: {problem}");
                 }

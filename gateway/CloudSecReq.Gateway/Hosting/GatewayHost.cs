@@ -64,6 +64,8 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     internal BlobStore Blobs => _app.Services.GetRequiredService<BlobStore>();
 
+    internal Manifests.InlineCopies InlineCopies => _app.Services.GetRequiredService<Manifests.InlineCopies>();
+
     internal Manifests.CatalogSnapshots CatalogSnapshots => _app.Services.GetRequiredService<Manifests.CatalogSnapshots>();
 
     /// <exception cref="InvalidOperationException">Another gateway or <c>csr metadata rebuild</c> holds the data directory.</exception>
@@ -157,7 +159,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(sp => new VolumeLogs(data.Volumes, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeLogs>()));
         var planner = new Placement.PlacementPlanner(data.Config.AllowDegradedWrites);
         services.AddSingleton(sp => new BlobStore(data.Volumes, planner, data.Config.WriteQuorum,
-            sp.GetRequiredService<VolumeLogs>(), data.Manifests, data.Config.InlineObjectBytes));
+            sp.GetRequiredService<VolumeLogs>(), data.Config.InlineObjectBytes));
+        services.AddSingleton(sp => new Manifests.InlineCopies(sp.GetRequiredService<BlobStore>(), data.Manifests));
         services.AddSingleton(sp => new Manifests.ManifestWriter(sp.GetRequiredService<VolumeLogs>(), data.Manifests, planner, clock, sp.GetRequiredService<ILogger<Manifests.ManifestWriter>>()));
         services.AddSingleton(sp => new Manifests.CatalogSnapshots(data.Store, sp.GetRequiredService<Manifests.ManifestWriter>(), Manifests.CatalogSnapshots.DefaultInterval,
             sp.GetRequiredService<ILogger<Manifests.CatalogSnapshots>>()));
@@ -169,15 +172,15 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(sp => new Healing.Healer(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Healing.HealQueue>(),
             sp.GetRequiredService<VolumeMonitor>(), sp.GetRequiredService<GarbageCollector>(), data.StorageClasses, sp.GetRequiredService<Healing.HealProgress>(),
             data.Config.HealBytesPerSecond, TimeSpan.FromMinutes(Math.Max(1, data.Config.HealSweepMinutes)), Healing.HealStatusFile.PathIn(data.Path),
-            clock, sp.GetRequiredService<ILogger<Healing.Healer>>(), sp.GetRequiredService<Manifests.ManifestWriter>()));
-        services.AddSingleton(sp => new Healing.Scrubber(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Healing.HealQueue>(),
+            clock, sp.GetRequiredService<ILogger<Healing.Healer>>(), sp.GetRequiredService<Manifests.ManifestWriter>(), sp.GetRequiredService<Manifests.InlineCopies>()));
+        services.AddSingleton(sp => new Healing.Scrubber(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Manifests.InlineCopies>(), sp.GetRequiredService<Healing.HealQueue>(),
             sp.GetRequiredService<Healing.HealProgress>(), data.Config.ScrubBytesPerSecond, TimeSpan.FromHours(Math.Max(1, data.Config.ScrubIntervalHours)),
             clock, sp.GetRequiredService<ILogger<Healing.Scrubber>>()));
-        services.AddSingleton(sp => new Objects.ObjectManifests(sp.GetRequiredService<Manifests.ManifestWriter>(), sp.GetRequiredService<BlobStore>()));
+        services.AddSingleton(sp => new Objects.ObjectManifests(sp.GetRequiredService<Manifests.ManifestWriter>(), sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Manifests.InlineCopies>()));
         services.AddSingleton(sp => new Objects.ObjectWriter(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
             data.StorageClasses, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<Healing.HealQueue>(),
             sp.GetRequiredService<GarbageCollector>(), clock));
-        services.AddSingleton(sp => new Objects.ObjectReader(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
+        services.AddSingleton(sp => new Objects.ObjectReader(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<Manifests.InlineCopies>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
             sp.GetRequiredService<Healing.HealQueue>()));
         services.AddSingleton(sp => new Objects.MultipartUploads(data.Store, sp.GetRequiredService<BlobStore>(), sp.GetRequiredService<ServerSideEncryption.SseKeys>(),
             data.StorageClasses, sp.GetRequiredService<Objects.ObjectWriter>(), sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<Healing.HealQueue>(),

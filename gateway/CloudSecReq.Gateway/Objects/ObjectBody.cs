@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using CloudSecReq.Erasure.Codec;
 using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Encryption;
+using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Shards;
@@ -38,7 +39,7 @@ internal static class ObjectBody
     /// with a replacing write, or that failure). Throws <see cref="ObjectFailure.Unavailable"/> when a stripe
     /// has fewer than k good shards.
     /// </summary>
-    public static async Task<Result> CopyAsync(BlobStore blobs, ObjectRecord record, PinnedKey? dataKey, long offset, long length, Stream destination, IncrementalHash? hash, CancellationToken ct)
+    public static async Task<Result> CopyAsync(BlobStore blobs, InlineCopies inline, ObjectRecord record, PinnedKey? dataKey, long offset, long length, Stream destination, IncrementalHash? hash, CancellationToken ct)
     {
         var target = hash is null ? destination : new HashingWriteStream(destination, hash);
         var faults = new List<ShardFault>();
@@ -56,7 +57,7 @@ internal static class ObjectBody
                 var take = Math.Min(length, plainLength - within);
                 if (segment.Inline)
                 {
-                    var (inlineFaults, unreadable) = await CopyInlineAsync(blobs, record, segment, dataKey, within, take, target, ct);
+                    var (inlineFaults, unreadable) = await CopyInlineAsync(inline, record, segment, dataKey, within, take, target, ct);
                     faults.AddRange(inlineFaults);
                     if (unreadable is not null)
                     {
@@ -83,7 +84,7 @@ internal static class ObjectBody
     // An inline segment is read from its first good manifest copy; a copy that cannot be read or whose
     // package fails authentication is reported (its index in ObjectRecord.Manifests) and the next
     // one is tried, resuming at the package that failed. Unreadable is the failure when no copy was readable.
-    private static async Task<(List<ShardFault> Faults, Exception? Unreadable)> CopyInlineAsync(BlobStore blobs, ObjectRecord record, DataSegment segment, PinnedKey? dataKey,
+    private static async Task<(List<ShardFault> Faults, Exception? Unreadable)> CopyInlineAsync(InlineCopies inline, ObjectRecord record, DataSegment segment, PinnedKey? dataKey,
         long plainOffset, long count, Stream target, CancellationToken ct)
     {
         var faults = new List<ShardFault>();
@@ -93,7 +94,7 @@ internal static class ObjectBody
         SegmentIntegrityException? failed = null;
         for (var i = 0; i < record.Manifests.Count; i++)
         {
-            var (bytes, problem, damaged) = await blobs.ReadInlineAsync(record.Manifests[i], record, confirmOwner: false, ct);
+            var (bytes, problem, damaged) = await inline.ReadAsync(record.Manifests[i], record, confirmOwner: false, ct);
             if (bytes is not { } stored)
             {
                 faults.Add(new ShardFault(i, damaged ? ShardFaultKind.ChecksumMismatch : ShardFaultKind.Missing, null, problem!));

@@ -5,8 +5,11 @@ using CloudSecReq.Gateway.Storage.Shards;
 namespace CloudSecReq.Gateway.Objects;
 
 /// <summary>The manifest stage of every object write, just before its metadata commit. Thread-safe.</summary>
-internal sealed class ObjectManifests(ManifestWriter manifests, BlobStore blobs)
+internal sealed class ObjectManifests(ManifestWriter manifests, BlobStore blobs, InlineCopies inline)
 {
+    /// <summary>Reads inline objects' bytes back from their manifest copies.</summary>
+    public InlineCopies Inline => inline;
+
     /// <summary>
     /// Writes <paramref name="record"/>'s manifest to the volumes (durable when this returns) and
     /// returns the record with where its copies are, ready for the metadata commit. For an object
@@ -49,7 +52,7 @@ internal sealed class ObjectManifests(ManifestWriter manifests, BlobStore blobs)
         {
             return await WriteAsync(replacement, null, null, ct);
         }
-        var bytes = await blobs.ReadInlineAsync(current, ct)
+        var bytes = await inline.ReadAsync(current, ct)
             ?? throw new ObjectException(ObjectFailure.Unavailable, "No copy of the object is readable right now; please retry later.");
         return await WriteAsync(replacement, bytes, current.Manifests.Select(m => m.VolumeId).ToList(), ct);
     }

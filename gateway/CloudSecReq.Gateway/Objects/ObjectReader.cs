@@ -1,4 +1,5 @@
 using CloudSecReq.Gateway.Healing;
+using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Shards;
@@ -12,7 +13,7 @@ namespace CloudSecReq.Gateway.Objects;
 /// heal hook. The protocol evaluates its conditions and writes its headers between the lookup and
 /// the read. One per gateway; thread-safe.
 /// </summary>
-internal sealed class ObjectReader(IMetadataStore store, BlobStore blobs, SseKeys keys, HealQueue healing)
+internal sealed class ObjectReader(IMetadataStore store, BlobStore blobs, InlineCopies inline, SseKeys keys, HealQueue healing)
 {
     /// <summary>The object's metadata, or null when the key holds no object.</summary>
     public Task<ObjectRecord?> HeadAsync(string bucket, string objectKey, CancellationToken ct) =>
@@ -35,7 +36,7 @@ internal sealed class ObjectReader(IMetadataStore store, BlobStore blobs, SseKey
     /// </summary>
     public async Task<GetObjectOutcome> GetAsync(ObjectRecord record, PinnedKey? dataKey, ByteRange range, Stream destination, CancellationToken ct)
     {
-        var read = await ObjectBody.CopyAsync(blobs, record, dataKey, range.Start, range.Length, destination, null, ct);
+        var read = await ObjectBody.CopyAsync(blobs, inline, record, dataKey, range.Start, range.Length, destination, null, ct);
         if (read.NoCopyReadable is not { } failure)
         {
             await ObjectFaults.ReportAsync(healing, record, read.Faults);

@@ -96,7 +96,7 @@ internal sealed class ObjectWriter(IMetadataStore store, BlobStore blobs, SseKey
         SegmentCommit commit;
         await using (var segment = SegmentWrite.Open(blobs, storageClass, range.Length, dataKey, partNumber))
         {
-            var read = await ObjectBody.CopyAsync(blobs, source, sourceKey, range.Start, range.Length, segment.Plaintext, md5, ct);
+            var read = await ObjectBody.CopyAsync(blobs, manifests.Inline, source, sourceKey, range.Start, range.Length, segment.Plaintext, md5, ct);
             if (read.NoCopyReadable is { } failure)
             {
                 throw failure;

@@ -67,7 +67,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         Assert.Equal(3, record.Manifests.Select(VolumeOf).Select(v => v.Config.Rack).Distinct().Count());
         foreach (var copy in record.Manifests)
         {
-            var read = await Blobs.ReadInlineAsync(copy, record, confirmOwner: true, default);
+            var read = await gateway.Host.InlineCopies.ReadAsync(copy, record, confirmOwner: true, default);
             Assert.True(read.Bytes is not null, read.Problem);
             Assert.Equal(record.Segments[0].Length, read.Bytes!.Value.Length);
         }
@@ -143,7 +143,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         await AssertFullRedundancyAsync(after);
         Assert.Equal(body, await ObjectBytes.GetAsync(s3, bucket, "k"));
         // The old copies became garbage: the intact one is overwritten too.
-        await Eventually.UntilAsync(async () => (await Blobs.ReadInlineAsync(before.Manifests[2], before, confirmOwner: false, default)).Bytes is null, "the replaced copies are overwritten");
+        await Eventually.UntilAsync(async () => (await gateway.Host.InlineCopies.ReadAsync(before.Manifests[2], before, confirmOwner: false, default)).Bytes is null, "the replaced copies are overwritten");
         await WaitUntilNothingQueuedAsync(bucket);
     }
 
@@ -159,10 +159,10 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         Assert.True((await gateway.Host.Garbage.CollectNowAsync(default)).IsComplete);
         foreach (var copy in before.Manifests)
         {
-            Assert.Null((await Blobs.ReadInlineAsync(copy, before, confirmOwner: false, default)).Bytes);
+            Assert.Null((await gateway.Host.InlineCopies.ReadAsync(copy, before, confirmOwner: false, default)).Bytes);
         }
 
-        var reader = new Gateway.Objects.ObjectReader(Store, Blobs, gateway.Host.SseKeys, gateway.Host.HealQueue);
+        var reader = new Gateway.Objects.ObjectReader(Store, Blobs, gateway.Host.InlineCopies, gateway.Host.SseKeys, gateway.Host.HealQueue);
         Assert.Equal(Gateway.Objects.GetObjectOutcome.Replaced, await reader.GetAsync(before, null, new Gateway.Objects.ByteRange(0, before.Size), Stream.Null, default));
     }
 
@@ -178,13 +178,13 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         var b = await RecordAsync(bucket, "b");
         var foreign = b.Manifests[0];
 
-        Assert.NotNull((await Blobs.ReadInlineAsync(foreign, b, confirmOwner: true, default)).Bytes);
-        var read = await Blobs.ReadInlineAsync(foreign, a, confirmOwner: true, default);
+        Assert.NotNull((await gateway.Host.InlineCopies.ReadAsync(foreign, b, confirmOwner: true, default)).Bytes);
+        var read = await gateway.Host.InlineCopies.ReadAsync(foreign, a, confirmOwner: true, default);
 
         Assert.Null(read.Bytes);
         Assert.True(read.IsDamaged);
         Assert.Contains($"not a manifest of {bucket}/a", read.Problem);
-        Assert.NotNull((await Blobs.ReadInlineAsync(a.Manifests[0], a, confirmOwner: true, default)).Bytes);
+        Assert.NotNull((await gateway.Host.InlineCopies.ReadAsync(a.Manifests[0], a, confirmOwner: true, default)).Bytes);
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         {
             foreach (var copy in before.Manifests)
             {
-                if ((await Blobs.ReadInlineAsync(copy, before, confirmOwner: false, default)).Bytes is not null)
+                if ((await gateway.Host.InlineCopies.ReadAsync(copy, before, confirmOwner: false, default)).Bytes is not null)
                 {
                     return false;
                 }
@@ -262,7 +262,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         var (s3, bucket) = await NewBucketAsync();
         await PutAsync(s3, bucket, "k", 2000);
         var record = await RecordAsync(bucket, "k");
-        var sealedBytes = (await Blobs.ReadInlineAsync(record.Manifests[0], record, confirmOwner: true, default)).Bytes!.Value.ToArray();
+        var sealedBytes = (await gateway.Host.InlineCopies.ReadAsync(record.Manifests[0], record, confirmOwner: true, default)).Bytes!.Value.ToArray();
         Assert.All(record.Manifests, copy => Assert.True(File.ReadAllBytes(SegmentPathOf(copy)).AsSpan().IndexOf(sealedBytes) >= 0));
 
         await s3.DeleteObjectAsync(bucket, "k");

@@ -137,7 +137,7 @@ public sealed class RackLossTests(GatewayFixture gateway)
                 // Small objects are inline: all m + 1 copies must read back again.
                 if (record.IsInline())
                 {
-                    var reads = await Task.WhenAll(record.Manifests.Select(c => gateway.Host.Blobs.ReadInlineAsync(c, record, confirmOwner: true, default).AsTask()));
+                    var reads = await Task.WhenAll(record.Manifests.Select(c => gateway.Host.InlineCopies.ReadAsync(c, record, confirmOwner: true, default).AsTask()));
                     if (record.Manifests.Count < record.Segments[0].ParityShards + 1 || reads.Any(r => r.Bytes is null))
                     {
                         return $"{name}: {record.Manifests.Count} copies; {string.Join("; ", reads.Select(r => r.Problem))}";

@@ -25,7 +25,7 @@ public sealed class SegmentWriteTests : IAsyncDisposable
             identityKey, TimeProvider.System)).ToList();
         _logs = new VolumeLogs(volumes, NullLogger.Instance);
         _codec = ManifestCodec.FromVolumeIdentityKey(identityKey);
-        _blobs = new BlobStore(volumes, new PlacementPlanner(), logs: _logs, manifestCodec: _codec);
+        _blobs = new BlobStore(volumes, new PlacementPlanner(), logs: _logs);
     }
 
     public async ValueTask DisposeAsync()
@@ -70,7 +70,7 @@ public sealed class SegmentWriteTests : IAsyncDisposable
         Assert.Equal(2, commit.Segment.Shards.Count);
         var record = new ObjectRecord { Bucket = "b", Key = "k", Size = body.Length, ETag = "\"e\"", LastModified = DateTimeOffset.UnixEpoch, Segments = [commit.Segment] };
         using var read = new MemoryStream();
-        var result = await ObjectBody.CopyAsync(_blobs, record, null, 0, body.Length, read, null, default);
+        var result = await ObjectBody.CopyAsync(_blobs, new InlineCopies(_blobs, _codec), record, null, 0, body.Length, read, null, default);
         Assert.Empty(result.Faults);
         Assert.Null(result.NoCopyReadable);
         Assert.Equal(body, read.ToArray());

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage.Overwrite;
@@ -9,9 +8,9 @@ using CloudSecReq.Gateway.Storage.Volumes;
 namespace CloudSecReq.Gateway.Storage.Shards;
 
 /// <summary>
-/// Stores object bytes as erasure-coded shard files on the configured volumes, and reads the bytes
-/// of small objects stored inline in their manifest copies in the volumes' logs
-/// (<see cref="ReadInlineAsync"/>; <see cref="InlineMaxBytes"/> says which objects are). A new segment's
+/// Stores object bytes as erasure-coded shard files on the configured volumes; small objects are
+/// stored inline in their manifest copies in the volumes' <see cref="Logs"/> instead
+/// (<see cref="InlineMaxBytes"/> says which objects are; <c>Manifests/InlineCopies</c> reads them). A new segment's
 /// volumes come from the <see cref="PlacementPlanner"/> over the volumes usable right now
 /// (<see cref="Volume.IsUsable"/>), so the placement rule holds for every write. Released space is
 /// overwritten before it is unlinked (<see cref="FileOverwriter"/>): blobs the metadata dropped
@@ -34,24 +33,16 @@ internal sealed class BlobStore
     /// <param name="planner">Chooses the volumes of each new segment.</param>
     /// <param name="writeQuorum">Shards beyond k that must be durable for a write to succeed (clamped to m).</param>
     /// <param name="logs">The volumes' manifest logs, where small objects are stored inline; null: every object goes to shard files.</param>
-    /// <param name="manifestCodec">Authenticates the manifest records that carry inline bytes; needed with <paramref name="logs"/>.</param>
     /// <param name="inlineMaxBytes">Single PUTs (and copies) of at most this many bytes go inline when <paramref name="logs"/> is given; 0 turns inlining off.</param>
     public BlobStore(IEnumerable<Volume> volumes, PlacementPlanner planner, int writeQuorum = 1,
-        VolumeLogs? logs = null, ManifestCodec? manifestCodec = null, long inlineMaxBytes = DefaultInlineMaxBytes)
+        VolumeLogs? logs = null, long inlineMaxBytes = DefaultInlineMaxBytes)
     {
-        if (logs is not null && manifestCodec is null)
-        {
-            throw new ArgumentNullException(nameof(manifestCodec), "Inline objects need the manifest codec.");
-        }
         _volumes = volumes.ToDictionary(v => v.Id);
         Planner = planner;
         WriteQuorum = Math.Max(0, writeQuorum);
         Logs = logs;
-        _manifestCodec = manifestCodec;
         InlineMaxBytes = logs is null ? 0 : Math.Clamp(inlineMaxBytes, 0, MaxInlineBytes);
     }
-
-    private readonly ManifestCodec? _manifestCodec;
 
     // A manifest record holds at most 16 MiB; the object's bytes must leave room for its JSON.
     private const long MaxInlineBytes = 8 * 1024 * 1024;
@@ -110,80 +101,6 @@ internal sealed class BlobStore
             return null;
         }
     }
-
-    /// <summary>
-    /// Reads the inline bytes (sealed) of small object <paramref name="owner"/> from one of its manifest
-    /// copies: the record is read with one positional read, checked against its CRCs
-    /// (<see cref="ManifestLog.ReadAsync"/>) and its MAC (<see cref="ManifestCodec.Authenticates"/>), and
-    /// its bytes must be as long as the owner's segment. Returns the bytes, or why the copy cannot be
-    /// had: unreachable (volume out of use, log not open, a read error) or damaged (segment gone, record
-    /// released, damaged or not authentic, no or other bytes, not the owner's). Never throws for a bad copy.
-    /// </summary>
-    /// <param name="confirmOwner">
-    /// Also decode the record and require it to be the owner's manifest (bucket, key, salt and length):
-    /// the MAC says a record is authentic, not whose it is. Readers that copy the bytes elsewhere
-    /// (healing, tagging) ask for this before spreading them; a GET does not, as AES-GCM under the
-    /// object's key refuses foreign bytes.
-    /// </param>
-    public async ValueTask<InlineRead> ReadInlineAsync(ManifestCopy copy, ObjectRecord owner, bool confirmOwner, CancellationToken ct)
-    {
-        if (!_volumes.TryGetValue(copy.VolumeId, out var volume) || !volume.IsUsable)
-        {
-            return InlineRead.Unreachable($"volume {copy.VolumeId} is not in use");
-        }
-        if (Logs?.Find(copy.VolumeId) is not { } log)
-        {
-            return InlineRead.Unreachable($"the log of volume {copy.VolumeId} cannot be opened");
-        }
-        string Where() => $"the record at {copy.Extent.Segment}@{copy.Extent.Offset} on volume {copy.VolumeId}";
-        byte[]? payload;
-        try
-        {
-            payload = await log.ReadAsync(copy.Extent, ct);
-        }
-        catch (Exception e) when (e is FileNotFoundException or ArgumentException)
-        {
-            return InlineRead.Damaged($"{Where()} is gone: {e.Message}");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
-        {
-            return InlineRead.Unreachable($"reading {Where()} failed: {e.Message}");
-        }
-        if (payload is null)
-        {
-            return InlineRead.Damaged($"{Where()} is released or damaged");
-        }
-        if (!_manifestCodec!.Authenticates(payload))
-        {
-            return InlineRead.Damaged($"{Where()} fails its MAC");
-        }
-        if (confirmOwner && !IsManifestOf(_manifestCodec.TryDecode(payload)?.Object, owner))
-        {
-            return InlineRead.Damaged($"{Where()} is not a manifest of {owner.Bucket}/{owner.Key}");
-        }
-        return ManifestCodec.InlineBytes(payload) is { } bytes && bytes.Length == owner.Segments[0].Length
-            ? new InlineRead(bytes, null, false)
-            : InlineRead.Damaged($"{Where()} does not hold the object's {owner.Segments[0].Length} bytes");
-    }
-
-    /// <summary>The inline bytes of <paramref name="owner"/> from the first of its copies that reads back intact, authentic and its own (see <see cref="ReadInlineAsync(ManifestCopy, ObjectRecord, bool, CancellationToken)"/>), or null.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>?> ReadInlineAsync(ObjectRecord owner, CancellationToken ct)
-    {
-        foreach (var copy in owner.Manifests)
-        {
-            if ((await ReadInlineAsync(copy, owner, confirmOwner: true, ct)).Bytes is { } bytes)
-            {
-                return bytes;
-            }
-        }
-        return null;
-    }
-
-    // The salt is random per write, so bucket, key and salt name one write of one object.
-    private static bool IsManifestOf(ObjectRecord? described, ObjectRecord owner) =>
-        described is { Segments: [{ Inline: true } segment] } && owner.Segments is [{ } own]
-        && described.Bucket == owner.Bucket && described.Key == owner.Key && segment.Length == own.Length
-        && (segment.Salt ?? []).AsSpan().SequenceEqual(own.Salt ?? []);
 
     /// <summary>
     /// Releases a shard that no metadata references and never did (its metadata commit failed):
