@@ -39,7 +39,7 @@ public class SealedSegmentBenchmarks
     public async Task Seal()
     {
         await using var sealing = new SealingStream(Stream.Null, _key!);
-        for (int at = 0; at < _plain.Length; at += WriteBytes)
+        for (var at = 0; at < _plain.Length; at += WriteBytes)
         {
             await sealing.WriteAsync(_plain.AsMemory(at, Math.Min(WriteBytes, _plain.Length - at)));
         }

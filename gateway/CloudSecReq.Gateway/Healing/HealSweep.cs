@@ -1,7 +1,6 @@
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 

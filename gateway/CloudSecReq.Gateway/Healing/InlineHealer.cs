@@ -5,7 +5,6 @@ using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 

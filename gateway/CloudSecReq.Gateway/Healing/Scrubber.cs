@@ -2,7 +2,6 @@ using CloudSecReq.Erasure.Shards;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 

@@ -5,7 +5,6 @@ using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 

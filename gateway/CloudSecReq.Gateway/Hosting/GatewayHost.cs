@@ -7,14 +7,9 @@ using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
 using CloudSecReq.Gateway.Tenants;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Hosting;
 

@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Kms;
 using CloudSecReq.Kms.Api;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.KmsHost;
 

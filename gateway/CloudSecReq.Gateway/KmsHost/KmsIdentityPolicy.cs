@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Tenants;
 using CloudSecReq.Kms.Api;
 

@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Metadata;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Manifests;
 

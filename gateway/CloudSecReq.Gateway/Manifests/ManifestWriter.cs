@@ -2,7 +2,6 @@ using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage.RecordLog;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Manifests;
 

@@ -139,11 +139,17 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
     {
         foreach (var (k, e) in _forWrite)
         {
-            if (e.KeyArn == keyArn && _forWrite.TryRemove(k, out _)) e.Evict();
+            if (e.KeyArn == keyArn && _forWrite.TryRemove(k, out _))
+            {
+                e.Evict();
+            }
         }
         foreach (var (k, e) in _forRead)
         {
-            if (e.KeyArn == keyArn && _forRead.TryRemove(k, out _)) e.Evict();
+            if (e.KeyArn == keyArn && _forRead.TryRemove(k, out _))
+            {
+                e.Evict();
+            }
         }
     }
 
@@ -184,7 +190,10 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         var now = clock.GetUtcNow();
         foreach (var (k, e) in map)
         {
-            if (e.Expires <= now && map.TryRemove(k, out _)) e.Evict();
+            if (e.Expires <= now && map.TryRemove(k, out _))
+            {
+                e.Evict();
+            }
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.ServerSideEncryption;
 

@@ -116,7 +116,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
         {
             throw new SseException(SseFailure.CustomerKeyRequired, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
         }
-        if (!CryptographicOperations.FixedTimeEquals(customer.Mac(encryption.CustomerKeySalt!), encryption.CustomerKeyMac))
+        if (!CryptographicOperations.FixedTimeEquals(customer.Mac(encryption.CustomerKeySalt), encryption.CustomerKeyMac))
         {
             throw new SseException(SseFailure.CustomerKeyMismatch, "The provided SSE-C key does not match the object's key.");
         }

@@ -31,10 +31,7 @@ public sealed class SigV4TestSuiteTests
     }
 
     [Fact]
-    public void SuiteCases_VectorFolder_HoldsAtLeastTwentyCases()
-    {
-        Assert.True(SuiteCases().Count >= 20, $"only {SuiteCases().Count} vectors found under {VectorRoot}");
-    }
+    public void SuiteCases_VectorFolder_HoldsAtLeastTwentyCases() => Assert.True(SuiteCases().Count >= 20, $"only {SuiteCases().Count} vectors found under {VectorRoot}");
 
     [Theory]
     [MemberData(nameof(SuiteCases))]
@@ -193,10 +190,7 @@ public sealed class SigV4TestSuiteTests
     }
 
     [Fact]
-    public void CanonicalUri_S3KeyWithDotSegmentsAndDoubleSlash_IsNotNormalised()
-    {
-        Assert.Equal("/a/./b//../c", SigV4.CanonicalUri("/a/./b//../c", normalizePath: false));
-    }
+    public void CanonicalUri_S3KeyWithDotSegmentsAndDoubleSlash_IsNotNormalised() => Assert.Equal("/a/./b//../c", SigV4.CanonicalUri("/a/./b//../c", normalizePath: false));
 
     /// <summary>
     /// The suite's .req format: "METHOD SP target SP HTTP/1.1", header lines "Name:value" where a line that

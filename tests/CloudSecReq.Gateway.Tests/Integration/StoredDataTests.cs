@@ -215,7 +215,7 @@ public sealed class StoredDataTests(GatewayFixture gateway)
             // file in this process would drop the POSIX locks the gateway's open connections hold on it
             // (sqlite.org/howtocorrupt.html, 2.2), and another process could then reset its WAL.
             using var cat = Path.GetFileName(file).Contains(".db", StringComparison.Ordinal)
-                ? System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [file]) { RedirectStandardOutput = true })!
+                ? System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [file]) { RedirectStandardOutput = true })
                 : null;
             using var f = cat is null ? new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete) : cat.StandardOutput.BaseStream;
             var carried = 0;

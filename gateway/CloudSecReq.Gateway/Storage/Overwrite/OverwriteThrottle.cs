@@ -10,25 +10,24 @@ namespace CloudSecReq.Gateway.Storage.Overwrite;
 /// </summary>
 internal sealed class OverwriteThrottle
 {
-    private readonly long _bytesPerSecond;
     private readonly Lock _lock = new();
     private long _nextFreeTicks = Stopwatch.GetTimestamp();
 
-    public OverwriteThrottle(long bytesPerSecond) => _bytesPerSecond = bytesPerSecond;
+    public OverwriteThrottle(long bytesPerSecond) => BytesPerSecond = bytesPerSecond;
 
     /// <summary>No limit: used for the start-up sweep, which runs before the gateway serves requests.</summary>
     public static OverwriteThrottle Unlimited { get; } = new(0);
 
-    public long BytesPerSecond => _bytesPerSecond;
+    public long BytesPerSecond { get; }
 
     /// <summary>Waits until <paramref name="bytes"/> more may be written without exceeding the rate.</summary>
     public Task WaitAsync(long bytes, CancellationToken ct)
     {
-        if (_bytesPerSecond <= 0 || bytes <= 0)
+        if (BytesPerSecond <= 0 || bytes <= 0)
         {
             return Task.CompletedTask;
         }
-        var cost = (long)((double)bytes / _bytesPerSecond * Stopwatch.Frequency);
+        var cost = (long)((double)bytes / BytesPerSecond * Stopwatch.Frequency);
         long startTicks;
         lock (_lock)
         {

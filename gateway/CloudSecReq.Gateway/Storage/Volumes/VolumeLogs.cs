@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Storage.RecordLog;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Storage.Volumes;
 

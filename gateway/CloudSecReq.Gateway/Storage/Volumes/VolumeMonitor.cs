@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CloudSecReq.Gateway.Storage.Volumes;
 
 /// <summary>

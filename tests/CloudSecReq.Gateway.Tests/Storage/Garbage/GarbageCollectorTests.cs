@@ -1,7 +1,6 @@
 using System.Text;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Garbage;
-using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Tests.Storage.Garbage;
 
