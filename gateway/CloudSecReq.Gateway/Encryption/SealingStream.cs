@@ -150,6 +150,8 @@ internal sealed class SealingStream : Stream
         base.Dispose(disposing);
     }
 
+    // base.DisposeAsync would run Dispose(true), disposing the inner stream synchronously: this does the same work asynchronously.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2215:Dispose methods should call base class dispose", Justification = "Does what Dispose(true) does, asynchronously.")]
     public override async ValueTask DisposeAsync()
     {
         ReleaseBuffer();

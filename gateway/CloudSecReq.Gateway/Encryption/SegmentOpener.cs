@@ -54,7 +54,7 @@ internal static class SegmentOpener
         var buffer = ArrayPool<byte>.Shared.Rent(SealedFormat.PackageSealedBytes + 1);
         try
         {
-            Stream blob = openAt(SealedFormat.PackageSealedOffset(firstPackage));
+            var blob = openAt(SealedFormat.PackageSealedOffset(firstPackage));
             await using (blob.ConfigureAwait(false))
             {
                 for (var index = firstPackage; index <= lastPackage; index++)

@@ -18,6 +18,7 @@ namespace CloudSecReq.Gateway.ServerSideEncryption;
 /// SQL). Issue 11: a user the key policy denies read SSE-KMS objects for the cache lifetime after
 /// another user had warmed the cache, and a changed key policy was not seen until then.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The SemaphoreSlim is used only through WaitAsync/Release and so holds no wait handle; the cache lives as long as the process.")]
 internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpan lifetime)
 {
     private sealed class Entry(PinnedKey key, byte[] wrapped, string keyArn, DateTimeOffset expires)

@@ -122,7 +122,7 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
         }
     }
 
-    private static IReadOnlyDictionary<string, string> ObjectContext(string bucket, string objectKey, IReadOnlyDictionary<string, string>? given)
+    private static Dictionary<string, string> ObjectContext(string bucket, string objectKey, IReadOnlyDictionary<string, string>? given)
     {
         var context = new Dictionary<string, string>(given ?? new Dictionary<string, string>()) { ["aws:s3:arn"] = $"arn:aws:s3:::{bucket}/{objectKey}" };
         return context;

@@ -15,7 +15,7 @@ namespace CloudSecReq.Gateway.Storage.RecordLog;
 /// and docs/manifest-log.md; a record never spans segments. Appends are group-committed: one
 /// committer thread takes every queued record, writes them with one write and makes them durable
 /// with one fdatasync, then completes all their waiters. Released records are overwritten in place
-/// (<see cref="OverwriteAsync"/>). Segments are self-describing: <see cref="ScanAsync(CancellationToken)"/>
+/// (<see cref="OverwriteAsync(LogExtent, CancellationToken)"/>). Segments are self-describing: <see cref="ScanAsync(CancellationToken)"/>
 /// finds every intact record without any other state.
 /// One instance per directory, held exclusively (an advisory lock on <c>lock</c>); all members are
 /// thread-safe.

@@ -11,7 +11,7 @@ namespace CloudSecReq.Gateway.Storage.Shards;
 /// <summary>
 /// Stores object bytes as erasure-coded shard files on the configured volumes, and reads the bytes
 /// of small objects stored inline in their manifest copies in the volumes' logs
-/// (<see cref="ReadInlineAsync"/>; <see cref="InlineMaxBytes"/> says which objects are). A new segment's
+/// (<see cref="ReadInlineAsync(ObjectRecord, CancellationToken)"/>; <see cref="InlineMaxBytes"/> says which objects are). A new segment's
 /// volumes come from the <see cref="PlacementPlanner"/> over the volumes usable right now
 /// (<see cref="Volume.IsUsable"/>), so the placement rule holds for every write. Released space is
 /// overwritten before it is unlinked (<see cref="FileOverwriter"/>): blobs the metadata dropped
