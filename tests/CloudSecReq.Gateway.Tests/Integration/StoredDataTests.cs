@@ -269,10 +269,10 @@ public sealed class StoredDataTests(GatewayFixture gateway)
             await get.ResponseStream.CopyToAsync(ms);
             Assert.Equal(body, ms.ToArray());
             // The GET reports the shard for healing (just after the response body).
-            var deadline = DateTime.UtcNow.AddSeconds(20);
+            var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);
             while (!reported.Any(r => r.Bucket == bucket && r.Key == "k" && r.Reason.Contains("shard 1")))
             {
-                Assert.True(DateTime.UtcNow < deadline, "the GET did not report shard 1 for healing");
+                Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the GET did not report shard 1 for healing");
                 await Task.Delay(50);
             }
         }

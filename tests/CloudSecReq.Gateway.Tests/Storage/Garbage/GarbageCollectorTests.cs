@@ -176,8 +176,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         await _s.Garbage.CollectAsync(default); // returns at once; the loop does the work
 
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while ((await _s.Store.ListGarbageAsync(10, default)).Count > 0 && DateTime.UtcNow < deadline)
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(15);
+        while ((await _s.Store.ListGarbageAsync(10, default)).Count > 0 && TimeProvider.System.GetUtcNow() < deadline)
         {
             await Task.Delay(20);
         }
