@@ -32,7 +32,7 @@ public sealed class DataThroughputColumn : IColumn
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        BenchmarkReport? report = summary[benchmarkCase];
+        var report = summary[benchmarkCase];
         var meanNs = report?.ResultStatistics?.Mean;
         if (meanNs is null or 0)
         {

@@ -27,14 +27,14 @@ internal static class QuickRun
                 Console.WriteLine($"crc32c {bytes / 1024,5} KiB  {crc,6:F2} GB/s");
             }
         }
-        foreach (ErasureKernel kernel in BenchKernels.Selected())
+        foreach (var kernel in BenchKernels.Selected())
         {
-            foreach (Shape shape in Shape.Standard)
+            foreach (var shape in Shape.Standard)
             {
                 foreach (var shardBytes in new[] { 64 * 1024, 1024 * 1024 })
                 {
                     var codec = new ReedSolomonCodec(shape.DataShards, shape.ParityShards, kernel);
-                    Memory<byte>[] shards = StripeData.Create(codec.TotalShards, shardBytes);
+                    var shards = StripeData.Create(codec.TotalShards, shardBytes);
                     var present = Enumerable.Range(0, codec.TotalShards).Select(i => i >= shape.ParityShards).ToArray();
                     var dataBytes = shape.DataShards * (long)shardBytes;
                     var encode = Measure(() => codec.Encode(shards), dataBytes);

@@ -35,8 +35,8 @@ public class SealedSegmentBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _key?.Dispose();
 
-    [Benchmark]
-    public async Task Seal()
+    [Benchmark(Description = "Seal")]
+    public async Task SealAsync()
     {
         await using var sealing = new SealingStream(Stream.Null, _key!);
         for (var at = 0; at < _plain.Length; at += WriteBytes)
