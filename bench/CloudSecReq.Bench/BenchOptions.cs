@@ -112,7 +112,7 @@ internal sealed record BenchOptions
         return o;
     }
 
-    private static IReadOnlyList<T> List<T>(string text, Func<string, T> parse) =>
+    private static List<T> List<T>(string text, Func<string, T> parse) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList();
 
     private static BenchOp ParseOp(string text) => text switch

@@ -5,7 +5,7 @@ namespace CloudSecReq.Bench;
 /// <summary>Parses and prints byte counts: <c>4096</c>, <c>4KiB</c>, <c>1MiB</c>, <c>2GiB</c>, <c>1MB</c> (10^6).</summary>
 internal static class ByteSize
 {
-    private static readonly (string Suffix, long Factor)[] Suffixes =
+    private static readonly (string Suffix, long Factor)[] s_suffixes =
     [
         ("KiB", 1L << 10), ("MiB", 1L << 20), ("GiB", 1L << 30),
         ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000),
@@ -14,7 +14,7 @@ internal static class ByteSize
 
     public static long Parse(string text)
     {
-        foreach (var (suffix, factor) in Suffixes)
+        foreach (var (suffix, factor) in s_suffixes)
         {
             if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
             {

@@ -67,56 +67,54 @@ internal sealed class LoadRunner(IAmazonS3 s3, string bucket, BenchOptions optio
             }
             return elapsed;
         }
-        await using (var sampler = new MemorySampler(options.GatewayPid))
+        await using var sampler = new MemorySampler(options.GatewayPid);
+        switch (options.Op)
         {
-            switch (options.Op)
-            {
-                case BenchOp.Put:
-                    put.Elapsed = await CountedAsync("PUT", () => PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct), () => put.Count + put.Errors);
-                    ops.Add(put);
-                    break;
-                case BenchOp.PutGet:
-                    put.Elapsed = await CountedAsync("PUT", () => PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct), () => put.Count + put.Errors);
-                    get.Elapsed = await CountedAsync("GET", () => GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct), () => get.Count + get.Errors);
-                    ops.Add(put);
-                    ops.Add(get);
-                    break;
-                case BenchOp.Get:
-                    get.Elapsed = await CountedAsync("GET", () => GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct), () => get.Count + get.Errors);
-                    ops.Add(get);
-                    break;
-                case BenchOp.Mixed:
-                    var elapsed = await CountedAsync("PUT+GET", () => PhaseAsync(concurrency, options.Duration, options.Count, async (w, seq) =>
+            case BenchOp.Put:
+                put.Elapsed = await CountedAsync("PUT", () => PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct), () => put.Count + put.Errors);
+                ops.Add(put);
+                break;
+            case BenchOp.PutGet:
+                put.Elapsed = await CountedAsync("PUT", () => PhaseAsync(concurrency, options.Duration, options.Count, putOp, ct), () => put.Count + put.Errors);
+                get.Elapsed = await CountedAsync("GET", () => GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct), () => get.Count + get.Errors);
+                ops.Add(put);
+                ops.Add(get);
+                break;
+            case BenchOp.Get:
+                get.Elapsed = await CountedAsync("GET", () => GetPhaseAsync(concurrency, prefix, written, payload, buffers, get, ct), () => get.Count + get.Errors);
+                ops.Add(get);
+                break;
+            case BenchOp.Mixed:
+                var elapsed = await CountedAsync("PUT+GET", () => PhaseAsync(concurrency, options.Duration, options.Count, async (w, seq) =>
+                {
+                    var key = $"{prefix}/{seq:D8}";
+                    if (await PutAsync(key, seq, payload, put, ct))
                     {
-                        var key = $"{prefix}/{seq:D8}";
-                        if (await PutAsync(key, seq, payload, put, ct))
-                        {
-                            await GetAsync(key, seq, payload, buffers[w], get, ct);
-                        }
-                    }, ct), () => put.Count + put.Errors + get.Count + get.Errors);
-                    put.Elapsed = get.Elapsed = elapsed;
-                    ops.Add(put);
-                    ops.Add(get);
-                    break;
-            }
-            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-            await sampler.DisposeAsync();
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            using var self = Process.GetCurrentProcess();
-            return new RunResult(
-                sizeBytes, concurrency, ops,
-                MaxWorkingSetBytes: sampler.MaxWorkingSetBytes,
-                PeakWorkingSetBytes: self.PeakWorkingSet64,
-                MaxGcHeapBytes: sampler.MaxGcHeapBytes,
-                GcHeapAfterFullGcBytes: GC.GetTotalMemory(forceFullCollection: false),
-                AllocatedBytes: allocated,
-                PayloadHeldBytes: payload.HeldBytes + (long)concurrency * ReadBufferBytes,
-                GatewayMaxRssBytes: options.GatewayPid is null ? null : sampler.MaxOtherRssBytes,
-                GatewayPeakRssBytes: options.GatewayPid is { } pid ? MemorySampler.ProcStatusBytes(pid, "VmHWM") : null,
-                KmsCalls: kms);
+                        await GetAsync(key, seq, payload, buffers[w], get, ct);
+                    }
+                }, ct), () => put.Count + put.Errors + get.Count + get.Errors);
+                put.Elapsed = get.Elapsed = elapsed;
+                ops.Add(put);
+                ops.Add(get);
+                break;
         }
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        await sampler.DisposeAsync();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var self = Process.GetCurrentProcess();
+        return new RunResult(
+            sizeBytes, concurrency, ops,
+            MaxWorkingSetBytes: sampler.MaxWorkingSetBytes,
+            PeakWorkingSetBytes: self.PeakWorkingSet64,
+            MaxGcHeapBytes: sampler.MaxGcHeapBytes,
+            GcHeapAfterFullGcBytes: GC.GetTotalMemory(forceFullCollection: false),
+            AllocatedBytes: allocated,
+            PayloadHeldBytes: payload.HeldBytes + (long)concurrency * ReadBufferBytes,
+            GatewayMaxRssBytes: options.GatewayPid is null ? null : sampler.MaxOtherRssBytes,
+            GatewayPeakRssBytes: options.GatewayPid is { } pid ? MemorySampler.ProcStatusBytes(pid, "VmHWM") : null,
+            KmsCalls: kms);
     }
 
     /// <summary>GETs cycling through the keys the PUT phase wrote, for the same duration or count.</summary>

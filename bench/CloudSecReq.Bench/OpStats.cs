@@ -8,7 +8,7 @@ namespace CloudSecReq.Bench;
 /// </summary>
 internal sealed class OpStats(string name)
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly List<long> _latencyTicks = [];
     private long _bytes;
     private readonly Dictionary<string, int> _errors = new(StringComparer.Ordinal);

@@ -57,7 +57,9 @@ internal sealed class SseSettings
                 }
             case SseMode.C:
                 var customerKey = RandomNumberGenerator.GetBytes(32);
+#pragma warning disable CA5351 // SSE-C sends the key's MD5 by protocol (x-amz-server-side-encryption-customer-key-MD5)
                 return new SseSettings(mode, null, Convert.ToBase64String(customerKey), Convert.ToBase64String(MD5.HashData(customerKey)));
+#pragma warning restore CA5351
             default:
                 return new SseSettings(mode, null, null, null);
         }

@@ -7,7 +7,7 @@ internal static class BenchKernels
 {
     public static IEnumerable<ErasureKernel> Selected()
     {
-        string? wanted = Environment.GetEnvironmentVariable("ERASURE_KERNELS");
+        var wanted = Environment.GetEnvironmentVariable("ERASURE_KERNELS");
         if (string.IsNullOrWhiteSpace(wanted))
         {
             return ReedSolomonCodec.SupportedKernels;

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using CloudSecReq.Erasure.Checksums;
 
 namespace CloudSecReq.Erasure.Bench;
 

@@ -32,15 +32,15 @@ public sealed class DataThroughputColumn : IColumn
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        BenchmarkReport? report = summary[benchmarkCase];
-        double? meanNs = report?.ResultStatistics?.Mean;
+        var report = summary[benchmarkCase];
+        var meanNs = report?.ResultStatistics?.Mean;
         if (meanNs is null or 0)
         {
             return "-";
         }
         // ShardBytes (codec benchmarks) counts k shards of data; Bytes is already object bytes.
         double bytes = 0;
-        int dataShards = 1;
+        var dataShards = 1;
         foreach (var parameter in benchmarkCase.Parameters.Items)
         {
             switch (parameter.Name)

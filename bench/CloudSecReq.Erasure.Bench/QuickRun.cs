@@ -12,33 +12,33 @@ internal static class QuickRun
 {
     public static void Run(string[] args)
     {
-        bool csv = args.Contains("csv");
+        var csv = args.Contains("csv");
         if (csv)
         {
             Console.WriteLine("library,shape,shard_kib,encode_gbps,reconstruct_gbps");
         }
         else
         {
-            foreach (int bytes in new[] { 64 * 1024, 1024 * 1024 })
+            foreach (var bytes in new[] { 64 * 1024, 1024 * 1024 })
             {
-                byte[] block = new byte[bytes];
+                var block = new byte[bytes];
                 new Random(1).NextBytes(block);
-                double crc = Measure(() => Crc32C.Compute(block), bytes);
+                var crc = Measure(() => Crc32C.Compute(block), bytes);
                 Console.WriteLine($"crc32c {bytes / 1024,5} KiB  {crc,6:F2} GB/s");
             }
         }
-        foreach (ErasureKernel kernel in BenchKernels.Selected())
+        foreach (var kernel in BenchKernels.Selected())
         {
-            foreach (Shape shape in Shape.Standard)
+            foreach (var shape in Shape.Standard)
             {
-                foreach (int shardBytes in new[] { 64 * 1024, 1024 * 1024 })
+                foreach (var shardBytes in new[] { 64 * 1024, 1024 * 1024 })
                 {
                     var codec = new ReedSolomonCodec(shape.DataShards, shape.ParityShards, kernel);
-                    Memory<byte>[] shards = StripeData.Create(codec.TotalShards, shardBytes);
-                    bool[] present = Enumerable.Range(0, codec.TotalShards).Select(i => i >= shape.ParityShards).ToArray();
-                    long dataBytes = shape.DataShards * (long)shardBytes;
-                    double encode = Measure(() => codec.Encode(shards), dataBytes);
-                    double rebuild = Measure(() => codec.Reconstruct(shards, present, dataOnly: true), dataBytes);
+                    var shards = StripeData.Create(codec.TotalShards, shardBytes);
+                    var present = Enumerable.Range(0, codec.TotalShards).Select(i => i >= shape.ParityShards).ToArray();
+                    var dataBytes = shape.DataShards * (long)shardBytes;
+                    var encode = Measure(() => codec.Encode(shards), dataBytes);
+                    var rebuild = Measure(() => codec.Reconstruct(shards, present, dataOnly: true), dataBytes);
                     Console.WriteLine(csv
                         ? $"csharp-{kernel},{shape},{shardBytes / 1024},{encode:F2},{rebuild:F2}"
                         : $"{kernel,-8} {shape,-5} {shardBytes / 1024,5} KiB  encode {encode,6:F2} GB/s  reconstruct {rebuild,6:F2} GB/s");
@@ -55,7 +55,7 @@ internal static class QuickRun
             action();
         }
         double best = 0;
-        for (int batch = 0; batch < 5; batch++)
+        for (var batch = 0; batch < 5; batch++)
         {
             long calls = 0;
             var timer = Stopwatch.StartNew();

@@ -46,7 +46,7 @@ public class StripeBenchmarks
     public Task<StripeReadResult> ReadWithOneDataShardLost()
     {
         var streams = new Stream?[_codec.TotalShards];
-        for (int i = 1; i < streams.Length; i++)
+        for (var i = 1; i < streams.Length; i++)
         {
             streams[i] = new MemoryStream(_files[i], writable: false);
         }

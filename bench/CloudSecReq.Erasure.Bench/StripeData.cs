@@ -7,11 +7,11 @@ internal static class StripeData
     {
         var random = new Random(1);
         var shards = new Memory<byte>[count];
-        for (int i = 0; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
-            byte[] buffer = GC.AllocateArray<byte>(shardBytes + 64, pinned: true);
+            var buffer = GC.AllocateArray<byte>(shardBytes + 64, pinned: true);
             random.NextBytes(buffer);
-            int offset = Alignment(buffer);
+            var offset = Alignment(buffer);
             shards[i] = buffer.AsMemory(offset, shardBytes);
         }
         return shards;

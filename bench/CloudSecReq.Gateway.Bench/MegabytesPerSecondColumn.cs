@@ -32,7 +32,7 @@ public sealed class MegabytesPerSecondColumn : IColumn
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        double? meanNs = summary[benchmarkCase]?.ResultStatistics?.Mean;
+        var meanNs = summary[benchmarkCase]?.ResultStatistics?.Mean;
         var bytes = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "Bytes")?.Value;
         if (meanNs is null or 0 || bytes is null)
         {

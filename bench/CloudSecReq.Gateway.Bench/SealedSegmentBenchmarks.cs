@@ -35,11 +35,11 @@ public class SealedSegmentBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _key?.Dispose();
 
-    [Benchmark]
-    public async Task Seal()
+    [Benchmark(Description = "Seal")]
+    public async Task SealAsync()
     {
         await using var sealing = new SealingStream(Stream.Null, _key!);
-        for (int at = 0; at < _plain.Length; at += WriteBytes)
+        for (var at = 0; at < _plain.Length; at += WriteBytes)
         {
             await sealing.WriteAsync(_plain.AsMemory(at, Math.Min(WriteBytes, _plain.Length - at)));
         }

@@ -28,7 +28,7 @@ internal sealed class AwsChunkedStream : Stream
     private long _total;
     private string? _chunkSignature;
     private string _previousSignature;
-    private IncrementalHash? _chunkHash;
+    private readonly IncrementalHash? _chunkHash;
 
     /// <param name="signing">The signing context for signed chunks; null for STREAMING-UNSIGNED-PAYLOAD-TRAILER.</param>
     /// <param name="decodedLength">x-amz-decoded-content-length, checked at the end when given.</param>

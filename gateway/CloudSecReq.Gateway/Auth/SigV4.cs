@@ -83,13 +83,25 @@ internal static class SigV4
                 var isEdge = i == 0 || i == segments.Count - 1;
                 if (s == ".")
                 {
-                    if (i == segments.Count - 1) kept.Add("");
+                    if (i == segments.Count - 1)
+                    {
+                        kept.Add("");
+                    }
+
                     continue;
                 }
                 if (s == "..")
                 {
-                    if (kept.Count > 1) kept.RemoveAt(kept.Count - 1);
-                    if (i == segments.Count - 1) kept.Add("");
+                    if (kept.Count > 1)
+                    {
+                        kept.RemoveAt(kept.Count - 1);
+                    }
+
+                    if (i == segments.Count - 1)
+                    {
+                        kept.Add("");
+                    }
+
                     continue;
                 }
                 if (s.Length == 0 && !isEdge)
@@ -104,7 +116,7 @@ internal static class SigV4
                 return "/";
             }
         }
-        var encoded = string.Join('/', segments.Select(s => UriEncode(s)));
+        var encoded = string.Join('/', segments.Select(UriEncode));
         return encoded.Length == 0 ? "/" : encoded;
     }
 
@@ -203,7 +215,11 @@ internal static class SigV4
         {
             if (c is ' ' or '\t')
             {
-                if (!space) sb.Append(' ');
+                if (!space)
+                {
+                    sb.Append(' ');
+                }
+
                 space = true;
             }
             else

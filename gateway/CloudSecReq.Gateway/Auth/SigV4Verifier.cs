@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudSecReq.Gateway.Auth;
@@ -28,7 +27,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         var rawPath = q < 0 ? raw : raw[..q];
         var rawQuery = q < 0 ? "" : raw[(q + 1)..];
 
-        string authorization = request.Headers.Authorization.ToString();
+        var authorization = request.Headers.Authorization.ToString();
         if (authorization.Length > 0)
         {
             return await VerifyHeaderAsync(request, authorization, rawPath, rawQuery, service, bodySha256, ct);
@@ -59,7 +58,11 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         {
             var kv = part.Trim();
             var eq = kv.IndexOf('=');
-            if (eq <= 0) continue;
+            if (eq <= 0)
+            {
+                continue;
+            }
+
             var value = kv[(eq + 1)..].Trim();
             switch (kv[..eq])
             {

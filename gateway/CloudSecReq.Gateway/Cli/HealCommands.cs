@@ -22,11 +22,11 @@ internal static class HealCommands
     {
         var watch = new Option<bool>("--watch") { Description = "Redraw every second with a progress bar until the heal queue is empty (Ctrl-C stops)" };
         var status = new Command("status", "Show the healer's progress (objects and bytes healed, queued, rate, ETA, state) and the scrubber's last pass") { watch };
-        status.SetAction((parse, ct) => RunAsync(parse, ct, async (data, ct) =>
+        status.SetAction((parse, ct) => RunAsync(parse, async (data, ct) =>
         {
             if (!parse.GetValue(watch))
             {
-                Console.Write(Render(HealStatusFile.TryRead(HealStatusFile.PathIn(data)), await QueuedAsync(data, ct), DateTimeOffset.UtcNow, scrubOnly: false));
+                Console.Write(Render(HealStatusFile.TryRead(HealStatusFile.PathIn(data)), await QueuedAsync(data, ct), TimeProvider.System.GetUtcNow(), scrubOnly: false));
                 return;
             }
             var redraw = !Console.IsOutputRedirected;
@@ -36,7 +36,7 @@ internal static class HealCommands
             {
                 var current = HealStatusFile.TryRead(HealStatusFile.PathIn(data));
                 var queued = await QueuedAsync(data, ct);
-                var text = Render(current, queued, DateTimeOffset.UtcNow, scrubOnly: false);
+                var text = Render(current, queued, TimeProvider.System.GetUtcNow(), scrubOnly: false);
                 if (redraw && lines > 0)
                 {
                     // Back to the first line of the previous drawing, and clear it to the end of the screen.
@@ -64,15 +64,15 @@ internal static class HealCommands
                 }
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
             }
-        }));
+        }, ct));
         return new Command("heal", "Inspect the healer, which rebuilds missing and corrupt shards") { status };
     }
 
     public static Command Scrub()
     {
         var status = new Command("status", "Show the scrubber's pass under way and its last finished pass");
-        status.SetAction((parse, ct) => RunAsync(parse, ct, async (data, ct) =>
-            Console.Write(Render(HealStatusFile.TryRead(HealStatusFile.PathIn(data)), await QueuedAsync(data, ct), DateTimeOffset.UtcNow, scrubOnly: true))));
+        status.SetAction((parse, ct) => RunAsync(parse, async (data, ct) =>
+            Console.Write(Render(HealStatusFile.TryRead(HealStatusFile.PathIn(data)), await QueuedAsync(data, ct), TimeProvider.System.GetUtcNow(), scrubOnly: true)), ct));
         return new Command("scrub", "Inspect the scrubber, which verifies every shard's checksums in the background") { status };
     }
 
@@ -163,7 +163,7 @@ internal static class HealCommands
         ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours}h{t.Minutes:D2}m")
         : string.Create(CultureInfo.InvariantCulture, $"{t.Minutes:D2}:{t.Seconds:D2}");
 
-    private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<string, CancellationToken, Task> work)
+    private static async Task<int> RunAsync(ParseResult parse, Func<string, CancellationToken, Task> work, CancellationToken ct)
     {
         if (DataDirectory.NotADataDirectory(parse.GetValue(CsrCommandLine.Data)!) is { } refusal)
         {

@@ -51,7 +51,7 @@ internal static class MetadataCommands
         try
         {
             await using var data = await DataDirectory.OpenAsync(dataDirectory, TimeProvider.System, createVolumes: false, initialise: false, ct);
-            var summary = await new MetadataRebuild(data.Store, data.Volumes, data.Manifests).RunAsync(ct);
+            var summary = await new MetadataRebuild(data.Store, data.Volumes, data.Manifests, data.Clock).RunAsync(ct);
             Print(summary);
             return 0;
         }
@@ -77,7 +77,7 @@ internal static class MetadataCommands
             }
             return null;
         }
-        var aside = $"{database}.before-rebuild-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+        var aside = $"{database}.before-rebuild-{TimeProvider.System.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
         foreach (var suffix in new[] { "-wal", "-shm", "" })
         {
             if (File.Exists(database + suffix))

@@ -37,7 +37,7 @@ internal static class SealedFormat
     /// <summary>Plaintext bytes in package <paramref name="packageIndex"/> of a segment of <paramref name="plainLength"/> bytes.</summary>
     public static int PackagePlainLength(long plainLength, long packageIndex)
     {
-        long count = PackageCount(plainLength);
+        var count = PackageCount(plainLength);
         ArgumentOutOfRangeException.ThrowIfNegative(packageIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(packageIndex, count);
         return packageIndex < count - 1 ? PackagePlainBytes : (int)(plainLength - packageIndex * PackagePlainBytes);

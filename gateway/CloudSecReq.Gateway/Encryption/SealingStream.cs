@@ -23,8 +23,6 @@ internal sealed class SealingStream : Stream
     private byte[]? _buffer;
     private int _buffered;
     private long _packageIndex;
-    private long _plainLength;
-    private long _sealedLength;
     private bool _finished;
 
     /// <summary>
@@ -43,10 +41,10 @@ internal sealed class SealingStream : Stream
     }
 
     /// <summary>Plaintext bytes accepted so far.</summary>
-    public long PlainLength => _plainLength;
+    public long PlainLength { get; private set; }
 
     /// <summary>Sealed bytes written to the inner stream so far (the segment's stored length once finished).</summary>
-    public long SealedLength => _sealedLength;
+    public long SealedLength { get; private set; }
 
     public override bool CanRead => false;
 
@@ -70,19 +68,19 @@ internal sealed class SealingStream : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        byte[] package = EnsureWritable();
+        var package = EnsureWritable();
         while (!buffer.IsEmpty)
         {
             if (_buffered == SealedFormat.PackagePlainBytes)
             {
-                int sealedBytes = SealBuffered(package, final: false);
+                var sealedBytes = SealBuffered(package, final: false);
                 _inner.Write(package, 0, sealedBytes);
-                _sealedLength += sealedBytes;
+                SealedLength += sealedBytes;
             }
-            int take = Math.Min(buffer.Length, SealedFormat.PackagePlainBytes - _buffered);
+            var take = Math.Min(buffer.Length, SealedFormat.PackagePlainBytes - _buffered);
             buffer[..take].CopyTo(package.AsSpan(_buffered));
             _buffered += take;
-            _plainLength += take;
+            PlainLength += take;
             buffer = buffer[take..];
         }
     }
@@ -95,19 +93,19 @@ internal sealed class SealingStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        byte[] package = EnsureWritable();
+        var package = EnsureWritable();
         while (!buffer.IsEmpty)
         {
             if (_buffered == SealedFormat.PackagePlainBytes)
             {
-                int sealedBytes = SealBuffered(package, final: false);
+                var sealedBytes = SealBuffered(package, final: false);
                 await _inner.WriteAsync(package.AsMemory(0, sealedBytes), cancellationToken).ConfigureAwait(false);
-                _sealedLength += sealedBytes;
+                SealedLength += sealedBytes;
             }
-            int take = Math.Min(buffer.Length, SealedFormat.PackagePlainBytes - _buffered);
+            var take = Math.Min(buffer.Length, SealedFormat.PackagePlainBytes - _buffered);
             buffer.Span[..take].CopyTo(package.AsSpan(_buffered));
             _buffered += take;
-            _plainLength += take;
+            PlainLength += take;
             buffer = buffer[take..];
         }
     }
@@ -120,11 +118,11 @@ internal sealed class SealingStream : Stream
     /// </summary>
     public async Task FinishAsync(CancellationToken ct)
     {
-        byte[] package = EnsureWritable();
+        var package = EnsureWritable();
         _finished = true;
-        int sealedBytes = SealBuffered(package, final: true);
+        var sealedBytes = SealBuffered(package, final: true);
         await _inner.WriteAsync(package.AsMemory(0, sealedBytes), ct).ConfigureAwait(false);
-        _sealedLength += sealedBytes;
+        SealedLength += sealedBytes;
     }
 
     /// <summary>Flushes the inner stream; never seals a partial package.</summary>
@@ -152,6 +150,8 @@ internal sealed class SealingStream : Stream
         base.Dispose(disposing);
     }
 
+    // base.DisposeAsync would run Dispose(true), disposing the inner stream synchronously: this does the same work asynchronously.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2215:Dispose methods should call base class dispose", Justification = "Does what Dispose(true) does, asynchronously.")]
     public override async ValueTask DisposeAsync()
     {
         ReleaseBuffer();
@@ -182,7 +182,7 @@ internal sealed class SealingStream : Stream
         SealedFormat.WriteAad(aad, _partNumber, _packageIndex, final);
         var plaintext = package.AsSpan(0, _buffered);
         _aes.Encrypt(nonce, plaintext, plaintext, package.AsSpan(_buffered, SealedFormat.TagBytes), aad);
-        int sealedBytes = _buffered + SealedFormat.TagBytes;
+        var sealedBytes = _buffered + SealedFormat.TagBytes;
         _packageIndex++;
         _buffered = 0;
         return sealedBytes;

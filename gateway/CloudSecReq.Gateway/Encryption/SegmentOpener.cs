@@ -44,25 +44,25 @@ internal static class SegmentOpener
             return;
         }
 
-        long packageCount = SealedFormat.PackageCount(plainLength);
-        long firstPackage = plainOffset / SealedFormat.PackagePlainBytes;
-        long lastPackage = count == 0 ? 0 : (plainOffset + count - 1) / SealedFormat.PackagePlainBytes;
-        int partNumber = key.PartNumber;
+        var packageCount = SealedFormat.PackageCount(plainLength);
+        var firstPackage = plainOffset / SealedFormat.PackagePlainBytes;
+        var lastPackage = count == 0 ? 0 : (plainOffset + count - 1) / SealedFormat.PackagePlainBytes;
+        var partNumber = key.PartNumber;
 
         using var aes = new AesGcm(key.Bytes, SealedFormat.TagBytes);
         // One extra byte: after the final package, a read of one more byte must find the end.
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(SealedFormat.PackageSealedBytes + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(SealedFormat.PackageSealedBytes + 1);
         try
         {
-            Stream blob = openAt(SealedFormat.PackageSealedOffset(firstPackage));
+            var blob = openAt(SealedFormat.PackageSealedOffset(firstPackage));
             await using (blob.ConfigureAwait(false))
             {
-                for (long index = firstPackage; index <= lastPackage; index++)
+                for (var index = firstPackage; index <= lastPackage; index++)
                 {
-                    bool final = index == packageCount - 1;
-                    int plainBytes = SealedFormat.PackagePlainLength(plainLength, index);
-                    int sealedBytes = plainBytes + SealedFormat.TagBytes;
-                    int read = await blob.ReadAtLeastAsync(buffer.AsMemory(0, sealedBytes), sealedBytes, throwOnEndOfStream: false, ct)
+                    var final = index == packageCount - 1;
+                    var plainBytes = SealedFormat.PackagePlainLength(plainLength, index);
+                    var sealedBytes = plainBytes + SealedFormat.TagBytes;
+                    var read = await blob.ReadAtLeastAsync(buffer.AsMemory(0, sealedBytes), sealedBytes, throwOnEndOfStream: false, ct)
                         .ConfigureAwait(false);
                     if (read < sealedBytes)
                     {
@@ -74,9 +74,9 @@ internal static class SegmentOpener
                     }
                     Open(aes, buffer.AsSpan(0, sealedBytes), partNumber, index, final);
 
-                    long packageStart = index * SealedFormat.PackagePlainBytes;
-                    int sliceStart = (int)Math.Max(0, plainOffset - packageStart);
-                    int sliceEnd = (int)Math.Min(plainBytes, plainOffset + count - packageStart);
+                    var packageStart = index * SealedFormat.PackagePlainBytes;
+                    var sliceStart = (int)Math.Max(0, plainOffset - packageStart);
+                    var sliceEnd = (int)Math.Min(plainBytes, plainOffset + count - packageStart);
                     if (sliceEnd > sliceStart)
                     {
                         await destination.WriteAsync(buffer.AsMemory(sliceStart, sliceEnd - sliceStart), ct).ConfigureAwait(false);
@@ -97,7 +97,7 @@ internal static class SegmentOpener
         Span<byte> aad = stackalloc byte[SealedFormat.AadBytes];
         SealedFormat.WriteNonce(nonce, partNumber, index);
         SealedFormat.WriteAad(aad, partNumber, index, final);
-        int plainBytes = sealedPackage.Length - SealedFormat.TagBytes;
+        var plainBytes = sealedPackage.Length - SealedFormat.TagBytes;
         var ciphertext = sealedPackage[..plainBytes];
         try
         {

@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Metadata;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 
@@ -8,7 +7,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// shards need healing (missing, corrupt, or written degraded). The queue lives in the metadata store, so a restart does not lose
 /// it. Thread-safe.
 /// </summary>
-internal sealed class HealQueue(IMetadataStore store, TimeProvider clock, ILogger<HealQueue> log)
+internal sealed partial class HealQueue(IMetadataStore store, TimeProvider clock, ILogger<HealQueue> log)
 {
     /// <summary>Raised (on the reporting thread) after an object was queued: the healer wakes up.</summary>
     public event EventHandler<HealRequest>? Queued;
@@ -31,12 +30,18 @@ internal sealed class HealQueue(IMetadataStore store, TimeProvider clock, ILogge
         try
         {
             await store.QueueHealAsync(request, CancellationToken.None);
-            log.LogWarning("Queued {Name} for healing: {Reason}", request.Name, request.Reason);
+            QueuedForHealing(log, request.Name, request.Reason);
             Queued?.Invoke(this, request);
         }
         catch (Exception e)
         {
-            log.LogError(e, "Queueing {Name} for healing failed ({Reason}); the scrubber will find it again.", request.Name, request.Reason);
+            QueueingFailed(log, e, request.Name, request.Reason);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queued {Name} for healing: {Reason}")]
+    private static partial void QueuedForHealing(ILogger log, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queueing {Name} for healing failed ({Reason}); the scrubber will find it again.")]
+    private static partial void QueueingFailed(ILogger log, Exception e, string name, string reason);
 }

@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Metadata;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 
@@ -7,7 +6,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// Keeps <c>DATA/heal-status.json</c> (<see cref="HealStatusFile"/>, read by <c>csr heal status</c>) in
 /// step with the <see cref="HealProgress"/> of the healer and the scrubber.
 /// </summary>
-internal sealed class HealStatusWriter(IMetadataStore store, HealProgress progress, string path, ILogger log)
+internal sealed partial class HealStatusWriter(IMetadataStore store, HealProgress progress, string path, ILogger log)
 {
     private static readonly TimeSpan s_statusEvery = TimeSpan.FromSeconds(1);
 
@@ -37,7 +36,7 @@ internal sealed class HealStatusWriter(IMetadataStore store, HealProgress progre
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        _log.LogDebug(e, "Counting the heal queue for the status failed.");
+                        CountingQueueFailed(_log, e);
                     }
                 }
                 var version = _progress.Version;
@@ -63,7 +62,13 @@ internal sealed class HealStatusWriter(IMetadataStore store, HealProgress progre
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.LogWarning(e, "Writing the heal status to {Path} failed.", _path);
+            WritingStatusFailed(_log, e, _path);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Counting the heal queue for the status failed.")]
+    private static partial void CountingQueueFailed(ILogger log, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the heal status to {Path} failed.")]
+    private static partial void WritingStatusFailed(ILogger log, Exception e, string path);
 }

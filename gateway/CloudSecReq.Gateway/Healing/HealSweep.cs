@@ -1,7 +1,6 @@
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 
@@ -10,7 +9,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// an open upload, with a shard (or an inline copy) on a volume out of use or a shard file (or log
 /// segment) that is gone is put on the heal queue. Thread-safe.
 /// </summary>
-internal sealed class HealSweep(IMetadataStore store, BlobStore blobs, HealProgress progress, TimeProvider clock, ILogger log)
+internal sealed partial class HealSweep(IMetadataStore store, BlobStore blobs, HealProgress progress, TimeProvider clock, ILogger log)
 {
     private readonly IMetadataStore _store = store;
     private readonly BlobStore _blobs = blobs;
@@ -62,7 +61,7 @@ internal sealed class HealSweep(IMetadataStore store, BlobStore blobs, HealProgr
         _progress.Swept(queued);
         if (queued > 0)
         {
-            _log.LogWarning("The heal sweep queued {Count} objects with shards on volumes out of use or missing.", queued);
+            SweepQueued(_log, queued);
         }
         return queued;
     }
@@ -105,4 +104,7 @@ internal sealed class HealSweep(IMetadataStore store, BlobStore blobs, HealProgr
         }
         return null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The heal sweep queued {Count} objects with shards on volumes out of use or missing.")]
+    private static partial void SweepQueued(ILogger log, int count);
 }

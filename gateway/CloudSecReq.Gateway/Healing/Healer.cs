@@ -6,7 +6,6 @@ using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 
@@ -30,7 +29,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// </para>
 /// Thread-safe. Disposing stops the loops; what was not finished stays queued.
 /// </summary>
-internal sealed class Healer : IAsyncDisposable
+internal sealed partial class Healer : IAsyncDisposable
 {
     public const long DefaultHealBytesPerSecond = 100L * 1024 * 1024;
     public const int DefaultSweepMinutes = 60;
@@ -68,7 +67,7 @@ internal sealed class Healer : IAsyncDisposable
         _queue = queue;
         _monitor = monitor;
         Progress = progress;
-        var throttle = new OverwriteThrottle(healBytesPerSecond);
+        var throttle = new OverwriteThrottle(healBytesPerSecond, clock);
         _segments = new SegmentHealer(store, blobs, queue, garbage, classes, manifests, throttle, progress, log);
         _inline = new InlineHealer(store, blobs, inline, garbage, classes, manifests, throttle, progress, log);
         _sweep = new HealSweep(store, blobs, progress, clock, log);
@@ -155,7 +154,7 @@ internal sealed class Healer : IAsyncDisposable
                         }
                         catch (Exception e)
                         {
-                            _log.LogError(e, "Healing {Name} failed; it stays queued.", request.Name);
+                            HealingFailed(_log, e, request.Name);
                             Progress.Error($"{request.Name}: {e.GetBaseException().Message}");
                             failed++;
                             skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
@@ -182,7 +181,7 @@ internal sealed class Healer : IAsyncDisposable
                                 Progress.SetWaiting(waiting, waitingReason);
                                 break;
                             default:
-                                _log.LogError("ALERT {Name} cannot be rebuilt from what is stored: {Detail}. It stays queued in case a volume comes back.", request.Name, detail);
+                                CannotRebuild(_log, request.Name, detail);
                                 Progress.Error($"{request.Name}: {detail}");
                                 failed++;
                                 skipped.Add((request.Bucket, request.Key, request.UploadId, request.PartNumber));
@@ -200,7 +199,7 @@ internal sealed class Healer : IAsyncDisposable
             Progress.SetState(waiting > 0 ? HealStatus.WaitingForVolumes : HealStatus.Idle);
             if (waiting > 0)
             {
-                _log.LogWarning("{Count} objects wait for volumes to heal: {Reason}", waiting, waitingReason);
+                WaitingForVolumes(_log, waiting, waitingReason);
             }
             return new HealPassResult(healed, done, waiting, failed);
         }
@@ -263,7 +262,7 @@ internal sealed class Healer : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _log.LogError(e, "Healing failed; retrying in {Seconds} s.", s_retryAfterFailure.TotalSeconds);
+                PassFailed(_log, e, s_retryAfterFailure.TotalSeconds);
                 Progress.Error(e.GetBaseException().Message);
                 Progress.SetState(HealStatus.Idle);
                 next = s_retryAfterFailure;
@@ -308,4 +307,16 @@ internal sealed class Healer : IAsyncDisposable
         _stop.Dispose();
         _pass.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Healing {Name} failed; it stays queued.")]
+    private static partial void HealingFailed(ILogger log, Exception e, string name);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "ALERT {Name} cannot be rebuilt from what is stored: {Detail}. It stays queued in case a volume comes back.")]
+    private static partial void CannotRebuild(ILogger log, string name, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} objects wait for volumes to heal: {Reason}")]
+    private static partial void WaitingForVolumes(ILogger log, int count, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Healing failed; retrying in {Seconds} s.")]
+    private static partial void PassFailed(ILogger log, Exception e, double seconds);
 }

@@ -5,7 +5,6 @@ using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 
@@ -17,7 +16,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// compare-and-swap (<see cref="IMetadataStore.ReplaceObjectIfUnchangedAsync"/>); the old copies
 /// become garbage and are overwritten. Thread-safe.
 /// </summary>
-internal sealed class InlineHealer(IMetadataStore store, BlobStore blobs, InlineCopies inline, GarbageCollector garbage, StorageClassCatalog classes,
+internal sealed partial class InlineHealer(IMetadataStore store, BlobStore blobs, InlineCopies inline, GarbageCollector garbage, StorageClassCatalog classes,
     ManifestWriter manifests, OverwriteThrottle throttle, HealProgress progress, ILogger log)
 {
     private readonly IMetadataStore _store = store;
@@ -89,13 +88,18 @@ internal sealed class InlineHealer(IMetadataStore store, BlobStore blobs, Inline
         if (!await _store.ReplaceObjectIfUnchangedAsync(record, record with { Manifests = fresh }, CancellationToken.None))
         {
             await _manifests.ReleaseAsync(fresh);
-            _log.LogInformation("{Bucket}/{Key} changed while it was healed; the new copies were released.", record.Bucket, record.Key);
+            Superseded(_log, record.Bucket, record.Key);
             return (HealOutcome.Superseded, null);
         }
         _progress.ShardRebuilt(sealedBytes.Length * (long)fresh.Count);
-        _log.LogWarning("Healed {Bucket}/{Key}: {Why}; {Copies} fresh copies on volumes {Volumes}.", record.Bucket, record.Key, why, fresh.Count,
-            string.Join(", ", fresh.Select(c => c.VolumeId)));
+        Healed(_log, record.Bucket, record.Key, why, fresh.Count, string.Join(", ", fresh.Select(c => c.VolumeId)));
         await _garbage.CollectAsync(ct);
         return (HealOutcome.Healed, null);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Bucket}/{Key} changed while it was healed; the new copies were released.")]
+    private static partial void Superseded(ILogger log, string bucket, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Healed {Bucket}/{Key}: {Why}; {Copies} fresh copies on volumes {Volumes}.")]
+    private static partial void Healed(ILogger log, string bucket, string key, string why, int copies, string volumes);
 }

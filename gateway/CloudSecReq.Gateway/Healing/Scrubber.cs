@@ -3,7 +3,6 @@ using CloudSecReq.Gateway.Manifests;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 
@@ -21,7 +20,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// </para>
 /// Thread-safe. Disposing stops the walk.
 /// </summary>
-internal sealed class Scrubber : IAsyncDisposable
+internal sealed partial class Scrubber : IAsyncDisposable
 {
     public const long DefaultScrubBytesPerSecond = 20L * 1024 * 1024;
     public const int DefaultIntervalHours = 24;
@@ -50,7 +49,7 @@ internal sealed class Scrubber : IAsyncDisposable
         _inline = inline;
         _queue = queue;
         _progress = progress;
-        _throttle = new OverwriteThrottle(bytesPerSecond);
+        _throttle = new OverwriteThrottle(bytesPerSecond, clock);
         _passInterval = passInterval;
         _clock = clock;
         _log = log;
@@ -101,15 +100,9 @@ internal sealed class Scrubber : IAsyncDisposable
     private void Finish(ScrubPass pass)
     {
         _progress.ScrubFinished(pass);
-        var text = "Scrub pass done: {Objects} objects, {Shards} shards, {Bytes} bytes checked; {Faulty} faulty shards, {Queued} objects queued for healing.";
-        if (pass.FaultyShards > 0)
-        {
-            _log.LogWarning(text, pass.ObjectsChecked, pass.ShardsChecked, pass.BytesChecked, pass.FaultyShards, pass.ObjectsQueued);
-        }
-        else
-        {
-            _log.LogInformation(text, pass.ObjectsChecked, pass.ShardsChecked, pass.BytesChecked, pass.FaultyShards, pass.ObjectsQueued);
-        }
+        // A pass that found faults is a warning; a clean one is news only.
+        PassDone(_log, pass.FaultyShards > 0 ? LogLevel.Warning : LogLevel.Information,
+            pass.ObjectsChecked, pass.ShardsChecked, pass.BytesChecked, pass.FaultyShards, pass.ObjectsQueued);
     }
 
     private static ScrubPass Add(ScrubPass pass, ScrubPass one) => pass with
@@ -283,7 +276,7 @@ internal sealed class Scrubber : IAsyncDisposable
                 }
                 catch (Exception e)
                 {
-                    _log.LogError(e, "Scrubbing failed; resuming in a minute where it stopped.");
+                    ScrubbingFailed(_log, e);
                     _progress.Error("scrub: " + e.GetBaseException().Message);
                     await Task.Delay(TimeSpan.FromMinutes(1), _clock, ct);
                 }
@@ -314,4 +307,10 @@ internal sealed class Scrubber : IAsyncDisposable
         _stop.Dispose();
         _pass.Dispose();
     }
+
+    [LoggerMessage(Message = "Scrub pass done: {Objects} objects, {Shards} shards, {Bytes} bytes checked; {Faulty} faulty shards, {Queued} objects queued for healing.")]
+    private static partial void PassDone(ILogger log, LogLevel level, long objects, long shards, long bytes, long faulty, long queued);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scrubbing failed; resuming in a minute where it stopped.")]
+    private static partial void ScrubbingFailed(ILogger log, Exception e);
 }

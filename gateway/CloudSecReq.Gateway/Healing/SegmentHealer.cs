@@ -5,7 +5,6 @@ using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.Shards;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Healing;
 
@@ -26,7 +25,7 @@ namespace CloudSecReq.Gateway.Healing;
 /// <see cref="GarbageCollector"/> once their volume is reachable. Does not touch the heal queue
 /// except to report faults found in shards it did not replace. Thread-safe.
 /// </summary>
-internal sealed class SegmentHealer(IMetadataStore store, BlobStore blobs, HealQueue queue, GarbageCollector garbage, StorageClassCatalog classes,
+internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blobs, HealQueue queue, GarbageCollector garbage, StorageClassCatalog classes,
     ManifestWriter manifests, OverwriteThrottle throttle, HealProgress progress, ILogger log)
 {
     private readonly IMetadataStore _store = store;
@@ -235,11 +234,10 @@ internal sealed class SegmentHealer(IMetadataStore store, BlobStore blobs, HealQ
             {
                 _blobs.Delete(blob);
             }
-            _log.LogInformation("{Name} changed while it was healed; the rebuilt shards were released.", name);
+            Superseded(_log, name);
             return (HealOutcome.Superseded, null);
         }
-        _log.LogWarning("Healed {Name}: {Shards}.", name,
-            string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
+        Healed(_log, name, string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
         await _garbage.CollectAsync(ct);
         if (moreFaults.Count > 0)
         {
@@ -276,7 +274,16 @@ internal sealed class SegmentHealer(IMetadataStore store, BlobStore blobs, HealQ
         }
         catch (IOException e)
         {
-            _log.LogWarning(e, "Writing fresh manifests of healed {Bucket}/{Key} failed; the old ones stay.", bucket, key);
+            FreshManifestsFailed(_log, e, bucket, key);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Name} changed while it was healed; the rebuilt shards were released.")]
+    private static partial void Superseded(ILogger log, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Healed {Name}: {Shards}.")]
+    private static partial void Healed(ILogger log, string name, string shards);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing fresh manifests of healed {Bucket}/{Key} failed; the old ones stay.")]
+    private static partial void FreshManifestsFailed(ILogger log, Exception e, string bucket, string key);
 }

@@ -22,7 +22,6 @@ internal sealed class DataDirectory : IAsyncDisposable
 {
     private const string VolumeIdentityKeyPurpose = "volume-identity-key";
     private readonly byte[] _volumeIdentityKey;
-    private readonly TimeProvider _clock;
 
     private DataDirectory(string path, GatewayConfig config, IMetadataStore store, KmsService kms, TenantService tenants, IReadOnlyList<Volume> volumes, StorageClassCatalog storageClasses, byte[] volumeIdentityKey, TimeProvider clock)
     {
@@ -35,10 +34,13 @@ internal sealed class DataDirectory : IAsyncDisposable
         StorageClasses = storageClasses;
         Manifests = CloudSecReq.Gateway.Manifests.ManifestCodec.FromVolumeIdentityKey(volumeIdentityKey);
         _volumeIdentityKey = volumeIdentityKey;
-        _clock = clock;
+        Clock = clock;
     }
 
     public string Path { get; }
+
+    /// <summary>The clock the directory was opened with: volumes, tenants and the KMS read time through it.</summary>
+    public TimeProvider Clock { get; }
     public GatewayConfig Config { get; }
     public IMetadataStore Store { get; }
     /// <summary>The key management service: the HSM session pool, tenant keys and the platform keys.</summary>
@@ -123,6 +125,7 @@ internal sealed class DataDirectory : IAsyncDisposable
         var store = await SqliteMetadataStore.OpenAsync(System.IO.Path.Combine(path, "meta", "metadata.db"), ct);
         var kmsOptions = KmsOptions.ForDataDirectory(path);
         kmsOptions.Region = config.Region;
+        kmsOptions.TimeProvider = clock;
         kmsOptions.MinimumPendingWindowDays = config.MinimumKeyDeletionWindowDays;
         // A token is made only with a new kms.db: one whose token is gone (lost, not mounted) must not
         // get a new, empty token, whose platform keys unseal nothing the old one sealed (issue 11).
@@ -182,7 +185,7 @@ internal sealed class DataDirectory : IAsyncDisposable
     {
         var volume = Volumes.FirstOrDefault(v => v.Id == volumeId)
             ?? throw new ArgumentException($"No volume '{volumeId}' is configured in {GatewayConfig.FileName}.");
-        return Volume.Readmit(volume.Config, _volumeIdentityKey, _clock);
+        return Volume.Readmit(volume.Config, _volumeIdentityKey, Clock);
     }
 
     /// <summary>
@@ -202,7 +205,7 @@ internal sealed class DataDirectory : IAsyncDisposable
             throw new ArgumentException(refusal);
         }
         var resolved = volume with { Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, volume.Path)) };
-        var opened = Volume.Open(resolved, _volumeIdentityKey, _clock);
+        var opened = Volume.Open(resolved, _volumeIdentityKey, Clock);
         if (opened.FencedReason is { } fenced)
         {
             throw new ArgumentException($"{resolved.Path} cannot become volume '{volume.Id}': {fenced}.");
@@ -212,7 +215,7 @@ internal sealed class DataDirectory : IAsyncDisposable
     }
 
     /// <summary>Re-checks one volume's identity and presence (see <see cref="Volume.Refresh"/>).</summary>
-    public void RefreshVolume(Volume volume) => volume.Refresh(_volumeIdentityKey, _clock);
+    public void RefreshVolume(Volume volume) => volume.Refresh(_volumeIdentityKey, Clock);
 
     internal static string VolumeIdentityKeyPathOf(string dataDirectory) => System.IO.Path.Combine(dataDirectory, "keys", "volume-identity.key");
 

@@ -7,14 +7,9 @@ using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
 using CloudSecReq.Gateway.Tenants;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Hosting;
 
@@ -23,7 +18,7 @@ namespace CloudSecReq.Gateway.Hosting;
 /// writes left, creates the first tenant on first start, and serves S3 over HTTPS (or plain HTTP on
 /// loopback when asked). Dispose to stop.
 /// </summary>
-internal sealed class GatewayHost : IAsyncDisposable
+internal sealed partial class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _serveLock;
@@ -123,7 +118,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         {
             builder.Logging.AddProvider(options.LogSink);
         }
-        var certificate = options.PlainHttp ? null : TlsCertificates.LoadOrCreate(data.Path, options.Listen.Address);
+        var certificate = options.PlainHttp ? null : TlsCertificates.LoadOrCreate(data.Path, options.Listen.Address, clock);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -156,7 +151,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(clock);
         services.AddSingleton(data.Store);
         services.AddSingleton(data.Tenants);
-        services.AddSingleton(sp => new VolumeLogs(data.Volumes, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeLogs>()));
+        services.AddSingleton(sp => new VolumeLogs(data.Volumes, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeLogs>(), clock));
         var planner = new Placement.PlacementPlanner(data.Config.AllowDegradedWrites);
         services.AddSingleton(sp => new BlobStore(data.Volumes, planner, data.Config.WriteQuorum,
             sp.GetRequiredService<VolumeLogs>(), data.Config.InlineObjectBytes));
@@ -165,7 +160,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         services.AddSingleton(sp => new Manifests.CatalogSnapshots(data.Store, sp.GetRequiredService<Manifests.ManifestWriter>(), Manifests.CatalogSnapshots.DefaultInterval,
             sp.GetRequiredService<ILogger<Manifests.CatalogSnapshots>>()));
         services.AddSingleton(sp => new GarbageCollector(data.Store, sp.GetRequiredService<BlobStore>(), data.Config.OverwriteBytesPerSecond, sp.GetRequiredService<ILogger<GarbageCollector>>(),
-            sp.GetRequiredService<VolumeLogs>()));
+            sp.GetRequiredService<VolumeLogs>(), clock));
         services.AddSingleton(sp => new Healing.HealQueue(data.Store, clock, sp.GetRequiredService<ILogger<Healing.HealQueue>>()));
         services.AddSingleton(sp => new VolumeMonitor(data.Volumes, data.RefreshVolume, VolumeMonitor.DefaultInterval, sp.GetRequiredService<ILoggerFactory>().CreateLogger<VolumeMonitor>()));
         services.AddSingleton(new Healing.HealProgress(clock, data.Config.HealBytesPerSecond, data.Config.ScrubBytesPerSecond));
@@ -214,12 +209,11 @@ internal sealed class GatewayHost : IAsyncDisposable
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CloudSecReq.Gateway");
         foreach (var (path, was, now) in loosened)
         {
-            log.LogWarning("{Path} was accessible to group or others (mode {Was}); set to {Now}.", path, was, now);
+            ModeTightened(log, path, was, now);
         }
         if (foreign.Count > 0)
         {
-            log.LogWarning("{Data} holds files the gateway did not make ({Names}): their modes and the directory's are left as they are; keep the data directory for the gateway alone.",
-                data.Path, string.Join(", ", foreign.Take(5).Select(Path.GetFileName)) + (foreign.Count > 5 ? ", ..." : ""));
+            ForeignFiles(log, data.Path, string.Join(", ", foreign.Take(5).Select(Path.GetFileName)) + (foreign.Count > 5 ? ", ..." : ""));
         }
         var monitor = app.Services.GetRequiredService<VolumeMonitor>();
         monitor.CheckNow();
@@ -230,7 +224,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         var cleaned = app.Services.GetRequiredService<BlobStore>().CleanTemporaryFiles();
         if (cleaned > 0)
         {
-            log.LogInformation("Removed {Count} temporary files left by interrupted writes.", cleaned);
+            TemporaryFilesRemoved(log, cleaned);
         }
         await app.Services.GetRequiredService<GarbageCollector>().CollectAsync(ct);
 
@@ -249,14 +243,14 @@ internal sealed class GatewayHost : IAsyncDisposable
         if (options.CreateDefaultTenant && (await data.Store.ListTenantsAsync(ct)).Count == 0)
         {
             created = await data.Tenants.CreateTenantAsync("default", ct);
-            log.LogInformation("Created the first tenant 'default' with access key {AccessKeyId}.", created.AccessKeyId);
+            DefaultTenantCreated(log, created.AccessKeyId);
         }
         var gateway = new GatewayHost(app, serveLock, data, endpoint, created);
         if (created is not null)
         {
             gateway.WriteTenantEnv(created);
         }
-        log.LogInformation("CloudSecReq S3 endpoint {Endpoint} (region {Region}, data {Data})", endpoint, data.Config.Region, data.Path);
+        Listening(log, endpoint, data.Config.Region, data.Path);
         return gateway;
     }
 
@@ -287,4 +281,19 @@ internal sealed class GatewayHost : IAsyncDisposable
         await Data.DisposeAsync();
         _serveLock.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} was accessible to group or others (mode {Was}); set to {Now}.")]
+    private static partial void ModeTightened(ILogger log, string path, string was, string now);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Data} holds files the gateway did not make ({Names}): their modes and the directory's are left as they are; keep the data directory for the gateway alone.")]
+    private static partial void ForeignFiles(ILogger log, string data, string names);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} temporary files left by interrupted writes.")]
+    private static partial void TemporaryFilesRemoved(ILogger log, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the first tenant 'default' with access key {AccessKeyId}.")]
+    private static partial void DefaultTenantCreated(ILogger log, string accessKeyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CloudSecReq S3 endpoint {Endpoint} (region {Region}, data {Data})")]
+    private static partial void Listening(ILogger log, Uri endpoint, string region, string data);
 }

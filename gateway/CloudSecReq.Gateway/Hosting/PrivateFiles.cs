@@ -29,7 +29,7 @@ internal static partial class PrivateFiles
     {
         if (!OperatingSystem.IsWindows())
         {
-            Umask(0b000_111_111);
+            _ = Umask(0b000_111_111); // returns the previous mask, which is not restored
         }
     }
 

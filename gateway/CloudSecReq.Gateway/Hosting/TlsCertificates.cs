@@ -14,24 +14,24 @@ internal static class TlsCertificates
 {
     public static string CaPath(string dataDirectory) => Path.Combine(dataDirectory, "tls", "ca.pem");
 
-    public static X509Certificate2 LoadOrCreate(string dataDirectory, IPAddress listen)
+    public static X509Certificate2 LoadOrCreate(string dataDirectory, IPAddress listen, TimeProvider clock)
     {
         var dir = Path.Combine(dataDirectory, "tls");
         var certPath = Path.Combine(dir, "server.crt");
         var keyPath = Path.Combine(dir, "server.key");
         if (!File.Exists(certPath) || !File.Exists(keyPath))
         {
-            Create(dir, certPath, keyPath, listen);
+            Create(dir, certPath, keyPath, listen, clock);
         }
         using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
         // Kestrel on Linux wants a certificate whose key is not ephemeral.
         return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 
-    private static void Create(string dir, string certPath, string keyPath, IPAddress listen)
+    private static void Create(string dir, string certPath, string keyPath, IPAddress listen, TimeProvider clock)
     {
         Directory.CreateDirectory(dir);
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=CloudSecReq local CA", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));

@@ -1,10 +1,6 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Kms;
 using CloudSecReq.Kms.Api;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.KmsHost;
 
@@ -15,7 +11,7 @@ namespace CloudSecReq.Gateway.KmsHost;
 /// <c>aws kms create-key --endpoint-url https://127.0.0.1:9443</c>. The path: SigV4 → identity policy
 /// (<see cref="KmsIdentityPolicy"/>) → <c>KmsApi</c> (key policies) → one JSON writer.
 /// </summary>
-internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogger<KmsEndpoint> log)
+internal sealed partial class KmsEndpoint(KmsService kms, SigV4Verifier verifier, TimeProvider clock, ILogger<KmsEndpoint> log)
 {
     public const string TargetPrefix = "TrentService.";
     private const int MaxBodyBytes = 1024 * 1024;
@@ -25,7 +21,7 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
 
     public async Task HandleAsync(HttpContext http, string requestId)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = clock.GetTimestamp();
         var operation = http.Request.Headers["X-Amz-Target"].ToString()[TargetPrefix.Length..];
         string? accessKeyId = null;
         try
@@ -63,13 +59,16 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
         }
         catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
         {
-            log.LogError(e, "{RequestId} KMS {Operation} failed", requestId, operation);
+            KmsFailed(log, e, requestId, operation);
             await WriteAsync(http, new KmsException(KmsErrorCode.KmsInternal, "An internal error occurred; request id " + requestId));
         }
         finally
         {
-            log.LogInformation("{RequestId} POST kms:{Operation} key-id={AccessKeyId} status={Status} {ElapsedMs:F1}ms",
-                requestId, operation, accessKeyId, http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (log.IsEnabled(LogLevel.Information))
+            {
+                var elapsedMs = clock.GetElapsedTime(started).TotalMilliseconds;
+                KmsRequest(log, requestId, operation, accessKeyId, http.Response.StatusCode, elapsedMs);
+            }
         }
     }
 
@@ -132,4 +131,10 @@ internal sealed class KmsEndpoint(KmsService kms, SigV4Verifier verifier, ILogge
         http.Response.ContentLength = response.Json.Length;
         await http.Response.Body.WriteAsync(response.Json, http.RequestAborted);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId} KMS {Operation} failed")]
+    private static partial void KmsFailed(ILogger log, Exception e, string requestId, string operation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} POST kms:{Operation} key-id={AccessKeyId} status={Status} {ElapsedMs:F1}ms")]
+    private static partial void KmsRequest(ILogger log, string requestId, string operation, string? accessKeyId, int status, double elapsedMs);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Tenants;
 using CloudSecReq.Kms.Api;
 
@@ -17,7 +16,7 @@ namespace CloudSecReq.Gateway.KmsHost;
 /// </summary>
 internal static class KmsIdentityPolicy
 {
-    private static readonly FrozenSet<string> ReadOperations = new[]
+    private static readonly FrozenSet<string> s_readOperations = new[]
     {
         "DescribeKey", "ListKeys", "ListAliases", "ListResourceTags", "ListKeyRotations", "GetKeyPolicy", "GetKeyRotationStatus",
     }.ToFrozenSet(StringComparer.Ordinal);
@@ -31,7 +30,7 @@ internal static class KmsIdentityPolicy
     {
         var policy = principal.User.Policy;
         var restricted = !principal.User.IsRoot && (policy.ReadOnly || policy.Buckets is not null);
-        if (!restricted || ReadOperations.Contains(operation) || !KmsApi.Operations.Contains(operation))
+        if (!restricted || s_readOperations.Contains(operation) || !KmsApi.Operations.Contains(operation))
         {
             return null;
         }

@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Metadata;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Manifests;
 
@@ -10,7 +9,7 @@ namespace CloudSecReq.Gateway.Manifests;
 /// admin command made it, and a last one on dispose. The copies of the previous snapshot this
 /// process wrote are overwritten once a newer one is durable. Thread-safe.
 /// </summary>
-internal sealed class CatalogSnapshots : IAsyncDisposable
+internal sealed partial class CatalogSnapshots : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
 
@@ -63,7 +62,7 @@ internal sealed class CatalogSnapshots : IAsyncDisposable
             var copies = await _writer.WriteCatalogAsync(snapshot, ct);
             if (copies.Count == 0)
             {
-                _log.LogWarning("No usable volume took the catalog snapshot; retrying.");
+                NoVolumeTookSnapshot(_log);
                 return false;
             }
             await _writer.ReleaseAsync(_previous);
@@ -93,7 +92,7 @@ internal sealed class CatalogSnapshots : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _log.LogError(e, "Writing the catalog snapshot to the volumes failed; retrying.");
+                SnapshotFailed(_log, e);
             }
         }
         while (await WaitAsync(timer, ct));
@@ -125,8 +124,17 @@ internal sealed class CatalogSnapshots : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _log.LogError(e, "Writing the last catalog snapshot failed.");
+            LastSnapshotFailed(_log, e);
         }
         _stop.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No usable volume took the catalog snapshot; retrying.")]
+    private static partial void NoVolumeTookSnapshot(ILogger log);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writing the catalog snapshot to the volumes failed; retrying.")]
+    private static partial void SnapshotFailed(ILogger log, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writing the last catalog snapshot failed.")]
+    private static partial void LastSnapshotFailed(ILogger log, Exception e);
 }

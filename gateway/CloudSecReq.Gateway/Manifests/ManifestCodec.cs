@@ -67,7 +67,7 @@ internal sealed class ManifestCodec : IDisposable
     {
         if (payload.Length <= MacBytes)
         {
-            return (ReadOnlyMemory<byte>?)null;
+            return null;
         }
         var end = payload.Span[MacBytes..].IndexOf((byte)0);
         // Not "? null :": the null literal would convert to an empty ReadOnlyMemory through byte[].

@@ -2,7 +2,6 @@ using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage.RecordLog;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Manifests;
 
@@ -15,7 +14,7 @@ namespace CloudSecReq.Gateway.Manifests;
 /// copy; a catalog snapshot goes to every usable volume. Appends are group-committed by
 /// <see cref="ManifestLog"/>, so a copy costs a share of one fdatasync. Thread-safe.
 /// </summary>
-internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, PlacementPlanner planner, TimeProvider clock, ILogger<ManifestWriter> log)
+internal sealed partial class ManifestWriter(VolumeLogs logs, ManifestCodec codec, PlacementPlanner planner, TimeProvider clock, ILogger<ManifestWriter> log)
 {
     private long _lastTicks;
 
@@ -76,7 +75,7 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, Place
         }
         if (written.Count < wanted)
         {
-            log.LogWarning("The manifest of {Bucket}/{Key} has {Copies} copies, not {Wanted}: too few usable volumes.", record.Bucket, record.Key, written.Count, wanted);
+            TooFewCopies(log, record.Bucket, record.Key, written.Count, wanted);
         }
         return written.Select(w => w.Copy).ToList();
     }
@@ -115,7 +114,7 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, Place
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
             {
-                log.LogWarning(e, "Overwriting an unreferenced manifest on volume {VolumeId} failed.", copy.VolumeId);
+                OverwriteFailed(log, e, copy.VolumeId);
             }
         }
     }
@@ -147,8 +146,17 @@ internal sealed class ManifestWriter(VolumeLogs logs, ManifestCodec codec, Place
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException)
         {
-            log.LogWarning(e, "Appending a manifest to the log of volume {VolumeId} failed.", volume.Id);
+            AppendFailed(log, e, volume.Id);
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The manifest of {Bucket}/{Key} has {Copies} copies, not {Wanted}: too few usable volumes.")]
+    private static partial void TooFewCopies(ILogger log, string bucket, string key, int copies, int wanted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Overwriting an unreferenced manifest on volume {VolumeId} failed.")]
+    private static partial void OverwriteFailed(ILogger log, Exception e, string volumeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Appending a manifest to the log of volume {VolumeId} failed.")]
+    private static partial void AppendFailed(ILogger log, Exception e, string volumeId);
 }

@@ -20,7 +20,7 @@ namespace CloudSecReq.Gateway.Manifests;
 /// caller also holds the serve lock and gives an empty store.
 /// </para>
 /// </summary>
-internal sealed class MetadataRebuild(IMetadataStore store, IReadOnlyList<Volume> volumes, ManifestCodec codec)
+internal sealed class MetadataRebuild(IMetadataStore store, IReadOnlyList<Volume> volumes, ManifestCodec codec, TimeProvider clock)
 {
     private sealed record Found(ManifestRecord Record, List<ManifestCopy> Copies);
 
@@ -37,7 +37,7 @@ internal sealed class MetadataRebuild(IMetadataStore store, IReadOnlyList<Volume
                 summary.VolumesNotScanned.Add($"{volume.Id} ({volume.StateText})");
                 continue;
             }
-            await using var log = VolumeLogs.OpenLog(volume);
+            await using var log = VolumeLogs.OpenLog(volume, clock);
             var stats = new ManifestLogScanStats();
             await foreach (var (extent, payload) in log.ScanAsync(stats, ct))
             {

@@ -79,6 +79,7 @@ internal sealed class PlacementPlanner(bool allowDegradedWrites = false)
     /// </summary>
     /// <param name="usableVolumes">The volumes in use now; distinct ids. Free space is not read (a copy is small).</param>
     /// <param name="random">Shuffles the volumes that are not preferred.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The planner is the one placement authority, injected where placement is decided; its rules are its instance API.")]
     public IReadOnlyList<PlacementVolume> PlanCopies(IReadOnlyCollection<PlacementVolume> usableVolumes, IReadOnlyList<string> preferredVolumeIds, Random random)
     {
         var byId = usableVolumes.ToDictionary(v => v.Id, StringComparer.Ordinal);
@@ -91,6 +92,7 @@ internal sealed class PlacementPlanner(bool allowDegradedWrites = false)
     /// True when copies on <paramref name="copyVolumes"/> survive the loss of any one rack, or when they
     /// cannot: every usable volume is in one rack.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The planner is the one placement authority, injected where placement is decided; its rules are its instance API.")]
     public bool CopiesSurviveRackLoss(IEnumerable<PlacementVolume> copyVolumes, IEnumerable<PlacementVolume> usableVolumes) =>
         copyVolumes.Select(v => v.RackId).Distinct().Count() >= 2 || usableVolumes.Select(v => v.RackId).Distinct().Count() < 2;
 
@@ -100,6 +102,7 @@ internal sealed class PlacementPlanner(bool allowDegradedWrites = false)
     /// </summary>
     /// <param name="shardVolumes">Shard i's volume; null when not configured (never counted).</param>
     /// <param name="bad">Shards to be rewritten anyway; not counted.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The planner is the one placement authority, injected where placement is decided; its rules are its instance API.")]
     public IReadOnlyList<int> Misplaced(IReadOnlyList<PlacementVolume?> shardVolumes, IEnumerable<int> bad, int parityShards)
     {
         var badSet = bad.ToHashSet();

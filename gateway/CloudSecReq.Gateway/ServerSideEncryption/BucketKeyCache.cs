@@ -18,6 +18,7 @@ namespace CloudSecReq.Gateway.ServerSideEncryption;
 /// SQL). Issue 11: a user the key policy denies read SSE-KMS objects for the cache lifetime after
 /// another user had warmed the cache, and a changed key policy was not seen until then.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The SemaphoreSlim is used only through WaitAsync/Release and so holds no wait handle; the cache lives as long as the process.")]
 internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpan lifetime)
 {
     private sealed class Entry(PinnedKey key, byte[] wrapped, string keyArn, DateTimeOffset expires)
@@ -139,11 +140,17 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
     {
         foreach (var (k, e) in _forWrite)
         {
-            if (e.KeyArn == keyArn && _forWrite.TryRemove(k, out _)) e.Evict();
+            if (e.KeyArn == keyArn && _forWrite.TryRemove(k, out _))
+            {
+                e.Evict();
+            }
         }
         foreach (var (k, e) in _forRead)
         {
-            if (e.KeyArn == keyArn && _forRead.TryRemove(k, out _)) e.Evict();
+            if (e.KeyArn == keyArn && _forRead.TryRemove(k, out _))
+            {
+                e.Evict();
+            }
         }
     }
 
@@ -184,7 +191,10 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         var now = clock.GetUtcNow();
         foreach (var (k, e) in map)
         {
-            if (e.Expires <= now && map.TryRemove(k, out _)) e.Evict();
+            if (e.Expires <= now && map.TryRemove(k, out _))
+            {
+                e.Evict();
+            }
         }
     }
 

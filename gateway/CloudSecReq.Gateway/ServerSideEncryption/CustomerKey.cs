@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.ServerSideEncryption;
 
@@ -56,7 +55,9 @@ internal sealed class CustomerKey : IDisposable
             throw Invalid(prefix + "key", "The secret key was invalid for the specified algorithm.");
         }
         Span<byte> md5 = stackalloc byte[16];
+#pragma warning disable CA5351 // SSE-C sends the key's MD5 by protocol (x-amz-server-side-encryption-customer-key-MD5): an integrity check, not a security one
         MD5.HashData(key.Bytes, md5);
+#pragma warning restore CA5351
         if (Convert.ToBase64String(md5) != md5Text)
         {
             key.Dispose();

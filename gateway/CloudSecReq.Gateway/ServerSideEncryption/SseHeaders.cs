@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using CloudSecReq.Gateway.Metadata;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.ServerSideEncryption;
 

@@ -116,13 +116,13 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
         {
             throw new SseException(SseFailure.CustomerKeyRequired, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
         }
-        if (!CryptographicOperations.FixedTimeEquals(customer.Mac(encryption.CustomerKeySalt!), encryption.CustomerKeyMac))
+        if (!CryptographicOperations.FixedTimeEquals(customer.Mac(encryption.CustomerKeySalt), encryption.CustomerKeyMac))
         {
             throw new SseException(SseFailure.CustomerKeyMismatch, "The provided SSE-C key does not match the object's key.");
         }
     }
 
-    private static IReadOnlyDictionary<string, string> ObjectContext(string bucket, string objectKey, IReadOnlyDictionary<string, string>? given)
+    private static Dictionary<string, string> ObjectContext(string bucket, string objectKey, IReadOnlyDictionary<string, string>? given)
     {
         var context = new Dictionary<string, string>(given ?? new Dictionary<string, string>()) { ["aws:s3:arn"] = $"arn:aws:s3:::{bucket}/{objectKey}" };
         return context;

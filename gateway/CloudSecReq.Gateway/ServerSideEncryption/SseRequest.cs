@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using CloudSecReq.Gateway.Metadata;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.ServerSideEncryption;
 
@@ -12,7 +11,7 @@ namespace CloudSecReq.Gateway.ServerSideEncryption;
 /// </summary>
 internal sealed record SseRequest(string? Algorithm, string? KmsKeyId, IReadOnlyDictionary<string, string>? Context, bool? BucketKeyEnabled, CustomerKey? CustomerKey) : IDisposable
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static SseRequest FromHeaders(IHeaderDictionary headers)
     {
@@ -39,7 +38,7 @@ internal sealed record SseRequest(string? Algorithm, string? KmsKeyId, IReadOnly
             {
                 // Strict: bytes that are not UTF-8 are refused rather than replaced (the context is bound into the
                 // wrapped key), and a JSON null (the map or a value) is not a string-string map: {"a":null} was a 500.
-                context = JsonSerializer.Deserialize<Dictionary<string, string>>(StrictUtf8.GetString(Convert.FromBase64String(contextText)));
+                context = JsonSerializer.Deserialize<Dictionary<string, string>>(s_strictUtf8.GetString(Convert.FromBase64String(contextText)));
                 if (context is null || context.Values.Any(v => v is null))
                 {
                     throw new JsonException("The encryption context is not a string-string map.");

@@ -37,7 +37,7 @@ internal static partial class Fsync
         }
         finally
         {
-            Close(fd);
+            _ = Close(fd); // the fsync above has succeeded or thrown; a failed close changes nothing on disk
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace CloudSecReq.Gateway.Tenants;
 
 /// <summary>
-/// Seals users' secret access keys at rest (<see cref="HsmSecretProtector"/>: the HSM-held platform key). <paramref name="label"/> is bound as associated data (the access key id),
+/// Seals users' secret access keys at rest (<see cref="HsmSecretProtector"/>: the HSM-held platform key). The <c>label</c> is bound as associated data (the access key id),
 /// so that a sealed secret cannot be moved to another key id. Thread-safe.
 /// </summary>
 internal interface ISecretProtector

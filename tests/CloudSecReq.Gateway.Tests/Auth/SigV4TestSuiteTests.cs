@@ -17,30 +17,27 @@ public sealed class SigV4TestSuiteTests
     private const string SuiteService = "service";
     private const string SuiteScope = "20150830/us-east-1/service/aws4_request";
 
-    private static readonly string VectorRoot = Path.Combine(AppContext.BaseDirectory, "Auth", "Vectors");
+    private static readonly string s_vectorRoot = Path.Combine(AppContext.BaseDirectory, "Auth", "Vectors");
 
     /// <summary>One row per vector folder, named by its path under Vectors (for example "normalize-path/get-slash").</summary>
     public static TheoryData<string> SuiteCases()
     {
         var data = new TheoryData<string>();
-        foreach (var req in Directory.EnumerateFiles(VectorRoot, "*.req", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var req in Directory.EnumerateFiles(s_vectorRoot, "*.req", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            data.Add(Path.GetRelativePath(VectorRoot, Path.GetDirectoryName(req)!).Replace('\\', '/'));
+            data.Add(Path.GetRelativePath(s_vectorRoot, Path.GetDirectoryName(req)!).Replace('\\', '/'));
         }
         return data;
     }
 
     [Fact]
-    public void SuiteCases_VectorFolder_HoldsAtLeastTwentyCases()
-    {
-        Assert.True(SuiteCases().Count >= 20, $"only {SuiteCases().Count} vectors found under {VectorRoot}");
-    }
+    public void SuiteCases_VectorFolder_HoldsAtLeastTwentyCases() => Assert.True(SuiteCases().Count >= 20, $"only {SuiteCases().Count} vectors found under {s_vectorRoot}");
 
     [Theory]
     [MemberData(nameof(SuiteCases))]
     public void SigV4_AwsTestSuiteVector_MatchesCanonicalRequestStringToSignAndSignature(string caseName)
     {
-        var dir = Path.Combine(VectorRoot, caseName);
+        var dir = Path.Combine(s_vectorRoot, caseName);
         var name = Path.GetFileName(dir);
         string Read(string ext) => File.ReadAllText(Path.Combine(dir, name + "." + ext), Encoding.UTF8);
 
@@ -193,10 +190,7 @@ public sealed class SigV4TestSuiteTests
     }
 
     [Fact]
-    public void CanonicalUri_S3KeyWithDotSegmentsAndDoubleSlash_IsNotNormalised()
-    {
-        Assert.Equal("/a/./b//../c", SigV4.CanonicalUri("/a/./b//../c", normalizePath: false));
-    }
+    public void CanonicalUri_S3KeyWithDotSegmentsAndDoubleSlash_IsNotNormalised() => Assert.Equal("/a/./b//../c", SigV4.CanonicalUri("/a/./b//../c", normalizePath: false));
 
     /// <summary>
     /// The suite's .req format: "METHOD SP target SP HTTP/1.1", header lines "Name:value" where a line that

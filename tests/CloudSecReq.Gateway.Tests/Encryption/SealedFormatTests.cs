@@ -37,9 +37,9 @@ public sealed class SealedFormatTests
     {
         var seen = new HashSet<string>();
         Span<byte> nonce = stackalloc byte[SealedFormat.NonceBytes];
-        foreach (int part in new[] { 0, 1, 2, 10_000 })
+        foreach (var part in new[] { 0, 1, 2, 10_000 })
         {
-            foreach (long index in new[] { 0L, 1, 255, 256, 65_536, long.MaxValue })
+            foreach (var index in new[] { 0L, 1, 255, 256, 65_536, long.MaxValue })
             {
                 SealedFormat.WriteNonce(nonce, part, index);
                 Assert.True(seen.Add(Convert.ToHexString(nonce)));

@@ -59,19 +59,19 @@ public sealed class SealingStreamTests
     {
         // Seeded property test: 40 random segments, each read back whole and in 10 random ranges.
         var random = new Random(20_240_505);
-        for (int trial = 0; trial < 40; trial++)
+        for (var trial = 0; trial < 40; trial++)
         {
-            int length = random.Next(4) == 0 ? random.Next(0, 100) : random.Next(0, 5 * P);
-            int chunk = random.Next(1, 3) == 1 ? random.Next(1, 300) : random.Next(1, 3 * P);
+            var length = random.Next(4) == 0 ? random.Next(0, 100) : random.Next(0, 5 * P);
+            var chunk = random.Next(1, 3) == 1 ? random.Next(1, 300) : random.Next(1, 3 * P);
             using var key = SegmentSamples.Key(random.Next(0, 10_001), DataKeys.NewPinned(), DataKeys.NewSalt());
             var plain = SegmentSamples.Plaintext(length, seed: trial);
             var blob = await SegmentSamples.SealAsync(plain, key, chunk);
             Assert.Equal(SealedFormat.SealedLength(length), blob.Length);
             Assert.Equal(plain, await SegmentSamples.OpenAsync(blob, key, length, 0, length));
-            for (int r = 0; r < 10; r++)
+            for (var r = 0; r < 10; r++)
             {
-                int offset = random.Next(0, length + 1);
-                int count = random.Next(0, length - offset + 1);
+                var offset = random.Next(0, length + 1);
+                var count = random.Next(0, length - offset + 1);
                 var read = await SegmentSamples.OpenAsync(blob, key, length, offset, count);
                 Assert.Equal(plain.AsSpan(offset, count).ToArray(), read);
             }
@@ -84,14 +84,14 @@ public sealed class SealingStreamTests
         using var key = SegmentSamples.Key();
         var plain = SegmentSamples.Plaintext(2 * P + 3);
         var whole = await SegmentSamples.SealAsync(plain, key, plain.Length);
-        foreach (int chunk in new[] { 1, 7, P - 1, P, P + 1 })
+        foreach (var chunk in new[] { 1, 7, P - 1, P, P + 1 })
         {
             Assert.Equal(whole, await SegmentSamples.SealAsync(plain, key, chunk));
         }
         var viaWriteByte = new MemoryStream();
         using (var sealing = new SealingStream(viaWriteByte, key))
         {
-            foreach (byte b in plain)
+            foreach (var b in plain)
             {
                 sealing.WriteByte(b);
             }
@@ -109,7 +109,7 @@ public sealed class SealingStreamTests
         var blob = await SegmentSamples.SealAsync(new byte[packages * P], key);
         var bodies = new HashSet<string>();
         var tags = new HashSet<string>();
-        for (int i = 0; i < packages; i++)
+        for (var i = 0; i < packages; i++)
         {
             var package = blob.AsSpan(i * (P + 16), P + 16);
             Assert.True(bodies.Add(Convert.ToHexString(package[..64])));
@@ -127,7 +127,7 @@ public sealed class SealingStreamTests
         using var key = SegmentSamples.Key();
         var chunk = SegmentSamples.Plaintext(16 * 1024);
         await using var sealing = new SealingStream(new SyncSink(), key);
-        for (int i = 0; i < 64; i++)
+        for (var i = 0; i < 64; i++)
         {
             sealing.Write(chunk);
             await sealing.WriteAsync(chunk);
@@ -137,16 +137,16 @@ public sealed class SealingStreamTests
         // on-stack replacement, thread statics), which is not a per-package cost; a per-package cost
         // shows in every round.
         long sync = long.MaxValue, asynchronous = long.MaxValue;
-        for (int round = 0; round < 3; round++)
+        for (var round = 0; round < 3; round++)
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1024; i++)
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1024; i++)
             {
                 sealing.Write(chunk);
             }
             sync = Math.Min(sync, GC.GetAllocatedBytesForCurrentThread() - before);
             before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1024; i++)
+            for (var i = 0; i < 1024; i++)
             {
                 await sealing.WriteAsync(chunk.AsMemory());
             }
@@ -186,7 +186,7 @@ public sealed class SealingStreamTests
             Assert.Equal(2 * P + 5, sealing.PlainLength);
             Assert.Equal(2 * (P + 16), sealing.SealedLength);
         }
-        foreach (long length in new long[] { 2 * P + 5, 2 * P, P + 1 })
+        foreach (var length in new long[] { 2 * P + 5, 2 * P, P + 1 })
         {
             await Assert.ThrowsAsync<SegmentIntegrityException>(() =>
                 SegmentSamples.OpenAsync(blob.ToArray(), key, length, 0, length));

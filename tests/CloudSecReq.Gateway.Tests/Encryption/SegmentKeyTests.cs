@@ -30,7 +30,7 @@ public sealed class SegmentKeyTests
     public void Dispose_AfterUse_ZeroesBytesAndBlocksAccess()
     {
         var key = SegmentSamples.Key();
-        ReadOnlySpan<byte> bytes = key.Bytes;
+        var bytes = key.Bytes;
         Assert.Contains(bytes.ToArray(), b => b != 0);
         key.Dispose();
         Assert.True(bytes.IndexOfAnyExcept((byte)0) < 0);

@@ -14,13 +14,13 @@ public sealed class SegmentOpenerTests
         var plain = SegmentSamples.Plaintext(Length);
         var blob = await SegmentSamples.SealAsync(plain, key);
         var points = new SortedSet<int> { 0, 1, 999, Length - 1, Length };
-        for (int i = 1; i <= 3; i++)
+        for (var i = 1; i <= 3; i++)
         {
             points.UnionWith([i * P - 1, i * P, i * P + 1]);
         }
-        foreach (int start in points)
+        foreach (var start in points)
         {
-            foreach (int end in points.Where(e => e >= start))
+            foreach (var end in points.Where(e => e >= start))
             {
                 var read = await SegmentSamples.OpenAsync(blob, key, Length, start, end - start);
                 Assert.True(plain.AsSpan(start, end - start).SequenceEqual(read), $"range [{start}, {end})");
@@ -52,7 +52,7 @@ public sealed class SegmentOpenerTests
     public async Task CopyPlaintext_ZeroCountOfNonEmptySegment_ReadsNothing()
     {
         using var key = SegmentSamples.Key();
-        bool opened = false;
+        var opened = false;
         await SegmentOpener.CopyPlaintextAsync(_ => { opened = true; return Stream.Null; }, key, 10, 5, 0, Stream.Null, CancellationToken.None);
         Assert.False(opened);
     }

@@ -28,8 +28,8 @@ internal static class SegmentSamples
         var blob = new MemoryStream();
         await using (var sealing = new SealingStream(blob, key))
         {
-            bool async = false;
-            for (int at = 0; at < plain.Length; at += chunkBytes)
+            var async = false;
+            for (var at = 0; at < plain.Length; at += chunkBytes)
             {
                 var chunk = plain.AsMemory(at, Math.Min(chunkBytes, plain.Length - at));
                 if (async)
@@ -52,7 +52,7 @@ internal static class SegmentSamples
     /// A read-only view of the blob from a stored offset (empty past its end).
     public static Func<long, Stream> OpenAt(byte[] blob) => storedOffset =>
     {
-        int start = (int)Math.Min(storedOffset, blob.Length);
+        var start = (int)Math.Min(storedOffset, blob.Length);
         return new MemoryStream(blob, start, blob.Length - start, writable: false);
     };
 

@@ -17,10 +17,10 @@ public sealed class SegmentTamperTests
     public static TheoryData<int, int> FlipPositions()
     {
         var data = new TheoryData<int, int>();
-        for (int package = 0; package < Packages; package++)
+        for (var package = 0; package < Packages; package++)
         {
-            int sealedBytes = package < Packages - 1 ? S : 1000 + 16;
-            foreach (int at in new[] { 0, sealedBytes / 2, sealedBytes - 17, sealedBytes - 16, sealedBytes - 1 })
+            var sealedBytes = package < Packages - 1 ? S : 1000 + 16;
+            foreach (var at in new[] { 0, sealedBytes / 2, sealedBytes - 17, sealedBytes - 16, sealedBytes - 1 })
             {
                 data.Add(package, at);
             }
@@ -37,11 +37,11 @@ public sealed class SegmentTamperTests
         blob[package * S + byteInPackage] ^= 0x01;
 
         await AssertReadsFailFromAsync(blob, key, Length, damagedPackage: package);
-        for (int other = 0; other < Packages; other++)
+        for (var other = 0; other < Packages; other++)
         {
             if (other != package)
             {
-                long start = (long)other * P;
+                var start = (long)other * P;
                 long count = SealedFormat.PackagePlainLength(Length, other);
                 Assert.Equal(s_plain.AsSpan((int)start, (int)count).ToArray(), await SegmentSamples.OpenAsync(blob, key, Length, start, count));
             }
@@ -90,8 +90,8 @@ public sealed class SegmentTamperTests
     {
         using var key = SegmentSamples.Key(2);
         var sealedBlob = await SealAsync(key);
-        int from = copiedPackage * S;
-        int sealedBytes = copiedPackage < 3 ? S : 1016;
+        var from = copiedPackage * S;
+        var sealedBytes = copiedPackage < 3 ? S : 1016;
         var blob = sealedBlob.Concat(sealedBlob[from..(from + sealedBytes)]).ToArray();
         await AssertReadsFailFromAsync(blob, key, Length, damagedPackage: 3);
     }
@@ -200,7 +200,7 @@ public sealed class SegmentTamperTests
         Assert.Equal(2, error.PackageIndex);
         Assert.Contains("part 7", error.Message);
         Assert.Contains("package 2", error.Message);
-        string everything = error.ToString();
+        var everything = error.ToString();
         foreach (var secret in new[] { key.Bytes.ToArray(), dataKey })
         {
             Assert.DoesNotContain(Convert.ToHexString(secret), everything, StringComparison.OrdinalIgnoreCase);
@@ -214,8 +214,8 @@ public sealed class SegmentTamperTests
     // last byte) all throw, and what reached the destination is verified plaintext before the damage.
     private static async Task AssertReadsFailFromAsync(byte[] blob, SegmentKey key, long declaredLength, int damagedPackage)
     {
-        long damageStart = (long)damagedPackage * P;
-        long damageEnd = Math.Min(declaredLength, damageStart + P);
+        var damageStart = (long)damagedPackage * P;
+        var damageEnd = Math.Min(declaredLength, damageStart + P);
         var ranges = new List<(long Offset, long Count)>
         {
             (0, declaredLength),

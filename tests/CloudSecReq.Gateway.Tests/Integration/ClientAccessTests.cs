@@ -44,7 +44,7 @@ public sealed class ClientAccessTests(GatewayFixture gateway)
     public async Task AwsCli_WrongSecret_FailsWithSignatureDoesNotMatch()
     {
         var (env, _, bucket, dir) = await NewTenantWithObjectAsync();
-        using var _d = dir;
+        using var owned = dir;
         var wrong = new Dictionary<string, string>(env) { ["AWS_SECRET_ACCESS_KEY"] = env["AWS_SECRET_ACCESS_KEY"][..^4] + "AAAA" };
         Assert.NotEqual(env["AWS_SECRET_ACCESS_KEY"], wrong["AWS_SECRET_ACCESS_KEY"]);
         await AwsCli.FailsWithAsync("SignatureDoesNotMatch", wrong, "s3api", "list-objects-v2", "--bucket", bucket);
@@ -56,7 +56,7 @@ public sealed class ClientAccessTests(GatewayFixture gateway)
     public async Task AwsCli_UnknownAccessKey_FailsWithInvalidAccessKeyId()
     {
         var (env, _, bucket, dir) = await NewTenantWithObjectAsync();
-        using var _d = dir;
+        using var owned = dir;
         var unknown = new Dictionary<string, string>(env) { ["AWS_ACCESS_KEY_ID"] = "AKIA" + Guid.NewGuid().ToString("N")[..16].ToUpperInvariant() };
         await AwsCli.FailsWithAsync("InvalidAccessKeyId", unknown, "s3api", "get-object", "--bucket", bucket, "--key", "secret.txt", dir["out"]);
         await AwsCli.FailsWithAsync("InvalidAccessKeyId", unknown, "s3", "ls");
@@ -67,7 +67,7 @@ public sealed class ClientAccessTests(GatewayFixture gateway)
     public async Task AwsCli_OtherTenant_CannotListReadWriteDeleteOrSeeBucket()
     {
         var (ownerEnv, _, bucket, dir) = await NewTenantWithObjectAsync();
-        using var _d = dir;
+        using var owned = dir;
         var other = gateway.ClientEnvironment(await gateway.NewTenantAsync());
 
         await AwsCli.FailsWithAsync("AccessDenied", other, "s3api", "list-objects-v2", "--bucket", bucket);
@@ -96,7 +96,7 @@ public sealed class ClientAccessTests(GatewayFixture gateway)
     public async Task AwsCli_ReadOnlyUser_GetsButCannotPutOrDelete()
     {
         var (rootEnv, tenantName, bucket, dir) = await NewTenantWithObjectAsync();
-        using var _d = dir;
+        using var owned = dir;
         var reader = gateway.ClientEnvironment(await gateway.NewUserAsync(tenantName, new UserPolicy(ReadOnly: true, null)));
 
         await AwsCli.JsonAsync(reader, "get-object", "--bucket", bucket, "--key", "secret.txt", dir["read"]);
@@ -119,7 +119,7 @@ public sealed class ClientAccessTests(GatewayFixture gateway)
     public async Task AwsCli_BucketLimitedUser_CannotTouchOtherBucket()
     {
         var (rootEnv, tenantName, bucketA, dir) = await NewTenantWithObjectAsync();
-        using var _d = dir;
+        using var owned = dir;
         var bucketB = GatewayFixture.NewBucketName();
         using (var root = Sdk(rootEnv))
         {

@@ -8,10 +8,10 @@ internal static class Eventually
     /// <summary>Polls <paramref name="condition"/> every 100 ms; fails the test naming <paramref name="what"/> after the deadline.</summary>
     public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
     {
-        var until = DateTime.UtcNow + (deadline ?? DefaultDeadline);
+        var until = TimeProvider.System.GetUtcNow() + (deadline ?? DefaultDeadline);
         while (!await condition())
         {
-            if (DateTime.UtcNow > until)
+            if (TimeProvider.System.GetUtcNow() > until)
             {
                 Assert.Fail($"Not within {(deadline ?? DefaultDeadline).TotalSeconds} s: {what}");
             }

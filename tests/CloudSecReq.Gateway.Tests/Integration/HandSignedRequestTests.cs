@@ -42,11 +42,11 @@ public sealed class HandSignedRequestTests(GatewayFixture gateway)
         }
 
         // The same signer with the right time is accepted: the refusal below is about the clock only.
-        using (var ok = await SendAsync(DateTimeOffset.UtcNow))
+        using (var ok = await SendAsync(TimeProvider.System.GetUtcNow()))
         {
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
-        using var skewed = await SendAsync(DateTimeOffset.UtcNow.AddMinutes(offsetMinutes));
+        using var skewed = await SendAsync(TimeProvider.System.GetUtcNow().AddMinutes(offsetMinutes));
         Assert.Equal(HttpStatusCode.Forbidden, skewed.StatusCode);
         var error = XDocument.Parse(await skewed.Content.ReadAsStringAsync()).Root!;
         Assert.Equal("RequestTimeTooSkewed", error.Element("Code")?.Value);
@@ -93,7 +93,7 @@ public sealed class HandSignedRequestTests(GatewayFixture gateway)
 
         const long declaredBytes = 50L * 1024 * 1024;
         const int sentBytes = 5 * 1024 * 1024;
-        var headers = HandSigner.Sign("PUT", Host, $"/{bucket}/cut.bin", "", SigV4.UnsignedPayload, tenant.AccessKeyId, tenant.SecretAccessKey, DateTimeOffset.UtcNow,
+        var headers = HandSigner.Sign("PUT", Host, $"/{bucket}/cut.bin", "", SigV4.UnsignedPayload, tenant.AccessKeyId, tenant.SecretAccessKey, TimeProvider.System.GetUtcNow(),
             [new("content-length", declaredBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         var head = new StringBuilder($"PUT /{bucket}/cut.bin HTTP/1.1\r\n");
         foreach (var (name, value) in headers)
@@ -115,8 +115,8 @@ public sealed class HandSignedRequestTests(GatewayFixture gateway)
             }
             await tls.FlushAsync();
             // The gateway is streaming the body into a temporary file: the check below is not vacuous.
-            var started = DateTime.UtcNow.AddSeconds(15);
-            while (!Files(volumes, "tmp").Any() && DateTime.UtcNow < started)
+            var started = TimeProvider.System.GetUtcNow().AddSeconds(15);
+            while (Files(volumes, "tmp").Count == 0 && TimeProvider.System.GetUtcNow() < started)
             {
                 await Task.Delay(50);
             }
@@ -130,8 +130,8 @@ public sealed class HandSignedRequestTests(GatewayFixture gateway)
         }
 
         // The gateway notices the reset and cleans up asynchronously: wait for tmp/ to drain.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (Files(volumes, "tmp").Any() && DateTime.UtcNow < deadline)
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(15);
+        while (Files(volumes, "tmp").Count > 0 && TimeProvider.System.GetUtcNow() < deadline)
         {
             await Task.Delay(100);
         }
@@ -148,7 +148,7 @@ public sealed class HandSignedRequestTests(GatewayFixture gateway)
     }
 
     /// <summary>Every file under volumes/*/<paramref name="area"/>, as full paths.</summary>
-    private static IEnumerable<string> Files(string volumes, string area) =>
+    private static List<string> Files(string volumes, string area) =>
         Directory.GetDirectories(volumes)
             .Select(v => Path.Combine(v, area))
             .Where(Directory.Exists)

@@ -136,11 +136,9 @@ public sealed class HealingTests(GatewayFixture gateway)
         // The corrupt file became garbage: overwritten and unlinked by the collector.
         await Eventually.UntilAsync(() => Task.FromResult(!File.Exists(damaged)), "the replaced shard file is released");
         await WaitUntilNothingQueuedAsync(bucket);
-        using (var again = new HealQueueRecorder(gateway.Host.HealQueue))
-        {
-            await gateway.Host.Scrubber.ScrubNowAsync(default);
-            Assert.DoesNotContain(again.Requests, r => r.Bucket == bucket);
-        }
+        using var again = new HealQueueRecorder(gateway.Host.HealQueue);
+        await gateway.Host.Scrubber.ScrubNowAsync(default);
+        Assert.DoesNotContain(again.Requests, r => r.Bucket == bucket);
     }
 
     /// <summary>Flips one byte inside block <paramref name="stripe"/> of a shard file: the length and header stay valid, the CRC-32C catches it.</summary>

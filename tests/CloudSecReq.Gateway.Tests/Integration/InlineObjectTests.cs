@@ -69,7 +69,7 @@ public sealed class InlineObjectTests(GatewayFixture gateway)
         {
             var read = await gateway.Host.InlineCopies.ReadAsync(copy, record, confirmOwner: true, default);
             Assert.True(read.Bytes is not null, read.Problem);
-            Assert.Equal(record.Segments[0].Length, read.Bytes!.Value.Length);
+            Assert.Equal(record.Segments[0].Length, read.Bytes.Value.Length);
         }
     }
 

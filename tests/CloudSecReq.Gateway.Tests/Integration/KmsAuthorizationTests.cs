@@ -224,7 +224,7 @@ public sealed class KmsAuthorizationTests(GatewayFixture gateway)
         var body = Encoding.UTF8.GetBytes($$"""{"KeyId":"{{key.KeyId}}"}""");
         // A DescribeKey signed without x-amz-target among its signed headers: whoever sees it could send the same
         // signature and body as a DisableKey within the 15-minute window.
-        var headers = HandSigner.Sign("POST", Host, "/", "", SigV4.Sha256Hex(body), root.AccessKeyId, root.SecretAccessKey, DateTimeOffset.UtcNow, service: "kms");
+        var headers = HandSigner.Sign("POST", Host, "/", "", SigV4.Sha256Hex(body), root.AccessKeyId, root.SecretAccessKey, TimeProvider.System.GetUtcNow(), service: "kms");
         using var response = await SendAsync("/", headers, "TrentService.DisableKey", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -240,7 +240,7 @@ public sealed class KmsAuthorizationTests(GatewayFixture gateway)
         var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
         // A presigned URL (valid for days) that signs the operation but not the body (UNSIGNED-PAYLOAD): the body is the
         // bearer's choice, here another key's deletion.
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         var amzDate = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var scope = $"{amzDate[..8]}/us-east-1/kms/aws4_request";
         var query = $"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={Uri.EscapeDataString(root.AccessKeyId + "/" + scope)}&X-Amz-Date={amzDate}"

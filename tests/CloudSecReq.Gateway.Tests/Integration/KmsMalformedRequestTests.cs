@@ -72,7 +72,7 @@ public sealed partial class KmsMalformedRequestTests(GatewayFixture gateway)
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.Endpoint, "/")) { Content = new ByteArrayContent(body) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-amz-json-1.1");
         foreach (var (name, value) in HandSigner.Sign("POST", host, "/", "", SigV4.Sha256Hex(body), tenant.AccessKeyId, tenant.SecretAccessKey,
-            DateTimeOffset.UtcNow, [new("x-amz-target", "TrentService." + operation)], service: "kms"))
+            TimeProvider.System.GetUtcNow(), [new("x-amz-target", "TrentService." + operation)], service: "kms"))
         {
             if (name != "host")
             {

@@ -16,7 +16,7 @@ public sealed class LocationTests(GatewayFixture gateway)
         using var http = gateway.HttpClient();
         var host = $"127.0.0.1:{gateway.Endpoint.Port}";
         using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{host}{rawPath}?locate");
-        foreach (var (name, value) in HandSigner.Sign("GET", host, rawPath, "locate", SigV4.EmptySha256, who.AccessKeyId, who.SecretAccessKey, DateTimeOffset.UtcNow))
+        foreach (var (name, value) in HandSigner.Sign("GET", host, rawPath, "locate", SigV4.EmptySha256, who.AccessKeyId, who.SecretAccessKey, TimeProvider.System.GetUtcNow()))
         {
             if (name != "host")
             {

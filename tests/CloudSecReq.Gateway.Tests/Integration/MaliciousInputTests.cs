@@ -199,7 +199,7 @@ public sealed class MaliciousInputTests(GatewayFixture gateway)
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "secret", ContentBody = "only the owner may copy this" });
         var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
-            BucketName = bucket, Key = "upload", Verb = HttpVerb.PUT, Expires = DateTime.UtcNow.AddMinutes(5), Protocol = Protocol.HTTPS,
+            BucketName = bucket, Key = "upload", Verb = HttpVerb.PUT, Expires = TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(5), Protocol = Protocol.HTTPS,
         });
         using var http = gateway.HttpClient();
         var customerKey = RandomNumberGenerator.GetBytes(32);
@@ -262,7 +262,7 @@ public sealed class MaliciousInputTests(GatewayFixture gateway)
         var retention = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest
         {
             BucketName = bucket, Key = "locked", ContentBody = "x",
-            ObjectLockMode = ObjectLockMode.Compliance, ObjectLockRetainUntilDate = DateTime.UtcNow.AddDays(1),
+            ObjectLockMode = ObjectLockMode.Compliance, ObjectLockRetainUntilDate = TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(1),
         }));
         Assert.Equal("NotImplemented", retention.ErrorCode);
         var legalHold = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest

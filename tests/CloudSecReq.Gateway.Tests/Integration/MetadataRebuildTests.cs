@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
-using CreateKeyRequest = Amazon.KeyManagementService.Model.CreateKeyRequest;
 using Amazon.S3;
 using Amazon.S3.Model;
+using CreateKeyRequest = Amazon.KeyManagementService.Model.CreateKeyRequest;
 
 namespace CloudSecReq.Gateway.Tests.Integration;
 

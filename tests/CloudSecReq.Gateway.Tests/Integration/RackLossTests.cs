@@ -13,16 +13,16 @@ namespace CloudSecReq.Gateway.Tests.Integration;
 [Collection(GatewayCollection.Name)]
 public sealed class RackLossTests(GatewayFixture gateway)
 {
-    private IReadOnlyList<Volume> Rack(string rack) => gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
+    private List<Volume> Rack(string rack) => gateway.Host.Data.Volumes.Where(v => v.Config.Rack == rack).ToList();
 
     private static bool Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b);
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "timed out waiting until " + what);
             await Task.Delay(100);
         }
     }

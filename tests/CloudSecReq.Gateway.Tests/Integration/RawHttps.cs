@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
@@ -64,7 +65,7 @@ internal sealed class RawHttps : IAsyncDisposable
         string payloadHash, IEnumerable<KeyValuePair<string, string>>? headers = null, IEnumerable<KeyValuePair<string, string>>? unsigned = null, DateTimeOffset? time = null)
     {
         var signed = HandSigner.Sign(method, HostOf(gateway), rawPath, rawQuery, payloadHash, tenant.AccessKeyId, tenant.SecretAccessKey,
-            time ?? DateTimeOffset.UtcNow, headers);
+            time ?? TimeProvider.System.GetUtcNow(), headers);
         var head = new StringBuilder($"{method} {rawPath}{(rawQuery.Length > 0 ? "?" + rawQuery : "")} HTTP/1.1\r\n");
         foreach (var (name, value) in signed.Concat(unsigned ?? []))
         {
@@ -311,7 +312,7 @@ internal sealed record RawResponse(int Status, IReadOnlyDictionary<string, strin
 /// <summary>Builds aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), signed as a client would, or broken on purpose.</summary>
 internal sealed class AwsChunkedBuilder(NewCredentials tenant, DateTimeOffset time, string seedSignature)
 {
-    private readonly MemoryStream _body = new();
+    private readonly ArrayBufferWriter<byte> _body = new();
     private readonly byte[] _signingKey = SigV4.DeriveSigningKey(Encoding.UTF8.GetBytes(tenant.SecretAccessKey), time.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture), "us-east-1", "s3");
     private readonly string _amzDate = time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
     private readonly string _scope = $"{time.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}/us-east-1/s3/aws4_request";
@@ -340,13 +341,13 @@ internal sealed class AwsChunkedBuilder(NewCredentials tenant, DateTimeOffset ti
         return this;
     }
 
-    public byte[] ToArray() => _body.ToArray();
+    public byte[] ToArray() => _body.WrittenSpan.ToArray();
 
     /// <summary>The whole request (head and body) of a signed aws-chunked PUT; <paramref name="build"/> writes the body.</summary>
     public static byte[] Put(GatewayFixture gateway, NewCredentials tenant, string bucket, string objectKey, long decodedLength, Func<AwsChunkedBuilder, byte[]> build,
         int? contentLength = null)
     {
-        var time = DateTimeOffset.UtcNow;
+        var time = TimeProvider.System.GetUtcNow();
         // The body is built after the head (its chunk signatures chain from the head's), but its length is in the head:
         // sign once to learn the length, then again with it (the seed changes with the length).
         byte[] Build(int length, out byte[] head)

@@ -39,7 +39,7 @@ internal sealed class SignedRequests(GatewayFixture gateway, NewCredentials tena
         body ??= [];
         var host = $"127.0.0.1:{gateway.Endpoint.Port}";
         var payloadHash = Convert.ToHexStringLower(SHA256.HashData(body));
-        var headers = HandSigner.Sign(method, host, rawPath, rawQuery, payloadHash, tenant.AccessKeyId, tenant.SecretAccessKey, DateTimeOffset.UtcNow, signedHeaders);
+        var headers = HandSigner.Sign(method, host, rawPath, rawQuery, payloadHash, tenant.AccessKeyId, tenant.SecretAccessKey, TimeProvider.System.GetUtcNow(), signedHeaders);
         headers.AddRange(unsignedHeaders ?? []);
         var uri = new Uri($"https://{host}{rawPath}{(rawQuery.Length > 0 ? "?" + rawQuery : "")}",
             new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });

@@ -70,7 +70,7 @@ public sealed class SseTests(GatewayFixture gateway)
     {
         var (s3, kms, bucket) = await NewBucketAsync();
         var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
-        byte[] context = json is null ? [.. "{\"a\":\""u8, 0xFF, 0xFE, .. "\"}"u8] : Encoding.UTF8.GetBytes(json);
+        var context = json is null ? [.. "{\"a\":\""u8, 0xFF, 0xFE, .. "\"}"u8] : Encoding.UTF8.GetBytes(json);
         var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest
         {
             BucketName = bucket, Key = "ctx", ContentBody = "x", ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,

@@ -215,7 +215,7 @@ public sealed class StoredDataTests(GatewayFixture gateway)
             // file in this process would drop the POSIX locks the gateway's open connections hold on it
             // (sqlite.org/howtocorrupt.html, 2.2), and another process could then reset its WAL.
             using var cat = Path.GetFileName(file).Contains(".db", StringComparison.Ordinal)
-                ? System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [file]) { RedirectStandardOutput = true })!
+                ? System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [file]) { RedirectStandardOutput = true })
                 : null;
             using var f = cat is null ? new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete) : cat.StandardOutput.BaseStream;
             var carried = 0;
@@ -269,10 +269,10 @@ public sealed class StoredDataTests(GatewayFixture gateway)
             await get.ResponseStream.CopyToAsync(ms);
             Assert.Equal(body, ms.ToArray());
             // The GET reports the shard for healing (just after the response body).
-            var deadline = DateTime.UtcNow.AddSeconds(20);
+            var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);
             while (!reported.Any(r => r.Bucket == bucket && r.Key == "k" && r.Reason.Contains("shard 1")))
             {
-                Assert.True(DateTime.UtcNow < deadline, "the GET did not report shard 1 for healing");
+                Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the GET did not report shard 1 for healing");
                 await Task.Delay(50);
             }
         }

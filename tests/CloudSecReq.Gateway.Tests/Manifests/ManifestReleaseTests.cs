@@ -19,7 +19,7 @@ public sealed class ManifestReleaseTests : IAsyncLifetime
     private readonly string _root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "csr-manifest-" + Guid.NewGuid().ToString("N")[..12])).FullName;
     private List<Volume> _volumes = null!;
     private VolumeLogs _logs = null!;
-    private IMetadataStore _store = null!;
+    private SqliteMetadataStore _store = null!;
     private GarbageCollector _garbage = null!;
     private ManifestWriter _writer = null!;
     private ManifestCodec _codec = null!;

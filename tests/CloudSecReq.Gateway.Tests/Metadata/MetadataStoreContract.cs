@@ -16,7 +16,10 @@ public abstract class MetadataStoreContract : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_store is not null) await _store.DisposeAsync();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
     }
 
     private static readonly DateTimeOffset s_t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
@@ -81,9 +84,13 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         var b = await BucketAsync();
         // UTF-16 ordinal order would put U+FF5E before U+1F600 (a surrogate pair); UTF-8 order does not.
         var keys = new[] { "a", "B", "a/b", "\uFF5E", "\U0001F600", "ab", "a-" };
-        foreach (var k in keys) await Store.PutObjectAsync(Obj(b, k), default);
+        foreach (var k in keys)
+        {
+            await Store.PutObjectAsync(Obj(b, k), default);
+        }
+
         var page = await Store.ListObjectsAsync(b, "", null, 100, default);
-        var expected = keys.OrderBy(k => Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
+        var expected = keys.OrderBy(Encoding.UTF8.GetBytes, Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
         Assert.Equal(expected, page.Items.Select(o => o.Key));
         Assert.Equal(["B", "a", "a-", "a/b", "ab", "\uFF5E", "\U0001F600"], expected);
     }
@@ -92,7 +99,11 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     public async Task ListObjects_PrefixStartAfterAndLimit_Paginate()
     {
         var b = await BucketAsync();
-        foreach (var k in new[] { "p/1", "p/2", "p/3", "q/1", "o" }) await Store.PutObjectAsync(Obj(b, k), default);
+        foreach (var k in new[] { "p/1", "p/2", "p/3", "q/1", "o" })
+        {
+            await Store.PutObjectAsync(Obj(b, k), default);
+        }
+
         var first = await Store.ListObjectsAsync(b, "p/", null, 2, default);
         Assert.Equal(["p/1", "p/2"], first.Items.Select(o => o.Key));
         Assert.True(first.IsTruncated);
@@ -310,7 +321,11 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     public async Task Listing_DelimiterFoldsCommonPrefixesAndCountsThem()
     {
         var b = await BucketAsync();
-        foreach (var k in new[] { "a/1", "a/2", "a/3", "b", "c/1", "d" }) await Store.PutObjectAsync(Obj(b, k), default);
+        foreach (var k in new[] { "a/1", "a/2", "a/3", "b", "c/1", "d" })
+        {
+            await Store.PutObjectAsync(Obj(b, k), default);
+        }
+
         var page1 = await new ObjectListing(Store).ListAsync(b, "", "/", null, 2, default);
         Assert.Equal(["a/"], page1.CommonPrefixes);
         Assert.Equal(["b"], page1.Objects.Select(o => o.Key));

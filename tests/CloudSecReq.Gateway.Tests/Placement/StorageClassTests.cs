@@ -26,10 +26,7 @@ public sealed class StorageClassTests
     [InlineData("STANDARD", 200, 57, 3)]
     [InlineData("STANDARD", 4, 2, 7)]
     [InlineData("STANDARD", 4, 2, 0)]
-    public void Problem_InvalidClass_Named(string name, int k, int m, int racks)
-    {
-        Assert.NotNull(new StorageClass(name, k, m, racks).Problem());
-    }
+    public void Problem_InvalidClass_Named(string name, int k, int m, int racks) => Assert.NotNull(new StorageClass(name, k, m, racks).Problem());
 
     [Fact]
     public void GatewayConfig_NewAndOldFiles_CarryTheDefaultClasses()

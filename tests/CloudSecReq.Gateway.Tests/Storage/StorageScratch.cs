@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace CloudSecReq.Gateway.Tests.Storage;
 
 /// <summary>
-/// A blob store over one volume in <paramref name="volumeRoot"/>, a SQLite metadata store beside it
-/// (or in <paramref name="metadataDirectory"/>) and a garbage collector over both: the storage layer
+/// A blob store over one volume in a scratch directory, a SQLite metadata store beside it
+/// (or in a directory of its own) and a garbage collector over both: the storage layer
 /// without a KMS, so that blobs can hold known bytes in the clear.
 /// </summary>
 internal sealed class StorageScratch : IAsyncDisposable

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Overwrite;
 using CloudSecReq.Gateway.Storage.RecordLog;
 using CloudSecReq.Gateway.Storage.Shards;
 using CloudSecReq.Gateway.Storage.Volumes;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Storage.Garbage;
 
@@ -27,7 +25,7 @@ namespace CloudSecReq.Gateway.Storage.Garbage;
 /// </para>
 /// Thread-safe. Disposing stops the loop; whatever it had not finished stays queued.
 /// </summary>
-internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
+internal sealed partial class GarbageCollector : IAsyncDisposable, IDisposable
 {
     public const long DefaultOverwriteBytesPerSecond = 200L * 1024 * 1024;
     private const int BatchSize = 256;
@@ -44,6 +42,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
     private readonly VolumeLogs? _logs;
     private readonly ILogger<GarbageCollector> _log;
     private readonly OverwriteThrottle _throttle;
+    private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _pass = new(1, 1);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
@@ -58,13 +57,16 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
 
     /// <param name="overwriteBytesPerSecond">Pace of the background overwrite; 0 or less for unlimited.</param>
     /// <param name="logs">The volumes' manifest logs, where released manifest copies are overwritten; null: manifests stay queued.</param>
-    public GarbageCollector(IMetadataStore store, BlobStore blobs, long overwriteBytesPerSecond, ILogger<GarbageCollector> log, VolumeLogs? logs = null)
+    /// <param name="clock">Paces the overwrite and times the batches; the system clock when null.</param>
+    public GarbageCollector(IMetadataStore store, BlobStore blobs, long overwriteBytesPerSecond, ILogger<GarbageCollector> log, VolumeLogs? logs = null,
+        TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         _store = store;
         _blobs = blobs;
         _logs = logs;
         _log = log;
-        _throttle = new OverwriteThrottle(overwriteBytesPerSecond);
+        _throttle = new OverwriteThrottle(overwriteBytesPerSecond, _clock);
         _blobs.FileReleased += OnFileReleased;
     }
 
@@ -73,6 +75,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
     /// released space does not wait for it to be overwritten. <paramref name="ct"/> is not used by
     /// the loop, which runs until the collector is disposed.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE0060:Remove unused parameter", Justification = "Kept so that callers pass their token should the call ever wait; see the summary.")]
     public Task CollectAsync(CancellationToken ct)
     {
         Nudge();
@@ -149,7 +152,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    _log.LogWarning(e, "Overwriting released file {Path} failed; it stays queued.", path);
+                    FileOverwriteFailed(_log, e, path);
                     failed++;
                     again.Add(path);
                 }
@@ -176,7 +179,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
         var unreachable = new HashSet<string>();
         var waiting = new HashSet<(string VolumeId, string BlobId)>();
         var done = new List<ShardBlob>();
-        var sinceForget = Stopwatch.StartNew();
+        var sinceForget = _clock.GetTimestamp();
         try
         {
             while (true)
@@ -218,22 +221,22 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        _log.LogWarning(e, "Overwriting released blob {BlobId} on volume {VolumeId} failed; it stays queued.", blob.BlobId, blob.VolumeId);
+                        BlobOverwriteFailed(_log, e, blob.BlobId, blob.VolumeId);
                         failed++;
                         waiting.Add((blob.VolumeId, blob.BlobId));
                     }
-                    if (done.Count >= ForgetEveryBlobs || (done.Count > 0 && sinceForget.Elapsed >= s_forgetEvery))
+                    if (done.Count >= ForgetEveryBlobs || (done.Count > 0 && _clock.GetElapsedTime(sinceForget) >= s_forgetEvery))
                     {
                         await _store.ForgetGarbageAsync(done, ct);
                         done.Clear();
-                        sinceForget.Restart();
+                        sinceForget = _clock.GetTimestamp();
                     }
                 }
                 if (done.Count > 0)
                 {
                     await _store.ForgetGarbageAsync(done, ct);
                     done.Clear();
-                    sinceForget.Restart();
+                    sinceForget = _clock.GetTimestamp();
                 }
             }
         }
@@ -248,19 +251,19 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
                 }
                 catch (Exception e)
                 {
-                    _log.LogDebug(e, "Forgetting finished blobs after an interruption failed; the next run skips them as already gone.");
+                    ForgettingFailed(_log, e);
                 }
             }
         }
         if (unreachable.Count > 0)
         {
-            _log.LogWarning("{Count} released blobs are on volumes not in use ({Volumes}): they stay queued until the volume is back.", unreachableBlobs, string.Join(", ", unreachable));
+            BlobsUnreachable(_log, unreachableBlobs, string.Join(", ", unreachable));
         }
         return new CollectionResult(overwritten, waiting.Count - failed - unreachableBlobs, failed, unreachableBlobs);
     }
 
     /// <summary>
-    /// Overwrites released manifest copies in their volume's log (<see cref="ManifestLog.OverwriteAsync"/>)
+    /// Overwrites released manifest copies in their volume's log (<see cref="ManifestLog.OverwriteAsync(IReadOnlyList{LogExtent}, CancellationToken)"/>)
     /// and forgets them once done, so that a metadata rebuild does not bring back deleted or replaced
     /// objects and their bytes do not linger. The result's <see cref="CollectionResult.Overwritten"/>
     /// counts manifest copies here.
@@ -314,11 +317,11 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
                             break;
                         case InvalidDataException or ArgumentException:
                             // The extent names no record of that length: nothing of it can be overwritten safely.
-                            _log.LogWarning(results[i], "A released manifest on volume {VolumeId} does not match its log; dropped.", copies[i].VolumeId);
+                            ManifestMismatch(_log, results[i], copies[i].VolumeId);
                             done.Add(copies[i]);
                             break;
                         default:
-                            _log.LogWarning(results[i], "Overwriting a released manifest on volume {VolumeId} failed; it stays queued.", copies[i].VolumeId);
+                            ManifestOverwriteFailed(_log, results[i], copies[i].VolumeId);
                             failed++;
                             waiting.Add(copies[i]);
                             break;
@@ -332,7 +335,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
         }
         if (unreachable > 0)
         {
-            _log.LogWarning("{Count} released manifests are on volumes not in use: they stay queued until the volume is back.", unreachable);
+            ManifestsUnreachable(_log, unreachable);
         }
         return new CollectionResult(overwritten, 0, failed, unreachable);
     }
@@ -375,7 +378,7 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
             }
             catch (Exception e)
             {
-                _log.LogError(e, "Overwriting released space failed; retrying in {Seconds} s.", s_retryAfterFailure.TotalSeconds);
+                PassFailed(_log, e, s_retryAfterFailure.TotalSeconds);
                 next = s_retryAfterFailure;
             }
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -414,4 +417,28 @@ internal sealed class GarbageCollector : IAsyncDisposable, IDisposable
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Overwriting released file {Path} failed; it stays queued.")]
+    private static partial void FileOverwriteFailed(ILogger log, Exception e, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Overwriting released blob {BlobId} on volume {VolumeId} failed; it stays queued.")]
+    private static partial void BlobOverwriteFailed(ILogger log, Exception e, string blobId, string volumeId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Forgetting finished blobs after an interruption failed; the next run skips them as already gone.")]
+    private static partial void ForgettingFailed(ILogger log, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} released blobs are on volumes not in use ({Volumes}): they stay queued until the volume is back.")]
+    private static partial void BlobsUnreachable(ILogger log, int count, string volumes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A released manifest on volume {VolumeId} does not match its log; dropped.")]
+    private static partial void ManifestMismatch(ILogger log, Exception? e, string volumeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Overwriting a released manifest on volume {VolumeId} failed; it stays queued.")]
+    private static partial void ManifestOverwriteFailed(ILogger log, Exception? e, string volumeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} released manifests are on volumes not in use: they stay queued until the volume is back.")]
+    private static partial void ManifestsUnreachable(ILogger log, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Overwriting released space failed; retrying in {Seconds} s.")]
+    private static partial void PassFailed(ILogger log, Exception e, double seconds);
 }

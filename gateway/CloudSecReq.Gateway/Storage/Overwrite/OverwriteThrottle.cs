@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace CloudSecReq.Gateway.Storage.Overwrite;
 
 /// <summary>
@@ -10,34 +8,41 @@ namespace CloudSecReq.Gateway.Storage.Overwrite;
 /// </summary>
 internal sealed class OverwriteThrottle
 {
-    private readonly long _bytesPerSecond;
     private readonly Lock _lock = new();
-    private long _nextFreeTicks = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _clock;
+    private long _nextFreeTicks;
 
-    public OverwriteThrottle(long bytesPerSecond) => _bytesPerSecond = bytesPerSecond;
+    /// <param name="bytesPerSecond">The rate; 0 or less for unlimited.</param>
+    /// <param name="clock">Measures the pace and times the waits; the system clock when null.</param>
+    public OverwriteThrottle(long bytesPerSecond, TimeProvider? clock = null)
+    {
+        BytesPerSecond = bytesPerSecond;
+        _clock = clock ?? TimeProvider.System;
+        _nextFreeTicks = _clock.GetTimestamp();
+    }
 
     /// <summary>No limit: used for the start-up sweep, which runs before the gateway serves requests.</summary>
     public static OverwriteThrottle Unlimited { get; } = new(0);
 
-    public long BytesPerSecond => _bytesPerSecond;
+    public long BytesPerSecond { get; }
 
     /// <summary>Waits until <paramref name="bytes"/> more may be written without exceeding the rate.</summary>
     public Task WaitAsync(long bytes, CancellationToken ct)
     {
-        if (_bytesPerSecond <= 0 || bytes <= 0)
+        if (BytesPerSecond <= 0 || bytes <= 0)
         {
             return Task.CompletedTask;
         }
-        var cost = (long)((double)bytes / _bytesPerSecond * Stopwatch.Frequency);
+        var cost = (long)((double)bytes / BytesPerSecond * _clock.TimestampFrequency);
         long startTicks;
         lock (_lock)
         {
-            var now = Stopwatch.GetTimestamp();
+            var now = _clock.GetTimestamp();
             // An idle throttle does not bank credit beyond now: a burst after a pause starts at the rate.
             startTicks = Math.Max(now, _nextFreeTicks);
             _nextFreeTicks = startTicks + cost;
         }
-        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), startTicks);
-        return wait > TimeSpan.Zero ? Task.Delay(wait, ct) : Task.CompletedTask;
+        var wait = _clock.GetElapsedTime(_clock.GetTimestamp(), startTicks);
+        return wait > TimeSpan.Zero ? Task.Delay(wait, _clock, ct) : Task.CompletedTask;
     }
 }

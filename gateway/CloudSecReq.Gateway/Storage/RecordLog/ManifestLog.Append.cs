@@ -173,7 +173,7 @@ internal sealed partial class ManifestLog
     private void Roll()
     {
         var number = _activeNumber + 1;
-        var (handle, path) = CreateSegment(_directory, number);
+        var (handle, path) = CreateSegment(Directory, number);
         lock (_openLock)
         {
             _segments.Add(number);

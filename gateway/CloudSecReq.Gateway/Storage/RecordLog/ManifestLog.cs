@@ -15,7 +15,7 @@ namespace CloudSecReq.Gateway.Storage.RecordLog;
 /// and docs/manifest-log.md; a record never spans segments. Appends are group-committed: one
 /// committer thread takes every queued record, writes them with one write and makes them durable
 /// with one fdatasync, then completes all their waiters. Released records are overwritten in place
-/// (<see cref="OverwriteAsync"/>). Segments are self-describing: <see cref="ScanAsync(CancellationToken)"/>
+/// (<see cref="OverwriteAsync(LogExtent, CancellationToken)"/>). Segments are self-describing: <see cref="ScanAsync(CancellationToken)"/>
 /// finds every intact record without any other state.
 /// One instance per directory, held exclusively (an advisory lock on <c>lock</c>); all members are
 /// thread-safe.
@@ -32,8 +32,6 @@ internal sealed partial class ManifestLog : IAsyncDisposable
     // Caps one batch's write; a record larger than this is written alone.
     private const int MaxBatchBytes = 4 * 1024 * 1024;
     private const string LockFileName = "lock";
-
-    private readonly string _directory;
     private readonly long _segmentBytes;
     private readonly SafeFileHandle _lockFile;
 
@@ -64,7 +62,7 @@ internal sealed partial class ManifestLog : IAsyncDisposable
     private ManifestLog(string directory, long segmentBytes, SafeFileHandle lockFile, List<long> segments,
         long activeNumber, long activeLength, SafeFileHandle active, string activePath, long truncatedBytes)
     {
-        _directory = directory;
+        Directory = directory;
         _segmentBytes = segmentBytes;
         _lockFile = lockFile;
         _segments = segments;
@@ -78,7 +76,7 @@ internal sealed partial class ManifestLog : IAsyncDisposable
     }
 
     /// <summary>The directory holding the segments.</summary>
-    public string Directory => _directory;
+    public string Directory { get; }
 
     /// <summary>Batches committed (one write and one fdatasync each) since open: appends per sync is the group-commit factor.</summary>
     public long CommittedBatches => Volatile.Read(ref _committedBatches);
@@ -347,10 +345,10 @@ internal sealed partial class ManifestLog : IAsyncDisposable
             {
                 return open.Handle;
             }
-            var path = Path.Combine(_directory, SegmentName(number));
-            if (!System.IO.Directory.Exists(_directory))
+            var path = Path.Combine(Directory, SegmentName(number));
+            if (!System.IO.Directory.Exists(Directory))
             {
-                throw new DirectoryNotFoundException($"Manifest log directory {_directory} is gone.");
+                throw new DirectoryNotFoundException($"Manifest log directory {Directory} is gone.");
             }
             var handle = OpenSegment(path);
             _open[number] = (handle, path);

@@ -12,7 +12,7 @@ internal sealed class ManifestLogScanStats
     /// <summary>Intact records returned by the scan.</summary>
     public long Intact { get; set; }
 
-    /// <summary>Records overwritten on release (<see cref="ManifestLog.OverwriteAsync"/>): skipped, as expected.</summary>
+    /// <summary>Records overwritten on release (<see cref="ManifestLog.OverwriteAsync(Metadata.LogExtent, CancellationToken)"/>): skipped, as expected.</summary>
     public long Released { get; set; }
 
     /// <summary>Records whose header checks out but whose payload does not: damaged, skipped.</summary>

@@ -12,20 +12,17 @@ namespace CloudSecReq.Gateway.Storage.Shards;
 /// </summary>
 internal sealed class BlobWriter : IAsyncDisposable
 {
-    private readonly Volume _volume;
-    private readonly BlobStore _store;
     private readonly string _tempPath;
-    private readonly FileStream _file;
     private bool _committed;
     private bool _disposed;
 
     public BlobWriter(Volume volume, BlobStore store, string blobId)
     {
-        _volume = volume;
-        _store = store;
+        Volume = volume;
+        Store = store;
         BlobId = blobId;
         _tempPath = Path.Combine(volume.TempDirectory, BlobId);
-        _file = new FileStream(_tempPath, new FileStreamOptions
+        File = new FileStream(_tempPath, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
@@ -37,26 +34,26 @@ internal sealed class BlobWriter : IAsyncDisposable
 
     public string BlobId { get; }
 
-    public Volume Volume => _volume;
+    public Volume Volume { get; }
 
-    public BlobStore Store => _store;
+    public BlobStore Store { get; }
 
     /// <summary>The stream to write the blob's bytes to (seekable).</summary>
-    public FileStream File => _file;
+    public FileStream File { get; }
 
     /// <summary>Makes the blob durable and returns where it is. After this, disposing keeps it.</summary>
     public async Task<ShardBlob> CommitAsync(CancellationToken ct)
     {
-        await _file.FlushAsync(ct);
-        _file.Flush(flushToDisk: true);
-        await _file.DisposeAsync();
-        var finalPath = _volume.BlobPath(BlobId);
+        await File.FlushAsync(ct);
+        File.Flush(flushToDisk: true);
+        await File.DisposeAsync();
+        var finalPath = Volume.BlobPath(BlobId);
         var dir = Path.GetDirectoryName(finalPath)!;
         Directory.CreateDirectory(dir);
         System.IO.File.Move(_tempPath, finalPath);
         Fsync.Directory(dir);
         _committed = true;
-        return new ShardBlob(_volume.Id, BlobId);
+        return new ShardBlob(Volume.Id, BlobId);
     }
 
     public async ValueTask DisposeAsync()
@@ -66,12 +63,12 @@ internal sealed class BlobWriter : IAsyncDisposable
             return;
         }
         _disposed = true;
-        await _file.DisposeAsync();
+        await File.DisposeAsync();
         if (!_committed)
         {
             // Not overwritten here: the request that failed should not wait for it (a part may be
             // gigabytes), and the overwrite is paced in the background.
-            _store.ReleaseFile(_tempPath);
+            Store.ReleaseFile(_tempPath);
         }
     }
 }

@@ -19,10 +19,13 @@ internal sealed class Volume
     private volatile string? _missingReason;
     private int _returns;
 
-    private Volume(VolumeConfig config, string? fencedReason)
+    private readonly TimeProvider _clock;
+
+    private Volume(VolumeConfig config, string? fencedReason, TimeProvider clock)
     {
         Config = config;
         _fencedReason = fencedReason;
+        _clock = clock;
     }
 
     public VolumeConfig Config { get; }
@@ -102,7 +105,7 @@ internal sealed class Volume
     {
         Directory.CreateDirectory(config.Path);
         var fencedReason = VolumeIdentity.Check(config, identityKey, clock.GetUtcNow(), signUnsignedIdentity);
-        var volume = new Volume(config, fencedReason);
+        var volume = new Volume(config, fencedReason, clock);
         if (fencedReason is null)
         {
             Directory.CreateDirectory(volume.TempDirectory);
@@ -119,7 +122,7 @@ internal sealed class Volume
     /// </summary>
     public static Volume OpenExisting(VolumeConfig config, ReadOnlySpan<byte> identityKey, TimeProvider clock)
     {
-        var volume = new Volume(config, null);
+        var volume = new Volume(config, null, clock);
         volume.Refresh(identityKey, clock);
         return volume;
     }
@@ -147,9 +150,9 @@ internal sealed class Volume
     {
         get
         {
-            var now = Environment.TickCount64;
+            var now = _clock.GetTimestamp();
             var (bytes, at) = _freeBytes;
-            if (at == 0 || now - at > 1000)
+            if (at == 0 || _clock.GetElapsedTime(at, now) > TimeSpan.FromSeconds(1))
             {
                 bytes = new DriveInfo(Config.Path).AvailableFreeSpace;
                 _freeBytes = (bytes, now);
@@ -158,7 +161,7 @@ internal sealed class Volume
         }
     }
 
-    private (long Bytes, long AtTickCount) _freeBytes;
+    private (long Bytes, long AtTimestamp) _freeBytes;
 
     public long TotalBytes => new DriveInfo(Config.Path).TotalSize;
 

@@ -1,5 +1,4 @@
 using CloudSecReq.Gateway.Storage.RecordLog;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.Storage.Volumes;
 
@@ -9,20 +8,23 @@ namespace CloudSecReq.Gateway.Storage.Volumes;
 /// afresh on first use (<see cref="Volume.Returns"/>: its old handles may name files of a disk that
 /// was replaced). Owns the logs and closes them on dispose. Thread-safe.
 /// </summary>
-internal sealed class VolumeLogs : IAsyncDisposable
+internal sealed partial class VolumeLogs : IAsyncDisposable
 {
     public const string DirectoryName = "log";
 
     private readonly Dictionary<string, Volume> _volumes;
     private readonly ILogger _log;
+    private readonly TimeProvider _clock;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (ManifestLog Log, int Returns)> _open = [];
     private bool _disposed;
 
-    public VolumeLogs(IEnumerable<Volume> volumes, ILogger log)
+    /// <param name="clock">Numbers new logs' first segments; the system clock when null.</param>
+    public VolumeLogs(IEnumerable<Volume> volumes, ILogger log, TimeProvider? clock = null)
     {
         _volumes = volumes.ToDictionary(v => v.Id);
         _log = log;
+        _clock = clock ?? TimeProvider.System;
     }
 
     /// <summary>Every configured volume, usable or not.</summary>
@@ -36,8 +38,8 @@ internal sealed class VolumeLogs : IAsyncDisposable
     /// still holds for the old disk (copies to heal, garbage to overwrite) then name segments that do
     /// not exist rather than records of the new log.
     /// </summary>
-    public static ManifestLog OpenLog(Volume volume) =>
-        ManifestLog.Open(DirectoryOf(volume), ManifestLog.DefaultSegmentBytes, firstSegment: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    public static ManifestLog OpenLog(Volume volume, TimeProvider clock) =>
+        ManifestLog.Open(DirectoryOf(volume), ManifestLog.DefaultSegmentBytes, firstSegment: clock.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>Opens the log of every usable volume now (at start, so that the logs' locks are held from the first moment).</summary>
     public void OpenUsable()
@@ -78,16 +80,16 @@ internal sealed class VolumeLogs : IAsyncDisposable
             ManifestLog log;
             try
             {
-                log = OpenLog(volume);
+                log = OpenLog(volume, _clock);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                _log.LogError(e, "The manifest log of volume {VolumeId} cannot be opened; manifests go to other volumes.", volumeId);
+                CannotOpen(_log, e, volumeId);
                 return null;
             }
             if (log.TruncatedBytesOnOpen > 0)
             {
-                _log.LogWarning("Cut {Bytes} bytes of torn tail off the manifest log of volume {VolumeId}.", log.TruncatedBytesOnOpen, volumeId);
+                TornTailCut(_log, log.TruncatedBytesOnOpen, volumeId);
             }
             _open[volumeId] = (log, returns);
             return log;
@@ -102,7 +104,7 @@ internal sealed class VolumeLogs : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _log.LogWarning(e, "Closing the manifest log in {Directory} failed.", log.Directory);
+            ClosingFailed(_log, e, log.Directory);
         }
     }
 
@@ -124,4 +126,13 @@ internal sealed class VolumeLogs : IAsyncDisposable
             await CloseAsync(log);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The manifest log of volume {VolumeId} cannot be opened; manifests go to other volumes.")]
+    private static partial void CannotOpen(ILogger log, Exception e, string volumeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cut {Bytes} bytes of torn tail off the manifest log of volume {VolumeId}.")]
+    private static partial void TornTailCut(ILogger log, long bytes, string volumeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the manifest log in {Directory} failed.")]
+    private static partial void ClosingFailed(ILogger log, Exception e, string directory);
 }

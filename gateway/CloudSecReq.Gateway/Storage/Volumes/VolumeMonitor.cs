@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CloudSecReq.Gateway.Storage.Volumes;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace CloudSecReq.Gateway.Storage.Volumes;
 /// logged as an ALERT. Raises <see cref="VolumeReturned"/> when a volume comes back into use, so
 /// that the healer can restore the shards it lacks. Thread-safe; disposing stops the loop.
 /// </summary>
-internal sealed class VolumeMonitor : IAsyncDisposable
+internal sealed partial class VolumeMonitor : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(2);
 
@@ -45,13 +43,12 @@ internal sealed class VolumeMonitor : IAsyncDisposable
             }
             if (volume.IsUsable)
             {
-                _log.LogWarning("Volume {VolumeId} is back in use (was {Before}).", volume.Id, before);
+                VolumeBack(_log, volume.Id, before);
                 VolumeReturned?.Invoke(this, volume);
             }
             else
             {
-                _log.LogError("ALERT volume {VolumeId} ({Site}/{Rack}/{Node}) is out of use: {State}. Its shards are rebuilt from the others on reads; writes avoid it.",
-                    volume.Id, volume.Config.Site, volume.Config.Rack, volume.Config.Node, after);
+                VolumeOutOfUse(_log, volume.Id, volume.Config.Site, volume.Config.Rack, volume.Config.Node, after);
             }
         }
     }
@@ -77,4 +74,10 @@ internal sealed class VolumeMonitor : IAsyncDisposable
         await _loop;
         _stop.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Volume {VolumeId} is back in use (was {Before}).")]
+    private static partial void VolumeBack(ILogger log, string volumeId, string before);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "ALERT volume {VolumeId} ({Site}/{Rack}/{Node}) is out of use: {State}. Its shards are rebuilt from the others on reads; writes avoid it.")]
+    private static partial void VolumeOutOfUse(ILogger log, string volumeId, string site, string rack, string node, string state);
 }

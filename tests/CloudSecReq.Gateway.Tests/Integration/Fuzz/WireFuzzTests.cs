@@ -44,13 +44,13 @@ public sealed class WireFuzzTests(GatewayFixture gateway)
 
         var fuzzer = new WireFuzzer(gateway, tenant, bucket, seed);
         var counts = WireFuzzer.Categories.ToDictionary(c => c, _ => 0);
-        var clock = Stopwatch.StartNew();
+        var started = TimeProvider.System.GetTimestamp();
         RawHttps? connection = null;
         var recent = new Queue<string>();
         var sent = 0;
         try
         {
-            for (; sent < maxRequests && clock.Elapsed < wallTime; sent++)
+            for (; sent < maxRequests && TimeProvider.System.GetElapsedTime(started) < wallTime; sent++)
             {
                 var fuzz = fuzzer.Next();
                 if (sent < from)
@@ -120,6 +120,6 @@ public sealed class WireFuzzTests(GatewayFixture gateway)
         var growth = Process.GetCurrentProcess().WorkingSet64 - rssBefore;
         Assert.True(growth < MaxGrowthBytes, $"Fuzz seed {seed}: the process grew by {growth / (1024 * 1024)} MiB over {sent} requests");
         Assert.True(sent - from >= Math.Min(maxRequests - from, 100), $"Fuzz seed {seed}: only {sent} requests in {wallTime.TotalSeconds} s");
-        Console.WriteLine($"Fuzz seed {seed}: {sent} requests in {clock.Elapsed.TotalSeconds:F1} s ({string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))})");
+        Console.WriteLine($"Fuzz seed {seed}: {sent} requests in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:F1} s ({string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))})");
     }
 }

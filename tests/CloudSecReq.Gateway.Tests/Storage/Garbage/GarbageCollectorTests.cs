@@ -1,7 +1,6 @@
 using System.Text;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Garbage;
-using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Tests.Storage.Garbage;
 
@@ -177,8 +176,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         await _s.Garbage.CollectAsync(default); // returns at once; the loop does the work
 
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while ((await _s.Store.ListGarbageAsync(10, default)).Count > 0 && DateTime.UtcNow < deadline)
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(15);
+        while ((await _s.Store.ListGarbageAsync(10, default)).Count > 0 && TimeProvider.System.GetUtcNow() < deadline)
         {
             await Task.Delay(20);
         }

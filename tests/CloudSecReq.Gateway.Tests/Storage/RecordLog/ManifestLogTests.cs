@@ -400,7 +400,7 @@ public sealed class ManifestLogTests : IDisposable
     {
         var released = Encoding.ASCII.GetBytes("CSR-RELEASED-" + Guid.NewGuid().ToString("N"));
         var kept = Encoding.ASCII.GetBytes("CSR-KEPT-" + Guid.NewGuid().ToString("N"));
-        byte[] Body(byte[] marker) => Enumerable.Repeat(marker, 4608 / marker.Length).SelectMany(b => b).ToArray();
+        static byte[] Body(byte[] marker) => Enumerable.Repeat(marker, 4608 / marker.Length).SelectMany(b => b).ToArray();
         await using var disk = await LoopMountedExt4.CreateAsync(64L * 1024 * 1024);
         await using (var log = ManifestLog.Open(Path.Combine(disk.MountPoint, "log"), segmentBytes: 256 * 1024))
         {
