@@ -163,8 +163,16 @@ internal sealed class MultipartUploads(IMetadataStore store, BlobStore blobs, Ss
         while (true)
         {
             var page = await store.ListPartsAsync(upload.UploadId, marker, 1000, ct);
-            foreach (var p in page.Items) stored[p.PartNumber] = p;
-            if (!page.IsTruncated) break;
+            foreach (var p in page.Items)
+            {
+                stored[p.PartNumber] = p;
+            }
+
+            if (!page.IsTruncated)
+            {
+                break;
+            }
+
             marker = page.Items[^1].PartNumber;
         }
         var parts = new List<UploadPart>();

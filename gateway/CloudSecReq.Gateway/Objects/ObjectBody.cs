@@ -163,10 +163,10 @@ internal static class ObjectBody
     private static async Task<IReadOnlyList<ShardFault>> OpenSealedOnceAsync(BlobStore blobs, DataSegment segment, SegmentKey segmentKey, long plainOffset, long count, Stream target, int? excludedShard, CancellationToken ct)
     {
         var plainLength = segment.ObjectBytes;
-        long firstPackage = plainOffset / SealedFormat.PackagePlainBytes;
-        long lastPackage = count == 0 ? 0 : (plainOffset + count - 1) / SealedFormat.PackagePlainBytes;
-        long storedStart = SealedFormat.PackageSealedOffset(firstPackage);
-        long storedEnd = Math.Min(segment.Length, SealedFormat.PackageSealedOffset(lastPackage) + SealedFormat.PackagePlainLength(plainLength, lastPackage) + SealedFormat.TagBytes);
+        var firstPackage = plainOffset / SealedFormat.PackagePlainBytes;
+        var lastPackage = count == 0 ? 0 : (plainOffset + count - 1) / SealedFormat.PackagePlainBytes;
+        var storedStart = SealedFormat.PackageSealedOffset(firstPackage);
+        var storedEnd = Math.Min(segment.Length, SealedFormat.PackageSealedOffset(lastPackage) + SealedFormat.PackagePlainLength(plainLength, lastPackage) + SealedFormat.TagBytes);
         if (count == 0 && plainLength != 0)
         {
             return [];

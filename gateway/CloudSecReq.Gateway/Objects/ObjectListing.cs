@@ -87,13 +87,16 @@ internal sealed class ObjectListing(IMetadataStore store)
             if (at >= 0)
             {
                 var cp = prefix + rest[..(at + delimiter!.Length)];
-                if (!prefixes.Contains(cp)) prefixes.Add(cp);
+                if (!prefixes.Contains(cp))
+                {
+                    prefixes.Add(cp);
+                }
             }
             else
             {
                 uploads.Add(u);
             }
         }
-        return new UploadsResult(uploads, prefixes, page.IsTruncated, page.Items.LastOrDefault());
+        return new UploadsResult(uploads, prefixes, page.IsTruncated, page.Items.Count > 0 ? page.Items[^1] : null);
     }
 }

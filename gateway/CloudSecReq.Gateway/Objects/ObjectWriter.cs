@@ -5,7 +5,6 @@ using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Garbage;
 using CloudSecReq.Gateway.Storage.Shards;
-using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Objects;
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3;
 

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
-using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Objects;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3;
 

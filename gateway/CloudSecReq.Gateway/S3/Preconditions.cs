@@ -1,7 +1,6 @@
 using System.Globalization;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Objects;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3;
 

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace CloudSecReq.Gateway.S3;
 
 /// <summary>

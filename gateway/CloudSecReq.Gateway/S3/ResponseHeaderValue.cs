@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace CloudSecReq.Gateway.S3;
 
 /// <summary>

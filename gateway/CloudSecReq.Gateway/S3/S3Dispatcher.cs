@@ -1,14 +1,10 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.KmsHost;
-using CloudSecReq.Gateway.Objects;
-using CloudSecReq.Kms.Api;
 using CloudSecReq.Gateway.S3.Handlers;
+using CloudSecReq.Kms.Api;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CloudSecReq.Gateway.S3;
 
@@ -16,7 +12,7 @@ namespace CloudSecReq.Gateway.S3;
 /// The whole S3 request path in one place: limits → route → SigV4 → policy → handler → error
 /// writer. Every request gets a request id that is in the response and in the log line.
 /// </summary>
-internal sealed class S3Dispatcher(
+internal sealed partial class S3Dispatcher(
     S3Router router,
     SigV4Verifier verifier,
     S3Authorizer authorizer,
@@ -27,11 +23,12 @@ internal sealed class S3Dispatcher(
     TaggingHandlers tagging,
     LocationHandlers locations,
     KmsEndpoint kms,
+    TimeProvider clock,
     ILogger<S3Dispatcher> log)
 {
     public async Task HandleAsync(HttpContext http)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = clock.GetTimestamp();
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         WriteRequestId(http.Response, requestId);
         if (KmsEndpoint.IsKmsRequest(http.Request))
@@ -41,7 +38,7 @@ internal sealed class S3Dispatcher(
         }
         var body = new ClientBodyStream(http.Request.Body);
         http.Request.Body = body;
-        S3Operation operation = S3Operation.Unsupported;
+        var operation = S3Operation.Unsupported;
         string? accessKeyId = null;
         string? bucket = null;
         try
@@ -68,51 +65,54 @@ internal sealed class S3Dispatcher(
             if (e is KmsException { IsRetryable: true })
             {
                 // Key errors as AWS shows them (KMS.DisabledException ...); an unreachable HSM fails closed with 503.
-                log.LogWarning("{RequestId} {Operation} refused: the HSM is unavailable", requestId, operation);
+                HsmUnavailable(log, requestId, operation);
             }
             else if (body.ClientWentAway)
             {
                 // The body ended before its length, or stalled: answered (a half-closed client still reads), logged as the abort it is.
-                log.LogInformation("{RequestId} {Operation} aborted by the client: {Code}", requestId, operation, error.CodeName);
+                AbortedWithError(log, requestId, operation, error.CodeName);
             }
             await WriteErrorAsync(http, error, requestId);
         }
         catch (SegmentIntegrityException e)
         {
             // Stored ciphertext failed authentication: never returned. Erasure coding (issue #6) will repair it.
-            log.LogError("{RequestId} {Operation} integrity failure in bucket {Bucket}: {Reason}", requestId, operation, bucket, e.Message);
+            IntegrityFailure(log, requestId, operation, bucket, e.Message);
             await WriteErrorAsync(http, new S3Exception(S3ErrorCode.InternalError, "The object failed its integrity check and was not returned."), requestId);
         }
         catch (Exception e) when (http.RequestAborted.IsCancellationRequested || body.ClientWentAway || e is ConnectionResetException or BadHttpRequestException)
         {
             // The client went away mid-request (reset, TLS cut mid-record, cancelled): nothing was committed.
             // Nobody is left to read an error document; aborting also spares Kestrel a failing drain of the body.
-            log.LogInformation("{RequestId} {Operation} aborted by the client: {Reason}", requestId, operation, e.GetType().Name);
+            var reason = e.GetType().Name;
+            AbortedByClient(log, requestId, operation, reason);
             http.Abort();
         }
         catch (Exception e)
         {
-            log.LogError(e, "{RequestId} {Operation} failed", requestId, operation);
+            Failed(log, e, requestId, operation);
             await WriteErrorAsync(http, new S3Exception(S3ErrorCode.InternalError), requestId);
         }
         finally
         {
-            log.LogInformation("{RequestId} {Method} {Operation} bucket={Bucket} key-id={AccessKeyId} status={Status} {ElapsedMs:F1}ms",
-                requestId, http.Request.Method, operation, bucket, accessKeyId, http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (log.IsEnabled(LogLevel.Information))
+            {
+                var elapsedMs = clock.GetElapsedTime(started).TotalMilliseconds;
+                Request(log, requestId, http.Request.Method, operation, bucket, accessKeyId, http.Response.StatusCode, elapsedMs);
+            }
         }
     }
 
-    /// <summary>The S3 error a refusal is answered with: the protocol's own, or the object layer's mapped in one place.</summary>
     private Task DispatchAsync(S3Request r) => r.Route.Operation switch
     {
         S3Operation.ListBuckets => buckets.ListBucketsAsync(r),
         S3Operation.CreateBucket => buckets.CreateBucketAsync(r),
-        S3Operation.HeadBucket => buckets.HeadBucketAsync(r),
+        S3Operation.HeadBucket => BucketHandlers.HeadBucketAsync(r),
         S3Operation.DeleteBucket => buckets.DeleteBucketAsync(r),
-        S3Operation.GetBucketLocation => buckets.GetBucketLocationAsync(r),
-        S3Operation.GetBucketVersioning => buckets.GetBucketVersioningAsync(r),
+        S3Operation.GetBucketLocation => BucketHandlers.GetBucketLocationAsync(r),
+        S3Operation.GetBucketVersioning => BucketHandlers.GetBucketVersioningAsync(r),
         S3Operation.PutBucketEncryption => buckets.PutBucketEncryptionAsync(r),
-        S3Operation.GetBucketEncryption => buckets.GetBucketEncryptionAsync(r),
+        S3Operation.GetBucketEncryption => BucketHandlers.GetBucketEncryptionAsync(r),
         S3Operation.DeleteBucketEncryption => buckets.DeleteBucketEncryptionAsync(r),
         S3Operation.ListObjects => lists.ListObjectsAsync(r),
         S3Operation.ListObjectsV2 => lists.ListObjectsV2Async(r),
@@ -176,4 +176,22 @@ internal sealed class S3Dispatcher(
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{RequestId} {Operation} refused: the HSM is unavailable")]
+    private static partial void HsmUnavailable(ILogger log, string requestId, S3Operation operation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Operation} aborted by the client: {Code}")]
+    private static partial void AbortedWithError(ILogger log, string requestId, S3Operation operation, string code);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId} {Operation} integrity failure in bucket {Bucket}: {Reason}")]
+    private static partial void IntegrityFailure(ILogger log, string requestId, S3Operation operation, string? bucket, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Operation} aborted by the client: {Reason}")]
+    private static partial void AbortedByClient(ILogger log, string requestId, S3Operation operation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId} {Operation} failed")]
+    private static partial void Failed(ILogger log, Exception e, string requestId, S3Operation operation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Method} {Operation} bucket={Bucket} key-id={AccessKeyId} status={Status} {ElapsedMs:F1}ms")]
+    private static partial void Request(ILogger log, string requestId, string method, S3Operation operation, string? bucket, string? accessKeyId, int status, double elapsedMs);
 }

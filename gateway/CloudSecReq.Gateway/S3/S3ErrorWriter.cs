@@ -1,6 +1,5 @@
 using System.Text;
 using CloudSecReq.Gateway.S3.Xml;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3;
 

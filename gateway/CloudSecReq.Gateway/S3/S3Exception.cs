@@ -24,17 +24,16 @@ internal sealed class S3Exception : Exception
         : base(message)
     {
         Code = S3ErrorCode.InvalidRequest;
-        _codeName = codeName;
+        CodeName = codeName;
         _status = status;
     }
 
-    private readonly string? _codeName;
     private readonly int? _status;
 
     public S3ErrorCode Code { get; }
 
     /// <summary>The code as sent on the wire.</summary>
-    public string CodeName => _codeName ?? Code.ToString();
+    public string CodeName => field ?? Code.ToString();
 
     public int Status => _status ?? S3ErrorTable.Get(Code).Status;
 

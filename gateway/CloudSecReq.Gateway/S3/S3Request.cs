@@ -1,7 +1,6 @@
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Tenants;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3;
 

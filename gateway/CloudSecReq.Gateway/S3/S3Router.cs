@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudSecReq.Gateway.S3;
@@ -35,7 +34,7 @@ internal sealed class S3Router(IReadOnlyList<string> domains)
         {
             path = "/" + path;
         }
-        string? bucket = VirtualHostBucket(request.Host.Host);
+        var bucket = VirtualHostBucket(request.Host.Host);
         string? key;
         if (bucket is not null)
         {

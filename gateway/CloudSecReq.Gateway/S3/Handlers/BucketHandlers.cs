@@ -66,7 +66,7 @@ internal sealed class BucketHandlers(Buckets buckets)
         req.Response.StatusCode = 200;
     }
 
-    public Task HeadBucketAsync(S3Request req)
+    public static Task HeadBucketAsync(S3Request req)
     {
         req.Response.Headers["x-amz-bucket-region"] = req.Bucket!.Region;
         req.Response.StatusCode = 200;
@@ -82,14 +82,14 @@ internal sealed class BucketHandlers(Buckets buckets)
         req.Response.StatusCode = 204;
     }
 
-    public Task GetBucketLocationAsync(S3Request req)
+    public static Task GetBucketLocationAsync(S3Request req)
     {
         // AWS answers an empty LocationConstraint for us-east-1.
         var region = req.Bucket!.Region == "us-east-1" ? "" : req.Bucket.Region;
         return S3Xml.WriteAsync(req.Response, "LocationConstraint", w => w.WriteString(region));
     }
 
-    public Task GetBucketVersioningAsync(S3Request req) =>
+    public static Task GetBucketVersioningAsync(S3Request req) =>
         // Versioning is not offered yet: every bucket is unversioned (an empty configuration).
         S3Xml.WriteAsync(req.Response, "VersioningConfiguration", _ => { });
 
@@ -117,7 +117,7 @@ internal sealed class BucketHandlers(Buckets buckets)
         req.Response.StatusCode = 200;
     }
 
-    public Task GetBucketEncryptionAsync(S3Request req)
+    public static Task GetBucketEncryptionAsync(S3Request req)
     {
         // Every bucket encrypts: without a configuration the default is SSE-S3, as AWS shows it.
         var e = req.Bucket!.Encryption ?? BucketEncryption.Default;

@@ -51,7 +51,11 @@ internal sealed class ListHandlers(ObjectListing listing)
             w.WriteElementString("Name", req.BucketName);
             w.WriteElementString("Prefix", enc(prefix));
             w.WriteElementString("Marker", enc(marker ?? ""));
-            if (result.IsTruncated) w.Element("NextMarker", result.Last is null ? null : enc(result.Last));
+            if (result.IsTruncated)
+            {
+                w.Element("NextMarker", result.Last is null ? null : enc(result.Last));
+            }
+
             w.WriteElementString("MaxKeys", maxKeys.ToString(CultureInfo.InvariantCulture));
             w.Element("Delimiter", delimiter is null ? null : enc(delimiter));
             w.WriteElementString("IsTruncated", result.IsTruncated ? "true" : "false");
@@ -68,7 +72,7 @@ internal sealed class ListHandlers(ObjectListing listing)
         var token = req.Query("continuation-token");
         var maxKeys = MaxKeys(req);
         var enc = Encoder(req);
-        string? cursor = startAfter;
+        var cursor = startAfter;
         if (token is not null)
         {
             try
@@ -110,7 +114,11 @@ internal sealed class ListHandlers(ObjectListing listing)
             w.WriteElementString("LastModified", S3Xml.Time(o.LastModified));
             w.WriteElementString("ETag", o.ETag);
             w.WriteElementString("Size", o.Size.ToString(CultureInfo.InvariantCulture));
-            if (owner is not null) BucketHandlers.WriteOwner(w, owner);
+            if (owner is not null)
+            {
+                BucketHandlers.WriteOwner(w, owner);
+            }
+
             w.WriteElementString("StorageClass", o.StorageClass);
             if (o.Checksum is not null)
             {
@@ -207,7 +215,11 @@ internal sealed class ListHandlers(ObjectListing listing)
                 BucketHandlers.WriteOwner(w, req.Principal.Tenant);
                 w.WriteElementString("StorageClass", u.StorageClass);
                 w.WriteElementString("Initiated", S3Xml.Time(u.Initiated));
-                if (u.ChecksumAlgorithm is not null) w.WriteElementString("ChecksumAlgorithm", u.ChecksumAlgorithm);
+                if (u.ChecksumAlgorithm is not null)
+                {
+                    w.WriteElementString("ChecksumAlgorithm", u.ChecksumAlgorithm);
+                }
+
                 w.WriteEndElement();
             }
             WriteCommonPrefixes(w, result.CommonPrefixes, enc);

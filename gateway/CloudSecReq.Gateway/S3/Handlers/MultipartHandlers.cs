@@ -209,7 +209,11 @@ internal sealed class MultipartHandlers(MultipartUploads uploads)
             }
             w.WriteElementString("MaxParts", maxParts.ToString(CultureInfo.InvariantCulture));
             w.WriteElementString("IsTruncated", page.IsTruncated ? "true" : "false");
-            if (upload.ChecksumAlgorithm is not null) w.WriteElementString("ChecksumAlgorithm", upload.ChecksumAlgorithm);
+            if (upload.ChecksumAlgorithm is not null)
+            {
+                w.WriteElementString("ChecksumAlgorithm", upload.ChecksumAlgorithm);
+            }
+
             foreach (var p in page.Items)
             {
                 w.WriteStartElement("Part");
@@ -217,7 +221,11 @@ internal sealed class MultipartHandlers(MultipartUploads uploads)
                 w.WriteElementString("LastModified", S3Xml.Time(p.LastModified));
                 w.WriteElementString("ETag", p.ETag);
                 w.WriteElementString("Size", p.Size.ToString(CultureInfo.InvariantCulture));
-                if (p.Checksum is not null) w.WriteElementString("Checksum" + p.Checksum.Algorithm, p.Checksum.Value);
+                if (p.Checksum is not null)
+                {
+                    w.WriteElementString("Checksum" + p.Checksum.Algorithm, p.Checksum.Value);
+                }
+
                 w.WriteEndElement();
             }
         });

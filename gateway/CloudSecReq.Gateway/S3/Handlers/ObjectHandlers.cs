@@ -2,10 +2,8 @@ using System.Globalization;
 using CloudSecReq.Gateway.Checksums;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Objects;
-using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.S3.Xml;
 using CloudSecReq.Gateway.ServerSideEncryption;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3.Handlers;
 
@@ -142,11 +140,31 @@ internal sealed class ObjectHandlers(ObjectWriter writer, ObjectReader reader, O
         h.AcceptRanges = "bytes";
         // Stored as received; returned mail-safe (RFC 2047 when not printable ASCII), as AWS does.
         h.ContentType = ResponseHeaderValue.MailSafe(record.Headers.ContentType ?? "binary/octet-stream");
-        if (record.Headers.ContentEncoding is { } ce) h.ContentEncoding = ResponseHeaderValue.MailSafe(ce);
-        if (record.Headers.ContentDisposition is { } cd) h.ContentDisposition = ResponseHeaderValue.MailSafe(cd);
-        if (record.Headers.ContentLanguage is { } cl) h.ContentLanguage = ResponseHeaderValue.MailSafe(cl);
-        if (record.Headers.CacheControl is { } cc) h.CacheControl = ResponseHeaderValue.MailSafe(cc);
-        if (record.Headers.Expires is { } ex) h.Expires = ResponseHeaderValue.MailSafe(ex);
+        if (record.Headers.ContentEncoding is { } ce)
+        {
+            h.ContentEncoding = ResponseHeaderValue.MailSafe(ce);
+        }
+
+        if (record.Headers.ContentDisposition is { } cd)
+        {
+            h.ContentDisposition = ResponseHeaderValue.MailSafe(cd);
+        }
+
+        if (record.Headers.ContentLanguage is { } cl)
+        {
+            h.ContentLanguage = ResponseHeaderValue.MailSafe(cl);
+        }
+
+        if (record.Headers.CacheControl is { } cc)
+        {
+            h.CacheControl = ResponseHeaderValue.MailSafe(cc);
+        }
+
+        if (record.Headers.Expires is { } ex)
+        {
+            h.Expires = ResponseHeaderValue.MailSafe(ex);
+        }
+
         foreach (var (k, v) in record.UserMetadata)
         {
             h["x-amz-meta-" + k] = ResponseHeaderValue.MailSafe(v);

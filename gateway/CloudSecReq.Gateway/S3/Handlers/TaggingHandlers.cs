@@ -9,11 +9,7 @@ internal sealed class TaggingHandlers(ObjectTagger tagger)
     public async Task PutObjectTaggingAsync(S3Request req)
     {
         var doc = S3Xml.Parse(await BodyIngest.ReadSmallAsync(req, 64 * 1024, req.Aborted));
-        var tagSet = doc.Name.LocalName == "Tagging" ? doc.Children("TagSet").FirstOrDefault() : null;
-        if (tagSet is null)
-        {
-            throw new S3Exception(S3ErrorCode.MalformedXML);
-        }
+        var tagSet = (doc.Name.LocalName == "Tagging" ? doc.Children("TagSet").FirstOrDefault() : null) ?? throw new S3Exception(S3ErrorCode.MalformedXML);
         var tags = tagSet.Children("Tag").Select(t => new KeyValuePair<string, string>(t.ChildValue("Key") ?? "", t.ChildValue("Value") ?? "")).ToList();
         ObjectRequestHeaders.ValidateTags(tags);
         await SetTagsAsync(req, tags);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
-using Microsoft.AspNetCore.Http;
 
 namespace CloudSecReq.Gateway.S3.Xml;
 

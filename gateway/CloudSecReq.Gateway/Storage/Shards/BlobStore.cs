@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Placement;
 using CloudSecReq.Gateway.Storage.Overwrite;
-using CloudSecReq.Gateway.Storage.RecordLog;
 using CloudSecReq.Gateway.Storage.Volumes;
 
 namespace CloudSecReq.Gateway.Storage.Shards;
