@@ -42,18 +42,19 @@ public sealed class VolumeWipeTests
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    [Fact]
-    public async Task Wipe_LoopDeviceVolume_RefusesWhileLiveThenLeavesNoShardByteAndIssuesACertificateThatVerifies()
+    /// <summary>
+    /// Adds volume w1 at <paramref name="volumePath"/> to a fresh data directory, writes objects through a
+    /// <c>csr serve</c> process, checks that the wipe refuses while they are live, deletes them, and returns
+    /// 64-byte samples of the released shard files left on w1 (all found in the raw image now), the
+    /// image as it is, and how many released shard files the metadata lists on w1.
+    /// </summary>
+    private static async Task<(List<byte[]> Samples, byte[] Before, long Released)> PrepareReleasedShardsAsync(string data, string volumePath, string imagePath)
     {
-        using var scratch = new ScratchDirectory();
-        var data = scratch["data"];
-        await using var disk = await LoopMountedExt4.CreateAsync(32L * 1024 * 1024);
-        var device = disk.Device;
         await using (var first = await ServeProcess.StartAsync(data))
         {
             await first.StopAsync();
         }
-        var added = await CsrAsync(data, "volume", "add", "w1", "--path", disk.MountPoint, "--site", "site1", "--rack", "rack4", "--node", "node9");
+        var added = await CsrAsync(data, "volume", "add", "w1", "--path", volumePath, "--site", "site1", "--rack", "rack4", "--node", "node9");
         Assert.True(added.ExitCode == 0, added.ToString());
 
         // The background overwrite of released space slowed to 1 byte/s: deleted objects' shard files stay
@@ -77,7 +78,7 @@ public sealed class VolumeWipeTests
             await serve.StopAsync();
         }
         var csrJson = File.ReadAllText(configPath);
-        var live = Directory.GetFiles(Path.Combine(disk.MountPoint, "blobs"), "*", SearchOption.AllDirectories);
+        var live = Directory.GetFiles(Path.Combine(volumePath, "blobs"), "*", SearchOption.AllDirectories);
         Assert.NotEmpty(live);
 
         // Live data on the volume: refused, nothing changed.
@@ -98,7 +99,7 @@ public sealed class VolumeWipeTests
         }
 
         // What the volume still holds: released shard files (ciphertext). 64-byte samples of each, at three offsets.
-        var shardFiles = Directory.GetFiles(Path.Combine(disk.MountPoint, "blobs"), "*", SearchOption.AllDirectories);
+        var shardFiles = Directory.GetFiles(Path.Combine(volumePath, "blobs"), "*", SearchOption.AllDirectories);
         Assert.NotEmpty(shardFiles);
         var releasedOnW1 = await GarbageOnAsync(data, "w1");
         Assert.Equal(shardFiles.Length, releasedOnW1);
@@ -108,8 +109,19 @@ public sealed class VolumeWipeTests
             return new[] { 4096, bytes.Length / 2, bytes.Length - 100 }.Select(o => bytes.AsSpan(o, 64).ToArray());
         }).ToList();
         await ExternalProcess.RunAsync("sync", []);
-        var before = await File.ReadAllBytesAsync(disk.ImagePath);
+        var before = await File.ReadAllBytesAsync(imagePath);
         Assert.All(samples, s => Assert.True(StorageScratch.CountOccurrences(before, s) > 0, "the scan must see the shard bytes before the wipe"));
+        return (samples, before, releasedOnW1);
+    }
+
+    [Fact]
+    public async Task Wipe_LoopDeviceVolume_RefusesWhileLiveThenLeavesNoShardByteAndIssuesACertificateThatVerifies()
+    {
+        using var scratch = new ScratchDirectory();
+        var data = scratch["data"];
+        await using var disk = await LoopMountedExt4.CreateAsync(32L * 1024 * 1024);
+        var device = disk.Device;
+        var (samples, before, releasedOnW1) = await PrepareReleasedShardsAsync(data, disk.MountPoint, disk.ImagePath);
 
         var wiped = await CsrAsync(data, "volume", "wipe", "w1", "--operator", "Test Operator");
 
@@ -176,5 +188,48 @@ public sealed class VolumeWipeTests
         var opensslInvalid = await ExternalProcess.RunAsync("openssl", ["dgst", "-sha256", "-verify", pem, "-signature", file + ".sig", tampered]);
         Assert.NotEqual(0, opensslInvalid.ExitCode);
         Assert.Contains("Verification failure", opensslInvalid.Stdout + opensslInvalid.Stderr);
+    }
+
+    [Fact]
+    public async Task Wipe_VolumeInASubdirectory_OverwritesItsFilesAndTheFreeSpaceAndLeavesNoShardByte()
+    {
+        using var scratch = new ScratchDirectory();
+        var data = scratch["data"];
+        await using var disk = await LoopMountedExt4.CreateAsync(32L * 1024 * 1024);
+        var volume = Path.Combine(disk.MountPoint, "volume");
+        var (samples, _, releasedOnW1) = await PrepareReleasedShardsAsync(data, volume, disk.ImagePath);
+        // Bytes a file held once and left in free space by an ordinary delete: the free-space pass must reach them.
+        var leftover = Encoding.ASCII.GetBytes("CSR-LEFTOVER-" + Guid.NewGuid().ToString("N"));
+        var leftoverPath = Path.Combine(disk.MountPoint, "leftover.bin");
+        await using (var file = new FileStream(leftoverPath, FileMode.CreateNew, FileAccess.Write))
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                file.Write(leftover);
+            }
+            file.Flush(flushToDisk: true);
+        }
+        File.Delete(leftoverPath);
+        await ExternalProcess.RunAsync("sync", []);
+        Assert.True(StorageScratch.CountOccurrences(await File.ReadAllBytesAsync(disk.ImagePath), leftover) > 0, "the scan must see the deleted file's bytes before the wipe");
+
+        var wiped = await CsrAsync(data, "volume", "wipe", "w1", "--verify", "sample:16");
+
+        Assert.True(wiped.ExitCode == 0, wiped.ToString());
+        Assert.Contains("over the free space of " + volume, wiped.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(volume));
+        await disk.UnmountAsync();
+        var after = await File.ReadAllBytesAsync(disk.ImagePath);
+        Assert.All(samples, s => Assert.Equal(0, StorageScratch.CountOccurrences(after, s)));
+        Assert.Equal(0, StorageScratch.CountOccurrences(after, leftover));
+        var certificateId = (string)JsonNode.Parse(File.ReadAllText(Path.Combine(data, GatewayConfig.FileName)))!["RetiredVolumes"]![0]!["CertificateId"]!;
+        var certificate = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "certificates", certificateId + ".json")))!;
+        Assert.Equal("files-and-free-space", (string?)certificate["sanitisation"]!["scope"]);
+        Assert.Equal(16, (int)certificate["verification"]!["sampleRegions"]!);
+        Assert.True((long)certificate["sanitisation"]!["freeSpaceBytes"]! > 16L * 1024 * 1024);
+        // The released shard files, the identity file and the volume's log segments.
+        Assert.True((long)certificate["sanitisation"]!["filesOverwritten"]! >= releasedOnW1 + 2, certificate.ToJsonString());
+        var valid = await CsrAsync(data, "certificate", "verify", Path.Combine(data, "certificates", certificateId + ".json"));
+        Assert.True(valid.ExitCode == 0, valid.ToString());
     }
 }
