@@ -232,4 +232,21 @@ public sealed class VolumeWipeTests
         var valid = await CsrAsync(data, "certificate", "verify", Path.Combine(data, "certificates", certificateId + ".json"));
         Assert.True(valid.ExitCode == 0, valid.ToString());
     }
+
+    [Fact]
+    public async Task Wipe_WhileTheGatewayServes_RefusesAndChangesNothing()
+    {
+        using var scratch = new ScratchDirectory();
+        var data = scratch["data"];
+        await using var serve = await ServeProcess.StartAsync(data);
+        var csrJson = File.ReadAllText(Path.Combine(data, GatewayConfig.FileName));
+
+        var refused = await CsrAsync(data, "volume", "wipe", "r1v1");
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("A gateway is serving", refused.Stderr);
+        Assert.Equal(csrJson, File.ReadAllText(Path.Combine(data, GatewayConfig.FileName)));
+        Assert.True(File.Exists(Path.Combine(data, "volumes", "r1v1", ".csr-volume")));
+        await serve.StopAsync();
+    }
 }
