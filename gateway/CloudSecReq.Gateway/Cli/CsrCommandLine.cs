@@ -22,10 +22,11 @@ internal static class CsrCommandLine
         root.Subcommands.Add(AdminCommands.User());
         root.Subcommands.Add(AdminCommands.Key());
         root.Subcommands.Add(AdminCommands.Object());
-        root.Subcommands.Add(AdminCommands.Volume());
+        root.Subcommands.Add(SanitisationCommands.WithWipe(AdminCommands.Volume()));
         root.Subcommands.Add(MetadataCommands.Metadata());
         root.Subcommands.Add(HealCommands.Heal());
         root.Subcommands.Add(HealCommands.Scrub());
+        root.Subcommands.Add(SanitisationCommands.Certificate());
         return root;
     }
 }

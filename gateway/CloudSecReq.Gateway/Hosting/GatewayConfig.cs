@@ -46,6 +46,8 @@ internal sealed record GatewayConfig
     /// <summary>Shortest time between the starts of two scrub passes over every object.</summary>
     public int ScrubIntervalHours { get; init; } = Healing.Scrubber.DefaultIntervalHours;
     public List<VolumeConfig> Volumes { get; init; } = [];
+    /// <summary>Volumes taken out of service by <c>csr volume wipe</c> (docs/sanitisation.md): never used again, their ids never reused.</summary>
+    public List<Sanitisation.RetiredVolume> RetiredVolumes { get; init; } = [];
     /// <summary>Service levels and their layouts (k data + m parity shards, minimum racks, sites); see docs/operations.md.</summary>
     public List<StorageClass> StorageClasses { get; init; } = StorageClass.Defaults();
     /// <summary>The class a write gets when it names none.</summary>
@@ -119,6 +121,45 @@ internal sealed record GatewayConfig
     }
 
     /// <summary>
+    /// Takes volume <paramref name="volumeId"/> out of <c>Volumes</c> and records it in <c>RetiredVolumes</c>
+    /// (or updates its entry there with <paramref name="update"/>), editing csr.json as a JSON tree like
+    /// <see cref="AddVolume"/>. Returns the retired entry.
+    /// </summary>
+    /// <exception cref="ArgumentException">No volume, configured or retired, has that id.</exception>
+    public static Sanitisation.RetiredVolume RetireVolume(string dataDirectory, string volumeId, DateTimeOffset now, Func<Sanitisation.RetiredVolume, Sanitisation.RetiredVolume>? update = null)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        var tree = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path} does not hold a JSON object.");
+        var current = tree.Deserialize<GatewayConfig>(s_json) ?? throw new InvalidDataException($"{path} is empty.");
+        if (tree[nameof(RetiredVolumes)] is not JsonArray retired)
+        {
+            tree[nameof(RetiredVolumes)] = retired = [];
+        }
+        var index = current.RetiredVolumes.FindIndex(v => v.Id == volumeId);
+        Sanitisation.RetiredVolume entry;
+        if (index >= 0)
+        {
+            entry = update is null ? current.RetiredVolumes[index] : update(current.RetiredVolumes[index]);
+            retired[index] = JsonSerializer.SerializeToNode(entry, s_json);
+        }
+        else
+        {
+            var volume = current.Volumes.FindIndex(v => v.Id == volumeId);
+            if (volume < 0)
+            {
+                throw new ArgumentException($"No volume '{volumeId}' is configured in {FileName}.");
+            }
+            var v = current.Volumes[volume];
+            entry = new Sanitisation.RetiredVolume(v.Id, v.Path, v.Site, v.Rack, v.Node, now);
+            entry = update is null ? entry : update(entry);
+            ((JsonArray)tree[nameof(Volumes)]!).RemoveAt(volume);
+            retired.Add(JsonSerializer.SerializeToNode(entry, s_json));
+        }
+        WriteAtomically(dataDirectory, JsonSerializer.SerializeToUtf8Bytes(tree, s_json));
+        return entry;
+    }
+
+    /// <summary>
     /// Why <paramref name="volume"/> cannot join the configured volumes, or null when it can: its id
     /// must be new and of lower-case letters, digits, '-' and '_' (at most 32, starting with a letter
     /// or digit, like the default <c>r1v1</c>); its labels non-empty without white space or '/'; its
@@ -134,6 +175,10 @@ internal sealed record GatewayConfig
         if (Volumes.Any(v => v.Id == volume.Id))
         {
             return $"A volume '{volume.Id}' is already configured in {FileName}.";
+        }
+        if (RetiredVolumes.Any(v => v.Id == volume.Id))
+        {
+            return $"Volume id '{volume.Id}' belonged to a retired (wiped) volume; its certificates name it: choose another id.";
         }
         foreach (var (name, value) in new[] { ("site", volume.Site), ("rack", volume.Rack), ("node", volume.Node) })
         {

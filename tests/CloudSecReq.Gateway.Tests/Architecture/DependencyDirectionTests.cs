@@ -4,7 +4,7 @@ namespace CloudSecReq.Gateway.Tests.Architecture;
 
 /// <summary>
 /// The documented direction (docs/architecture.md): protocol (S3/, KmsHost/, Auth/) → Objects/ →
-/// Storage/, Placement/, Encryption/, ServerSideEncryption/, Manifests/, Healing/, Checksums/ →
+/// Storage/, Placement/, Encryption/, ServerSideEncryption/, Manifests/, Healing/, Checksums/, Sanitisation/ →
 /// Metadata/, Tenants/; Hosting/ and Cli/ compose everything and nothing refers to them. kms/ and
 /// erasure/ never refer to the gateway. Read from the source: <c>using</c> directives and
 /// fully-qualified <c>CloudSecReq.Gateway.&lt;Folder&gt;</c> names. Inside Storage/, the sub-folders
@@ -18,7 +18,7 @@ public sealed partial class DependencyDirectionTests
         ["Hosting"] = 0, ["Cli"] = 0,
         ["S3"] = 1, ["KmsHost"] = 1, ["Auth"] = 1,
         ["Objects"] = 2,
-        ["Storage"] = 3, ["Placement"] = 3, ["Encryption"] = 3, ["ServerSideEncryption"] = 3, ["Manifests"] = 3, ["Healing"] = 3, ["Checksums"] = 3,
+        ["Storage"] = 3, ["Placement"] = 3, ["Sanitisation"] = 3, ["Encryption"] = 3, ["ServerSideEncryption"] = 3, ["Manifests"] = 3, ["Healing"] = 3, ["Checksums"] = 3,
         ["Metadata"] = 4, ["Tenants"] = 4,
     };
 

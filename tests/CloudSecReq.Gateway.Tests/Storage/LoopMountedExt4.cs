@@ -26,6 +26,9 @@ internal sealed class LoopMountedExt4 : IAsyncDisposable
     public string ImagePath { get; }
     public string MountPoint { get; }
 
+    /// <summary>The loop device (/dev/loopN) while attached.</summary>
+    public string Device => _device ?? throw new InvalidOperationException("The image is not attached.");
+
     public static async Task<LoopMountedExt4> CreateAsync(long sizeBytes)
     {
         var disk = new LoopMountedExt4(Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "csr-loop-" + Guid.NewGuid().ToString("N")[..12])).FullName);
@@ -54,6 +57,11 @@ internal sealed class LoopMountedExt4 : IAsyncDisposable
     /// <summary>Unmounts and detaches, so that every write has reached the image file.</summary>
     public async Task UnmountAsync()
     {
+        // Something else (csr volume wipe) may have unmounted it already.
+        if (_mounted && !File.ReadAllLines("/proc/self/mountinfo").Any(l => l.Split(' ')[4] == MountPoint))
+        {
+            _mounted = false;
+        }
         if (_mounted)
         {
             // "target is busy" can be transient: a process another test forks at that moment holds the
