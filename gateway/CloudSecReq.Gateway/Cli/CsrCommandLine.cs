@@ -17,9 +17,11 @@ internal static class CsrCommandLine
     {
         var root = new RootCommand("CloudSecReq: a secure S3-compatible storage gateway. 'csr serve' runs it; the other commands administer its data directory.");
         root.Options.Add(Data);
+        root.Options.Add(AdminCall.Endpoint);
         root.Subcommands.Add(ServeCommand.Build());
         root.Subcommands.Add(AdminCommands.Tenant());
         root.Subcommands.Add(AdminCommands.User());
+        root.Subcommands.Add(AdminCommands.AccessKey());
         root.Subcommands.Add(AdminCommands.Key());
         root.Subcommands.Add(AdminCommands.Object());
         root.Subcommands.Add(AdminCommands.Volume());

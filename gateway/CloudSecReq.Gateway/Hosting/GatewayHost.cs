@@ -274,6 +274,8 @@ internal sealed partial class GatewayHost : IAsyncDisposable
         {
             gateway.WriteAdminEnv(createdAdmin);
         }
+        // Where `csr` admin commands on this host find the running gateway (docs/admin-api.md).
+        File.WriteAllText(EndpointFileOf(data.Path), endpoint + "\n");
         Listening(log, endpoint, data.Config.Region, data.Path);
         return gateway;
     }
@@ -295,6 +297,9 @@ internal sealed partial class GatewayHost : IAsyncDisposable
         }
         TlsCertificates.WritePrivate(Data.DefaultTenantEnvPath, string.Join('\n', lines) + "\n");
     }
+
+    /// <summary>DATA/endpoint.url: the running gateway's address, rewritten at each start.</summary>
+    public static string EndpointFileOf(string dataDirectory) => Path.Combine(dataDirectory, "endpoint.url");
 
     /// <summary>Writes DATA/admin.env (0600): the first admin key, for the <c>csr</c> admin commands (docs/admin-api.md).</summary>
     private void WriteAdminEnv(Admin.AdminCredentials credentials) =>
