@@ -11,7 +11,7 @@ namespace CloudSecReq.Gateway.Cli;
 /// How an admin command reaches the admin API. With <c>--endpoint</c>, or when a gateway holds the data
 /// directory (<c>serve.lock</c>; its address is in <c>DATA/endpoint.url</c>), over HTTPS with an admin key
 /// (<c>CSR_ADMIN_ACCESS_KEY_ID</c> and <c>CSR_ADMIN_SECRET_ACCESS_KEY</c>, else <c>DATA/admin.env</c>, which
-/// must be 0600): the running gateway revokes at once what it disables or deletes. With no gateway
+/// must be 0600; the CA in <c>CSR_ADMIN_CA_BUNDLE</c>, else <c>DATA/tls/ca.pem</c>): the running gateway revokes at once what it disables or deletes. With no gateway
 /// running, offline (first setup): the same operations run in this process on the data directory while
 /// this process holds <c>serve.lock</c>, so that no gateway starts with a stale cache meanwhile. A
 /// directory that is not a data directory is refused either way, and nothing is created.
@@ -32,6 +32,9 @@ internal static class AdminCall
 
     public const string AccessKeyIdVariable = "CSR_ADMIN_ACCESS_KEY_ID";
     public const string SecretVariable = "CSR_ADMIN_SECRET_ACCESS_KEY";
+
+    /// <summary>The CA (PEM) to trust for the admin API; default DATA/tls/ca.pem when it exists, else the system's roots.</summary>
+    public const string CaBundleVariable = "CSR_ADMIN_CA_BUNDLE";
 
     static AdminCall() => Output.AcceptOnlyFromAmong("table", "json");
 
@@ -63,7 +66,7 @@ internal static class AdminCall
                     return Fail($"--endpoint must be an https:// URL (got '{endpoint}').");
                 }
                 var (accessKeyId, secret) = Credentials(dataPath);
-                var caPath = TlsCertificates.CaPath(dataPath);
+                var caPath = Environment.GetEnvironmentVariable(CaBundleVariable) is { Length: > 0 } bundle ? bundle : TlsCertificates.CaPath(dataPath);
                 var region = File.Exists(Path.Combine(dataPath, GatewayConfig.FileName)) ? GatewayConfig.LoadOrCreate(dataPath).Region : "us-east-1";
                 using var client = new AdminClient(uri, accessKeyId, secret, region, File.Exists(caPath) ? caPath : null, TimeProvider.System);
                 answer = await client.SendAsync(method, path, body, ct);
