@@ -289,7 +289,8 @@ internal static class AdminCommands
         }
     }
 
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+    // Console output, not HTML: '+' in a timestamp stays '+'.
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static async Task<int> RunAsync(ParseResult parse, Func<DataDirectory, Task> work, CancellationToken ct)
     {

@@ -11,10 +11,10 @@ public sealed class AdminCommandTests(GatewayFixture gateway)
 {
     private static readonly string s_csr = Path.Combine(AppContext.BaseDirectory, "csr.dll");
 
-    private static Task<ExternalProcess.Result> CsrAsync(IReadOnlyDictionary<string, string>? env, params string[] args) =>
+    private static Task<ExternalProcess.Result> CsrEnvAsync(IReadOnlyDictionary<string, string>? env, params string[] args) =>
         ExternalProcess.RunAsync("dotnet", [s_csr, .. args], env);
 
-    private Task<ExternalProcess.Result> CsrAsync(params string[] args) => CsrAsync(null, [.. args, "--data", gateway.DataDirectory]);
+    private Task<ExternalProcess.Result> CsrAsync(params string[] args) => CsrEnvAsync(null, [.. args, "--data", gateway.DataDirectory]);
 
     [Fact]
     public async Task AccessKeyListJson_ThenDisable_RefusesTheKeyOnTheNextS3Request()
@@ -67,17 +67,31 @@ public sealed class AdminCommandTests(GatewayFixture gateway)
         var elsewhere = Path.Combine(Path.GetTempPath(), "csr-no-data-" + Guid.NewGuid().ToString("N")[..8]);
         var env = new Dictionary<string, string> { [AdminCall.AccessKeyIdVariable] = admin.AccessKeyId, [AdminCall.SecretVariable] = admin.SecretAccessKey, [AdminCall.CaBundleVariable] = gateway.CaBundlePath };
         // No data directory here: the endpoint and the environment say everything (and the CA).
-        var listed = await CsrAsync(env, "tenant", "list", "--output", "json", "--endpoint", gateway.Endpoint.ToString(), "--data", elsewhere);
+        var listed = await CsrEnvAsync(env, "tenant", "list", "--output", "json", "--endpoint", gateway.Endpoint.ToString(), "--data", elsewhere);
         Assert.True(listed.ExitCode == 0, listed.ToString());
         Assert.Contains(JsonDocument.Parse(listed.Stdout).RootElement.GetProperty("tenants").EnumerateArray(), t => t.GetProperty("name").GetString() == tenant.TenantName);
         Assert.False(Directory.Exists(elsewhere));
 
         env[AdminCall.AccessKeyIdVariable] = tenant.AccessKeyId;
         env[AdminCall.SecretVariable] = tenant.SecretAccessKey;
-        var refused = await CsrAsync(env, "tenant", "list", "--endpoint", gateway.Endpoint.ToString(), "--data", elsewhere);
+        var refused = await CsrEnvAsync(env, "tenant", "list", "--endpoint", gateway.Endpoint.ToString(), "--data", elsewhere);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("InvalidAccessKeyId", refused.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain(tenant.TenantName, refused.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TenantCreate_WithTheGatewayStopped_WorksOfflineAndTheKeyServesAfterTheStart()
+    {
+        var name = "off-" + Guid.NewGuid().ToString("N")[..10];
+        ExternalProcess.Result? created = null;
+        await gateway.WhileStoppedAsync(async data => created = await CsrEnvAsync(null, "tenant", "create", name, "--data", data));
+        Assert.True(created!.ExitCode == 0, created.ToString());
+        string Value(string key) => created.Stdout.Split('\n').Single(l => l.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..].Trim();
+        using var s3 = gateway.S3Client(Value("AWS_ACCESS_KEY_ID"), Value("AWS_SECRET_ACCESS_KEY"));
+        await s3.ListBucketsAsync();
+        var listed = await CsrAsync("tenant", "list", "--output", "json");
+        Assert.Contains(JsonDocument.Parse(listed.Stdout).RootElement.GetProperty("tenants").EnumerateArray(), t => t.GetProperty("name").GetString() == name);
     }
 
     [Theory]
@@ -87,7 +101,7 @@ public sealed class AdminCommandTests(GatewayFixture gateway)
     public async Task AdminCommand_OnADirectoryThatIsNotADataDirectory_RefusesAndCreatesNothing(params string[] command)
     {
         var wrong = Path.Combine(Path.GetTempPath(), "csr-wrong-" + Guid.NewGuid().ToString("N")[..8]);
-        var result = await CsrAsync(null, [.. command, "--data", wrong]);
+        var result = await CsrEnvAsync(null, [.. command, "--data", wrong]);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("is not a CloudSecReq data directory", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
