@@ -26,6 +26,7 @@ internal static class CsrCommandLine
         root.Subcommands.Add(AdminCommands.Object());
         root.Subcommands.Add(AdminCommands.Volume());
         root.Subcommands.Add(MetadataCommands.Metadata());
+        root.Subcommands.Add(ConfigCommands.Config());
         root.Subcommands.Add(HealCommands.Heal());
         root.Subcommands.Add(HealCommands.Scrub());
         return root;
