@@ -1,6 +1,7 @@
-using CloudSecReq.Gateway.Tenants;
-
 namespace CloudSecReq.Gateway.Auth;
 
-/// <summary>The result of a verified signature: who signed, and how the body must be checked.</summary>
-internal sealed record AuthenticatedRequest(Principal Principal, PayloadMode PayloadMode, string? PayloadSha256, SigningContext Signing, bool Presigned);
+/// <summary>
+/// The result of a verified signature: who signed (a tenant's <c>Principal</c>, or an admin), and
+/// how the body must be checked.
+/// </summary>
+internal sealed record AuthenticatedRequest<TPrincipal>(TPrincipal Principal, PayloadMode PayloadMode, string? PayloadSha256, SigningContext Signing, bool Presigned);

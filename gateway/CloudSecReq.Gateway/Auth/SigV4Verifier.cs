@@ -1,4 +1,5 @@
 using System.Globalization;
+using CloudSecReq.Gateway.Tenants;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudSecReq.Gateway.Auth;
@@ -8,8 +9,9 @@ namespace CloudSecReq.Gateway.Auth;
 /// one region and service. Throws <see cref="AuthException"/> (its <see cref="AuthFailure"/> says what
 /// went wrong) when it fails.
 /// The body is not read here: its hash, chunk signatures or trailer are checked as it streams.
+/// Tenants' access keys (S3, KMS) are looked up in <c>keys</c>; the admin API passes its own store.
 /// </summary>
-internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, string region)
+internal sealed class SigV4Verifier(SigningKeyCache<Principal> keys, TimeProvider clock, string region)
 {
     public static TimeSpan MaxClockSkew { get; } = TimeSpan.FromMinutes(15);
     public const int MaxPresignedExpirySeconds = 7 * 24 * 3600;
@@ -20,7 +22,11 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
     /// For services that sign the whole body (KMS): the hex SHA-256 of the body the caller has
     /// already read. Null for S3, whose body is checked as it streams.
     /// </param>
-    public async Task<AuthenticatedRequest> VerifyAsync(HttpRequest request, string service, string? bodySha256, CancellationToken ct)
+    public Task<AuthenticatedRequest<Principal>> VerifyAsync(HttpRequest request, string service, string? bodySha256, CancellationToken ct) =>
+        VerifyAsync(request, service, bodySha256, keys, ct);
+
+    /// <summary>As above, with the access keys of another credential store (the admin keys).</summary>
+    public async Task<AuthenticatedRequest<TPrincipal>> VerifyAsync<TPrincipal>(HttpRequest request, string service, string? bodySha256, SigningKeyCache<TPrincipal> keys, CancellationToken ct)
     {
         var raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.PathBase + request.Path + request.QueryString).ToString();
         var q = raw.IndexOf('?');
@@ -30,11 +36,11 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.Length > 0)
         {
-            return await VerifyHeaderAsync(request, authorization, rawPath, rawQuery, service, bodySha256, ct);
+            return await VerifyHeaderAsync(request, authorization, rawPath, rawQuery, service, bodySha256, keys, ct);
         }
         if (request.Query.ContainsKey("X-Amz-Signature") || request.Query.ContainsKey("X-Amz-Credential"))
         {
-            return await VerifyPresignedAsync(request, rawPath, rawQuery, service, ct);
+            return await VerifyPresignedAsync(request, rawPath, rawQuery, service, keys, ct);
         }
         if (request.Query.ContainsKey("Signature") || request.Query.ContainsKey("AWSAccessKeyId"))
         {
@@ -43,7 +49,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         throw new AuthException(AuthFailure.Anonymous, "Anonymous requests are not allowed.");
     }
 
-    private async Task<AuthenticatedRequest> VerifyHeaderAsync(HttpRequest request, string authorization, string rawPath, string rawQuery, string service, string? bodySha256, CancellationToken ct)
+    private async Task<AuthenticatedRequest<TPrincipal>> VerifyHeaderAsync<TPrincipal>(HttpRequest request, string authorization, string rawPath, string rawQuery, string service, string? bodySha256, SigningKeyCache<TPrincipal> keys, CancellationToken ct)
     {
         if (!authorization.StartsWith(SigV4.Algorithm + " ", StringComparison.Ordinal))
         {
@@ -126,11 +132,11 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
         {
             throw SignatureMismatch();
         }
-        return new AuthenticatedRequest(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
+        return new AuthenticatedRequest<TPrincipal>(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
             new SigningContext(signingKey, amzDate, credential.Scope, signature.ToLowerInvariant()), false);
     }
 
-    private async Task<AuthenticatedRequest> VerifyPresignedAsync(HttpRequest request, string rawPath, string rawQuery, string service, CancellationToken ct)
+    private async Task<AuthenticatedRequest<TPrincipal>> VerifyPresignedAsync<TPrincipal>(HttpRequest request, string rawPath, string rawQuery, string service, SigningKeyCache<TPrincipal> keys, CancellationToken ct)
     {
         const AuthFailure bad = AuthFailure.MalformedPresignedQuery;
         var query = request.Query;
@@ -184,7 +190,7 @@ internal sealed class SigV4Verifier(SigningKeyCache keys, TimeProvider clock, st
             throw SignatureMismatch();
         }
         var mode = payloadHash.Length == 64 ? PayloadMode.SignedHash : PayloadMode.Unsigned;
-        return new AuthenticatedRequest(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
+        return new AuthenticatedRequest<TPrincipal>(principal, mode, mode == PayloadMode.SignedHash ? payloadHash.ToLowerInvariant() : null,
             new SigningContext(signingKey, amzDate, credential.Scope, signature), true);
     }
 

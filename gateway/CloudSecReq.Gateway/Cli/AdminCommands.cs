@@ -1,8 +1,8 @@
 using System.CommandLine;
+using System.Text.Json;
+using CloudSecReq.Gateway.Admin;
 using CloudSecReq.Gateway.Hosting;
-using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Storage.Volumes;
-using CloudSecReq.Gateway.Tenants;
 
 namespace CloudSecReq.Gateway.Cli;
 
@@ -15,22 +15,25 @@ internal static class AdminCommands
     public static Command Tenant()
     {
         var name = new Argument<string>("name") { Description = "Tenant name" };
-        var create = new Command("create", "Create a tenant with its root user and print the root user's access key") { name };
-        create.SetAction((parse, ct) => RunAsync(parse, async data =>
+        var create = new Command("create", "Create a tenant with its root user and print the root user's access key (the secret is shown once)") { name };
+        create.SetAction((parse, ct) => AdminCall.RunAsync(parse, "POST", "tenants", new CreateTenantInput(parse.GetValue(name)!), PrintNewKey, ct));
+        var list = new Command("list", "List tenants") { AdminCall.Output };
+        list.SetAction((parse, ct) => AdminCall.RunAsync(parse, "GET", "tenants", null, json => Print(parse, json, "tenants", () =>
         {
-            var c = await data.Tenants.CreateTenantAsync(parse.GetValue(name)!, ct);
-            PrintCredentials(c);
-        }, ct));
-        var list = new Command("list", "List tenants");
-        list.SetAction((parse, ct) => RunAsync(parse, async data =>
-        {
-            Console.WriteLine($"{"NAME",-24} {"ACCOUNT",-14} {"CREATED",-22} ID");
-            foreach (var t in await data.Store.ListTenantsAsync(ct))
+            Console.WriteLine($"{"NAME",-24} {"ACCOUNT",-14} {"CREATED",-22} {"USERS",5} {"KEYS",9}  ID");
+            foreach (var t in json.GetProperty("tenants").EnumerateArray())
             {
-                Console.WriteLine($"{t.Name,-24} {t.AccountId,-14} {t.CreatedAt:yyyy-MM-dd HH:mm:ss}Z    {t.Id}");
+                var keys = $"{t.GetProperty("activeAccessKeys").GetInt32()}/{t.GetProperty("accessKeys").GetInt32()}";
+                Console.WriteLine($"{S(t, "name"),-24} {S(t, "accountId"),-14} {t.GetProperty("createdAt").GetDateTimeOffset().UtcDateTime:yyyy-MM-dd HH:mm:ss}Z    {t.GetProperty("users").GetInt32(),5} {keys,9}  {S(t, "id")}");
             }
-        }, ct));
-        return new Command("tenant", "Manage tenants (accounts)") { create, list };
+        }), ct));
+        var delete = new Command("delete", "Delete a tenant that owns no bucket, with its users and access keys (refused while it owns buckets)") { name };
+        delete.SetAction((parse, ct) => AdminCall.RunAsync(parse, "DELETE", $"tenants/{parse.GetValue(name)}", null,
+            json => Console.WriteLine($"tenant {parse.GetValue(name)} deleted; access keys revoked: {Ids(json, "deletedAccessKeys")}"), ct));
+        var disable = new Command("disable", "Disable every access key of a tenant (refused from the next request on)") { name };
+        disable.SetAction((parse, ct) => AdminCall.RunAsync(parse, "POST", $"tenants/{parse.GetValue(name)}/disable", null,
+            json => Console.WriteLine($"access keys disabled: {Ids(json, "disabledAccessKeys")}"), ct));
+        return new Command("tenant", "Manage tenants (accounts) through the admin API") { create, list, delete, disable };
     }
 
     public static Command User()
@@ -39,38 +42,68 @@ internal static class AdminCommands
         var name = new Argument<string>("name") { Description = "User name" };
         var readOnly = new Option<bool>("--read-only") { Description = "The user may only read" };
         var buckets = new Option<string[]>("--bucket") { Description = "Limit the user to this bucket; repeatable", AllowMultipleArgumentsPerToken = true };
-        var create = new Command("create", "Create a user in a tenant and print its access key") { tenant, name, readOnly, buckets };
-        create.SetAction((parse, ct) => RunAsync(parse, async data =>
+        var create = new Command("create", "Create a user in a tenant and print its access key (the secret is shown once)") { tenant, name, readOnly, buckets };
+        create.SetAction((parse, ct) => AdminCall.RunAsync(parse, "POST", $"tenants/{parse.GetValue(tenant)}/users",
+            new CreateUserInput(parse.GetValue(name)!, parse.GetValue(readOnly), parse.GetValue(buckets) is { Length: > 0 } b ? b : null), PrintNewKey, ct));
+        var list = new Command("list", "List the users of a tenant with their access keys") { tenant, AdminCall.Output };
+        list.SetAction((parse, ct) => AdminCall.RunAsync(parse, "GET", $"tenants/{parse.GetValue(tenant)}/users", null, json => Print(parse, json, "users", () =>
         {
-            var only = parse.GetValue(buckets) is { Length: > 0 } b ? b : null;
-            var c = await data.Tenants.CreateUserAsync(parse.GetValue(tenant)!, parse.GetValue(name)!, new UserPolicy(parse.GetValue(readOnly), only), ct);
-            PrintCredentials(c);
-        }, ct));
-        var list = new Command("list", "List the users of a tenant") { tenant };
-        list.SetAction((parse, ct) => RunAsync(parse, async data =>
-        {
-            var t = await data.Store.FindTenantByNameAsync(parse.GetValue(tenant)!, ct) ?? throw new InvalidOperationException($"No tenant named '{parse.GetValue(tenant)}'.");
-            var keys = await data.Store.ListAccessKeysAsync(t.Id, ct);
             Console.WriteLine($"{"USER",-24} {"ACCESS",-10} {"BUCKETS",-30} ACCESS KEYS");
-            foreach (var u in await data.Store.ListUsersAsync(t.Id, ct))
+            foreach (var u in json.GetProperty("users").EnumerateArray())
             {
-                var access = u.Policy.ReadOnly ? "read-only" : "full";
-                var scope = u.Policy.Buckets is null ? "(all)" : string.Join(",", u.Policy.Buckets);
-                Console.WriteLine($"{u.Name,-24} {access,-10} {scope,-30} {string.Join(",", keys.Where(k => k.UserName == u.Name).Select(k => k.AccessKeyId))}");
+                var access = u.GetProperty("readOnly").GetBoolean() ? "read-only" : "full";
+                var scope = u.GetProperty("buckets").ValueKind == JsonValueKind.Null ? "(all)" : string.Join(",", u.GetProperty("buckets").EnumerateArray().Select(x => x.GetString()));
+                var keys = string.Join(",", u.GetProperty("accessKeys").EnumerateArray().Select(k => S(k, "accessKeyId") + (k.GetProperty("active").GetBoolean() ? "" : " (disabled)")));
+                Console.WriteLine($"{S(u, "name"),-24} {access,-10} {scope,-30} {keys}");
             }
-        }, ct));
+        }), ct));
         var user = new Option<string>("--user") { Description = "User name", Required = true };
-        var addKey = new Command("add-key", "Create another access key for a user") { tenant, user };
-        addKey.SetAction((parse, ct) => RunAsync(parse, async data =>
+        var addKey = new Command("add-key", "Create another access key for a user (the secret is shown once)") { tenant, user };
+        addKey.SetAction((parse, ct) => AdminCall.RunAsync(parse, "POST", $"tenants/{parse.GetValue(tenant)}/users/{parse.GetValue(user)}/access-keys", null, PrintNewKey, ct));
+        var delete = new Command("delete", "Delete a user and its access keys (refused from the next request on); the root user goes with its tenant") { tenant, name };
+        delete.SetAction((parse, ct) => AdminCall.RunAsync(parse, "DELETE", $"tenants/{parse.GetValue(tenant)}/users/{parse.GetValue(name)}", null,
+            json => Console.WriteLine($"user {parse.GetValue(name)} deleted; access keys revoked: {Ids(json, "deletedAccessKeys")}"), ct));
+        var disable = new Command("disable", "Disable every access key of a user (refused from the next request on)") { tenant, name };
+        disable.SetAction((parse, ct) => AdminCall.RunAsync(parse, "POST", $"tenants/{parse.GetValue(tenant)}/users/{parse.GetValue(name)}/disable", null,
+            json => Console.WriteLine($"access keys disabled: {Ids(json, "disabledAccessKeys")}"), ct));
+        return new Command("user", "Manage the users of a tenant through the admin API") { create, list, addKey, delete, disable };
+    }
+
+    public static Command AccessKey()
+    {
+        var tenant = new Option<string>("--tenant") { Description = "Tenant whose access keys to list", Required = true };
+        var list = new Command("list", "List a tenant's access keys (ids and state, never secrets)") { tenant, AdminCall.Output };
+        list.SetAction((parse, ct) => AdminCall.RunAsync(parse, "GET", $"tenants/{parse.GetValue(tenant)}/access-keys", null, json => Print(parse, json, "accessKeys", () =>
         {
-            var t = await data.Store.FindTenantByNameAsync(parse.GetValue(tenant)!, ct) ?? throw new InvalidOperationException($"No tenant named '{parse.GetValue(tenant)}'.");
-            if (await data.Store.GetUserAsync(t.Id, parse.GetValue(user)!, ct) is null)
+            Console.WriteLine($"{"ACCESS KEY ID",-22} {"USER",-24} {"STATE",-9} CREATED");
+            foreach (var k in json.GetProperty("accessKeys").EnumerateArray())
             {
-                throw new InvalidOperationException($"Tenant '{t.Name}' has no user '{parse.GetValue(user)}'.");
+                Console.WriteLine($"{S(k, "accessKeyId"),-22} {S(k, "user"),-24} {(k.GetProperty("active").GetBoolean() ? "active" : "disabled"),-9} {k.GetProperty("createdAt").GetDateTimeOffset().UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
             }
-            PrintCredentials(await data.Tenants.CreateAccessKeyAsync(t, parse.GetValue(user)!, ct));
-        }, ct));
-        return new Command("user", "Manage the users of a tenant") { create, list, addKey };
+        }), ct));
+        var id = new Argument<string>("access-key-id") { Description = "Access key id" };
+        Command StateChange(string verb, string description)
+        {
+            var command = new Command(verb, description) { id };
+            command.SetAction((parse, ct) => AdminCall.RunAsync(parse, "POST", $"access-keys/{parse.GetValue(id)}/{verb}", null,
+                json => Console.WriteLine($"access key {parse.GetValue(id)} {(json.GetProperty("accessKey").GetProperty("active").GetBoolean() ? "active" : "disabled")}"), ct));
+            return command;
+        }
+        var delete = new Command("delete", "Delete an access key (refused from the next request on)") { id };
+        delete.SetAction((parse, ct) => AdminCall.RunAsync(parse, "DELETE", $"access-keys/{parse.GetValue(id)}", null,
+            _ => Console.WriteLine($"access key {parse.GetValue(id)} deleted"), ct));
+        var deleteOld = new Option<bool>("--delete-old") { Description = "Delete the old key instead of disabling it" };
+        var rotate = new Command("rotate", "Make a new access key for the same user and disable (or delete) the old one; prints the new key (the secret is shown once)") { id, deleteOld };
+        rotate.SetAction((parse, ct) => AdminCall.RunAsync(parse, "POST", $"access-keys/{parse.GetValue(id)}/rotate",
+            new RotateAccessKeyInput(parse.GetValue(deleteOld) ? "delete" : "disable"), json =>
+            {
+                PrintNewKey(json);
+                Console.WriteLine($"old access key {S(json, "oldAccessKeyId")}: {S(json, "oldKey")}");
+            }, ct));
+        return new Command("access-key", "Manage tenants' access keys through the admin API: list, disable, enable, delete, rotate")
+        {
+            list, StateChange("disable", "Disable an access key (refused from the next request on)"), StateChange("enable", "Enable a disabled access key"), delete, rotate,
+        };
     }
 
     public static Command Key()
@@ -228,13 +261,36 @@ internal static class AdminCommands
         return unit == 0 ? $"{b} B" : $"{value:F1} {units[unit]}";
     }
 
-    private static void PrintCredentials(NewCredentials c)
+    private static string S(JsonElement e, string name) => e.GetProperty(name).GetString() ?? "";
+
+    private static string Ids(JsonElement json, string name) =>
+        json.GetProperty(name).GetArrayLength() == 0 ? "(none)" : string.Join(", ", json.GetProperty(name).EnumerateArray().Select(x => x.GetString()));
+
+    // A new key: the one place its secret is shown (stdout of the person who asked; never logged).
+    private static void PrintNewKey(JsonElement json)
     {
-        Console.WriteLine($"tenant:                {c.TenantName}");
-        Console.WriteLine($"user:                  {c.UserName}");
-        Console.WriteLine($"AWS_ACCESS_KEY_ID={c.AccessKeyId}");
-        Console.WriteLine($"AWS_SECRET_ACCESS_KEY={c.SecretAccessKey}");
+        var k = json.GetProperty("accessKey");
+        Console.WriteLine($"tenant:                {S(k, "tenant")}");
+        Console.WriteLine($"user:                  {S(k, "user")}");
+        Console.WriteLine($"AWS_ACCESS_KEY_ID={S(k, "accessKeyId")}");
+        Console.WriteLine($"AWS_SECRET_ACCESS_KEY={S(k, "secretAccessKey")}");
     }
+
+    // --output json: the API's answer as it came, indented; else the table.
+    private static void Print(ParseResult parse, JsonElement json, string _, Action table)
+    {
+        if (parse.GetValue(AdminCall.Output) == "json")
+        {
+            Console.WriteLine(JsonSerializer.Serialize(json, s_indented));
+        }
+        else
+        {
+            table();
+        }
+    }
+
+    // Console output, not HTML: '+' in a timestamp stays '+'.
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static async Task<int> RunAsync(ParseResult parse, Func<DataDirectory, Task> work, CancellationToken ct)
     {

@@ -17,13 +17,16 @@ internal static class CsrCommandLine
     {
         var root = new RootCommand("CloudSecReq: a secure S3-compatible storage gateway. 'csr serve' runs it; the other commands administer its data directory.");
         root.Options.Add(Data);
+        root.Options.Add(AdminCall.Endpoint);
         root.Subcommands.Add(ServeCommand.Build());
         root.Subcommands.Add(AdminCommands.Tenant());
         root.Subcommands.Add(AdminCommands.User());
+        root.Subcommands.Add(AdminCommands.AccessKey());
         root.Subcommands.Add(AdminCommands.Key());
         root.Subcommands.Add(AdminCommands.Object());
         root.Subcommands.Add(SanitisationCommands.WithWipe(AdminCommands.Volume()));
         root.Subcommands.Add(MetadataCommands.Metadata());
+        root.Subcommands.Add(ConfigCommands.Config());
         root.Subcommands.Add(HealCommands.Heal());
         root.Subcommands.Add(HealCommands.Scrub());
         root.Subcommands.Add(SanitisationCommands.Certificate());

@@ -71,6 +71,16 @@ internal static class ServeCommand
                 Console.WriteLine($"    AWS_SECRET_ACCESS_KEY={c.SecretAccessKey}");
             }
         }
+        if (gateway.CreatedAdminKey is { } admin)
+        {
+            // Like the tenant's: the secret on a terminal only; it is kept in the 0600 admin.env for `csr`.
+            Console.WriteLine($"  Admin key for the csr admin commands created: {admin.AccessKeyId}, in {gateway.Data.AdminEnvPath} (0600).");
+            if (!Console.IsOutputRedirected)
+            {
+                Console.WriteLine($"    CSR_ADMIN_ACCESS_KEY_ID={admin.AccessKeyId}");
+                Console.WriteLine($"    CSR_ADMIN_SECRET_ACCESS_KEY={admin.SecretAccessKey}");
+            }
+        }
         if (File.Exists(gateway.Data.DefaultTenantEnvPath))
         {
             Console.WriteLine($"  Use it:  . {gateway.Data.DefaultTenantEnvPath} && aws s3 ls");

@@ -59,6 +59,13 @@ internal sealed class DataDirectory : IAsyncDisposable
 
     private const string DefaultTenantEnvFileName = "tenant-default.env";
 
+    /// <summary>DATA/admin.env (0600): the first admin key, written when the gateway created it.</summary>
+    public string AdminEnvPath => AdminEnvPathOf(Path);
+
+    public static string AdminEnvPathOf(string dataDirectory) => System.IO.Path.Combine(dataDirectory, AdminEnvFileName);
+
+    private const string AdminEnvFileName = "admin.env";
+
     /// <summary>
     /// Why <paramref name="path"/> is not a data directory that admin commands may open (it has no csr.json
     /// or no kms.db: it was never started with <c>csr serve</c>), or null when it is one. Admin commands
@@ -88,7 +95,7 @@ internal sealed class DataDirectory : IAsyncDisposable
         path = System.IO.Path.GetFullPath(path);
         var entries = Directory.EnumerateFileSystemEntries(path).ToList();
         static bool IsOwn(string name) =>
-            name is "meta" or "hsm" or "keys" or "tls" or "volumes" or Sanitisation.CertificateStore.DirectoryName or ServeLock.FileName || name == DefaultTenantEnvFileName ||
+            name is "meta" or "hsm" or "keys" or "tls" or "volumes" or Sanitisation.CertificateStore.DirectoryName or ServeLock.FileName || name == DefaultTenantEnvFileName || name == AdminEnvFileName || name == "endpoint.url" ||
             name.StartsWith(GatewayConfig.FileName, StringComparison.Ordinal) || name.StartsWith("kms.db", StringComparison.Ordinal) ||
             name.StartsWith(Healing.HealStatusFile.FileName, StringComparison.Ordinal);
         var volumes = GatewayConfig.LoadOrCreate(path).ResolvedVolumes(path).Select(v => v.Path).ToList();

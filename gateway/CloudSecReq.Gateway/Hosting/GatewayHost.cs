@@ -23,8 +23,9 @@ internal sealed partial class GatewayHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _serveLock;
 
-    private GatewayHost(WebApplication app, Microsoft.Win32.SafeHandles.SafeFileHandle serveLock, DataDirectory data, Uri endpoint, NewCredentials? created)
+    private GatewayHost(WebApplication app, Microsoft.Win32.SafeHandles.SafeFileHandle serveLock, DataDirectory data, Uri endpoint, NewCredentials? created, Admin.AdminCredentials? createdAdmin)
     {
+        CreatedAdminKey = createdAdmin;
         _app = app;
         _serveLock = serveLock;
         Data = data;
@@ -39,6 +40,12 @@ internal sealed partial class GatewayHost : IAsyncDisposable
     public Uri Endpoint { get; }
     /// <summary>The default tenant's credentials when this start created it; null otherwise.</summary>
     public NewCredentials? CreatedDefaultTenant { get; }
+    /// <summary>The first admin key when this start created it (no admin key existed); null otherwise.</summary>
+    public Admin.AdminCredentials? CreatedAdminKey { get; }
+
+    /// <summary>The admin credential store (tests make further admin keys).</summary>
+    internal Admin.AdminKeyStore AdminKeys => _app.Services.GetRequiredService<Admin.AdminKeyStore>();
+
     public string CaBundlePath => TlsCertificates.CaPath(Data.Path);
 
     /// <summary>The bucket key cache (its KMS call count is what the HSM sees of the S3 path).</summary>
@@ -182,8 +189,13 @@ internal sealed partial class GatewayHost : IAsyncDisposable
             sp.GetRequiredService<GarbageCollector>(), clock));
         services.AddSingleton(sp => new Objects.ObjectDeleter(data.Store, sp.GetRequiredService<GarbageCollector>()));
         services.AddSingleton(sp => new Objects.ObjectTagger(data.Store, sp.GetRequiredService<Objects.ObjectManifests>(), sp.GetRequiredService<GarbageCollector>()));
-        services.AddSingleton<SigningKeyCache>();
-        services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache>(), clock, data.Config.Region));
+        services.AddSingleton(new SigningKeyCache<Principal>(data.Tenants.ResolveAsync, clock));
+        services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<SigningKeyCache<Principal>>(), clock, data.Config.Region));
+        var adminKeys = new Admin.AdminKeyStore(data.Path, data.Kms.Secrets, clock);
+        services.AddSingleton(adminKeys);
+        services.AddSingleton(new SigningKeyCache<Admin.AdminPrincipal>(adminKeys.ResolveAsync, clock));
+        services.AddSingleton<Admin.AdminApi>();
+        services.AddSingleton<Admin.AdminEndpoint>();
         services.AddSingleton(new S3Router(options.Domains));
         services.AddSingleton<S3Authorizer>();
         services.AddSingleton(sp => new Objects.Buckets(data.Store, sp.GetRequiredService<GarbageCollector>(), clock, data.Config.Region));
@@ -204,7 +216,9 @@ internal sealed partial class GatewayHost : IAsyncDisposable
         services.AddSingleton<S3Dispatcher>();
         var app = builder.Build();
         var dispatcher = app.Services.GetRequiredService<S3Dispatcher>();
-        app.Run(dispatcher.HandleAsync);
+        var admin = app.Services.GetRequiredService<Admin.AdminEndpoint>();
+        // Admin requests are told apart by their SigV4 service (csr-admin), not by a path a bucket could have.
+        app.Run(http => Admin.AdminEndpoint.IsAdminRequest(http.Request) ? admin.HandleAsync(http) : dispatcher.HandleAsync(http));
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CloudSecReq.Gateway");
         foreach (var (path, was, now) in loosened)
@@ -245,11 +259,23 @@ internal sealed partial class GatewayHost : IAsyncDisposable
             created = await data.Tenants.CreateTenantAsync("default", ct);
             DefaultTenantCreated(log, created.AccessKeyId);
         }
-        var gateway = new GatewayHost(app, serveLock, data, endpoint, created);
+        Admin.AdminCredentials? createdAdmin = null;
+        if (adminKeys.List().Count == 0)
+        {
+            createdAdmin = adminKeys.Create("admin");
+            AdminKeyCreated(log, createdAdmin.AccessKeyId);
+        }
+        var gateway = new GatewayHost(app, serveLock, data, endpoint, created, createdAdmin);
         if (created is not null)
         {
             gateway.WriteTenantEnv(created);
         }
+        if (createdAdmin is not null)
+        {
+            gateway.WriteAdminEnv(createdAdmin);
+        }
+        // Where `csr` admin commands on this host find the running gateway (docs/admin-api.md).
+        File.WriteAllText(EndpointFileOf(data.Path), endpoint + "\n");
         Listening(log, endpoint, data.Config.Region, data.Path);
         return gateway;
     }
@@ -272,6 +298,13 @@ internal sealed partial class GatewayHost : IAsyncDisposable
         TlsCertificates.WritePrivate(Data.DefaultTenantEnvPath, string.Join('\n', lines) + "\n");
     }
 
+    /// <summary>DATA/endpoint.url: the running gateway's address, rewritten at each start.</summary>
+    public static string EndpointFileOf(string dataDirectory) => Path.Combine(dataDirectory, "endpoint.url");
+
+    /// <summary>Writes DATA/admin.env (0600): the first admin key, for the <c>csr</c> admin commands (docs/admin-api.md).</summary>
+    private void WriteAdminEnv(Admin.AdminCredentials credentials) =>
+        TlsCertificates.WritePrivate(Data.AdminEnvPath, $"export CSR_ADMIN_ACCESS_KEY_ID={credentials.AccessKeyId}\nexport CSR_ADMIN_SECRET_ACCESS_KEY={credentials.SecretAccessKey}\n");
+
     public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
 
     public async ValueTask DisposeAsync()
@@ -293,6 +326,9 @@ internal sealed partial class GatewayHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the first tenant 'default' with access key {AccessKeyId}.")]
     private static partial void DefaultTenantCreated(ILogger log, string accessKeyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the first admin key {AccessKeyId}; its secret is in admin.env (0600).")]
+    private static partial void AdminKeyCreated(ILogger log, string accessKeyId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CloudSecReq S3 endpoint {Endpoint} (region {Region}, data {Data})")]
     private static partial void Listening(ILogger log, Uri endpoint, string region, string data);

@@ -28,7 +28,7 @@ internal sealed partial class KmsEndpoint(KmsService kms, SigV4Verifier verifier
         {
             var body = await ReadBodyAsync(http.Request, http.RequestAborted);
             var bodySha256 = SigV4.Sha256Hex(body);
-            AuthenticatedRequest auth;
+            AuthenticatedRequest<Tenants.Principal> auth;
             try
             {
                 auth = await verifier.VerifyAsync(http.Request, "kms", bodySha256, http.RequestAborted);
@@ -103,7 +103,7 @@ internal sealed partial class KmsEndpoint(KmsService kms, SigV4Verifier verifier
     /// presigned request must carry the body's hash in x-amz-content-sha256 (as the AWS SDKs' JSON
     /// protocols sign it).
     /// </summary>
-    private static KmsException? SignatureGap(AuthenticatedRequest auth, string bodySha256) =>
+    private static KmsException? SignatureGap(AuthenticatedRequest<Tenants.Principal> auth, string bodySha256) =>
         auth.PayloadSha256 == bodySha256
             ? null
             : new KmsException(KmsErrorCode.InvalidSignature, "The request signature does not cover the request body.");

@@ -22,6 +22,17 @@ internal interface IMetadataStore : IAsyncDisposable
     Task CreateAccessKeyAsync(AccessKey accessKey, CancellationToken ct);
     Task<AccessKey?> GetAccessKeyAsync(string accessKeyId, CancellationToken ct);
     Task<IReadOnlyList<AccessKey>> ListAccessKeysAsync(string tenantId, CancellationToken ct);
+    /// <summary>Enables or disables an access key; false when there is no such key.</summary>
+    Task<bool> SetAccessKeyActiveAsync(string accessKeyId, bool active, CancellationToken ct);
+    /// <summary>Deletes an access key; false when there is no such key.</summary>
+    Task<bool> DeleteAccessKeyAsync(string accessKeyId, CancellationToken ct);
+    /// <summary>Deletes a user with its access keys, in one transaction; returns the deleted keys' ids, or null when there is no such user.</summary>
+    Task<IReadOnlyList<string>?> DeleteUserAsync(string tenantId, string name, CancellationToken ct);
+    /// <summary>
+    /// Deletes a tenant with its users and access keys, in one transaction, only when it owns no bucket.
+    /// Returns the deleted keys' ids; null when it owns a bucket (nothing is deleted).
+    /// </summary>
+    Task<IReadOnlyList<string>?> DeleteTenantIfEmptyAsync(string tenantId, CancellationToken ct);
 
     Task<BucketCreateResult> CreateBucketAsync(Bucket bucket, CancellationToken ct);
     Task<Bucket?> GetBucketAsync(string name, CancellationToken ct);

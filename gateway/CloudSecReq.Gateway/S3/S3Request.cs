@@ -5,7 +5,7 @@ using CloudSecReq.Gateway.Tenants;
 namespace CloudSecReq.Gateway.S3;
 
 /// <summary>One authenticated, authorised S3 request on its way to a handler.</summary>
-internal sealed class S3Request(HttpContext http, string requestId, S3Route route, AuthenticatedRequest auth)
+internal sealed class S3Request(HttpContext http, string requestId, S3Route route, AuthenticatedRequest<Principal> auth)
 {
     public HttpContext Http { get; } = http;
     public HttpRequest Request => Http.Request;
@@ -13,7 +13,7 @@ internal sealed class S3Request(HttpContext http, string requestId, S3Route rout
     public CancellationToken Aborted => Http.RequestAborted;
     public string RequestId { get; } = requestId;
     public S3Route Route { get; } = route;
-    public AuthenticatedRequest Auth { get; } = auth;
+    public AuthenticatedRequest<Principal> Auth { get; } = auth;
     public Principal Principal => Auth.Principal;
 
     /// <summary>The bucket's record, set by authorisation for every operation that names an existing bucket.</summary>

@@ -16,7 +16,7 @@ public sealed partial class DependencyDirectionTests
     private static readonly Dictionary<string, int> s_rank = new()
     {
         ["Hosting"] = 0, ["Cli"] = 0,
-        ["S3"] = 1, ["KmsHost"] = 1, ["Auth"] = 1,
+        ["S3"] = 1, ["KmsHost"] = 1, ["Admin"] = 1, ["Auth"] = 1,
         ["Objects"] = 2,
         ["Storage"] = 3, ["Placement"] = 3, ["Sanitisation"] = 3, ["Encryption"] = 3, ["ServerSideEncryption"] = 3, ["Manifests"] = 3, ["Healing"] = 3, ["Checksums"] = 3,
         ["Metadata"] = 4, ["Tenants"] = 4,

@@ -257,6 +257,54 @@ public abstract class MetadataStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AccessKeys_DisableDeleteAndDeleteUser_ChangeOnlyTheirRowsAndMoveTheCatalogVersion()
+    {
+        var id = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var tenant = new Tenant(id, id, id, s_t0);
+        await Store.CreateTenantAsync(tenant, new User(id, "root", true, UserPolicy.FullAccess, s_t0), default);
+        Assert.True(await Store.CreateUserAsync(new User(id, "app", false, UserPolicy.FullAccess, s_t0), default));
+        await Store.CreateAccessKeyAsync(new AccessKey(id + "-root", id, "root", [1], true, s_t0), default);
+        await Store.CreateAccessKeyAsync(new AccessKey(id + "-app1", id, "app", [2], true, s_t0), default);
+        await Store.CreateAccessKeyAsync(new AccessKey(id + "-app2", id, "app", [3], true, s_t0), default);
+
+        var v0 = await Store.GetCatalogVersionAsync(default);
+        Assert.True(await Store.SetAccessKeyActiveAsync(id + "-app1", false, default));
+        Assert.False((await Store.GetAccessKeyAsync(id + "-app1", default))!.Active);
+        Assert.True((await Store.GetAccessKeyAsync(id + "-app2", default))!.Active);
+        Assert.False(await Store.SetAccessKeyActiveAsync(id + "-none", false, default));
+        Assert.True(await Store.GetCatalogVersionAsync(default) > v0);
+
+        Assert.True(await Store.DeleteAccessKeyAsync(id + "-app2", default));
+        Assert.Null(await Store.GetAccessKeyAsync(id + "-app2", default));
+        Assert.False(await Store.DeleteAccessKeyAsync(id + "-app2", default));
+
+        Assert.Equal([id + "-app1"], await Store.DeleteUserAsync(id, "app", default));
+        Assert.Null(await Store.GetUserAsync(id, "app", default));
+        Assert.Null(await Store.DeleteUserAsync(id, "app", default));
+        Assert.Equal([id + "-root"], (await Store.ListAccessKeysAsync(id, default)).Select(k => k.AccessKeyId));
+    }
+
+    [Fact]
+    public async Task DeleteTenantIfEmpty_RefusesWhileItOwnsABucket_ThenDeletesUsersAndKeysWithIt()
+    {
+        var id = "t-" + Guid.NewGuid().ToString("N")[..12];
+        await Store.CreateTenantAsync(new Tenant(id, id, id, s_t0), new User(id, "root", true, UserPolicy.FullAccess, s_t0), default);
+        await Store.CreateAccessKeyAsync(new AccessKey(id + "-root", id, "root", [1], true, s_t0), default);
+        var bucket = "b-" + Guid.NewGuid().ToString("N")[..12];
+        Assert.Equal(BucketCreateResult.Created, await Store.CreateBucketAsync(new Bucket(bucket, id, "us-east-1", s_t0), default));
+
+        Assert.Null(await Store.DeleteTenantIfEmptyAsync(id, default));
+        Assert.NotNull(await Store.GetTenantAsync(id, default));
+        Assert.NotNull(await Store.GetAccessKeyAsync(id + "-root", default));
+
+        Assert.True(await Store.DeleteBucketAsync(bucket, default));
+        Assert.Equal([id + "-root"], await Store.DeleteTenantIfEmptyAsync(id, default));
+        Assert.Null(await Store.GetTenantAsync(id, default));
+        Assert.Null(await Store.GetUserAsync(id, "root", default));
+        Assert.Null(await Store.GetAccessKeyAsync(id + "-root", default));
+    }
+
+    [Fact]
     public async Task CompleteUpload_KeepsUsedPartsAndDropsTheRest()
     {
         var b = await BucketAsync();

@@ -67,4 +67,63 @@ internal sealed partial class SqliteMetadataStore
 
     public async Task<IReadOnlyList<AccessKey>> ListAccessKeysAsync(string tenantId, CancellationToken ct) =>
         await _engine.QueryAsync("SELECT id, tenant_id, user_name, secret, active, created_at FROM access_keys WHERE tenant_id=$t ORDER BY user_name, id", ReadAccessKey, ct, ("$t", tenantId));
+
+    public Task<bool> SetAccessKeyActiveAsync(string accessKeyId, bool active, CancellationToken ct) => _engine.WriteAsync(async (c, tx) =>
+    {
+        if (await ExecAsync(c, tx, "UPDATE access_keys SET active=$a WHERE id=$id", ct, ("$a", active ? 1 : 0), ("$id", accessKeyId)) == 0)
+        {
+            return false;
+        }
+        await BumpCatalogVersionAsync(c, tx, ct);
+        return true;
+    }, ct);
+
+    public Task<bool> DeleteAccessKeyAsync(string accessKeyId, CancellationToken ct) => _engine.WriteAsync(async (c, tx) =>
+    {
+        if (await ExecAsync(c, tx, "DELETE FROM access_keys WHERE id=$id", ct, ("$id", accessKeyId)) == 0)
+        {
+            return false;
+        }
+        await BumpCatalogVersionAsync(c, tx, ct);
+        return true;
+    }, ct);
+
+    public Task<IReadOnlyList<string>?> DeleteUserAsync(string tenantId, string name, CancellationToken ct) => _engine.WriteAsync<IReadOnlyList<string>?>(async (c, tx) =>
+    {
+        var keys = await KeyIdsAsync(c, tx, "SELECT id FROM access_keys WHERE tenant_id=$t AND user_name=$n", ct, ("$t", tenantId), ("$n", name));
+        if (await ExecAsync(c, tx, "DELETE FROM users WHERE tenant_id=$t AND name=$n", ct, ("$t", tenantId), ("$n", name)) == 0)
+        {
+            return null;
+        }
+        await ExecAsync(c, tx, "DELETE FROM access_keys WHERE tenant_id=$t AND user_name=$n", ct, ("$t", tenantId), ("$n", name));
+        await BumpCatalogVersionAsync(c, tx, ct);
+        return keys;
+    }, ct);
+
+    public Task<IReadOnlyList<string>?> DeleteTenantIfEmptyAsync(string tenantId, CancellationToken ct) => _engine.WriteAsync<IReadOnlyList<string>?>(async (c, tx) =>
+    {
+        await using var check = Command(c, tx, "SELECT 1 FROM buckets WHERE tenant_id=$t LIMIT 1", ("$t", tenantId));
+        if (await check.ExecuteScalarAsync(ct) is not null)
+        {
+            return null;
+        }
+        var keys = await KeyIdsAsync(c, tx, "SELECT id FROM access_keys WHERE tenant_id=$t", ct, ("$t", tenantId));
+        await ExecAsync(c, tx, "DELETE FROM access_keys WHERE tenant_id=$t", ct, ("$t", tenantId));
+        await ExecAsync(c, tx, "DELETE FROM users WHERE tenant_id=$t", ct, ("$t", tenantId));
+        await ExecAsync(c, tx, "DELETE FROM tenants WHERE id=$t", ct, ("$t", tenantId));
+        await BumpCatalogVersionAsync(c, tx, ct);
+        return keys;
+    }, ct);
+
+    private static async Task<IReadOnlyList<string>> KeyIdsAsync(SqliteConnection c, SqliteTransaction tx, string sql, CancellationToken ct, params (string Name, object? Value)[] args)
+    {
+        await using var select = Command(c, tx, sql, args);
+        await using var r = await select.ExecuteReaderAsync(ct);
+        var ids = new List<string>();
+        while (await r.ReadAsync(ct))
+        {
+            ids.Add(r.GetString(0));
+        }
+        return ids;
+    }
 }
