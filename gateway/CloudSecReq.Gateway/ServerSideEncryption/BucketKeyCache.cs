@@ -72,11 +72,15 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
     private readonly ConcurrentDictionary<(string Tenant, string WrappedHash), Entry> _forRead = new();
     private readonly SemaphoreSlim _generating = new(1, 1);
     private long _kmsCalls;
+    private long _hits;
 
     public TimeSpan Lifetime => lifetime;
 
     /// <summary>How many times the S3 path called the KMS (each is one HSM operation).</summary>
     public long KmsCalls => Interlocked.Read(ref _kmsCalls);
+
+    /// <summary>How many key requests the cache answered from memory, without the HSM.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
 
     /// <summary>Counts a KMS call the S3 path made around the cache (SSE-KMS without a bucket key).</summary>
     public void CountKmsCall() => Interlocked.Increment(ref _kmsCalls);
@@ -91,6 +95,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         var id = (caller.TenantId, bucket, keyArn);
         if (TryLease(_forWrite, id) is { } hit)
         {
+            Interlocked.Increment(ref _hits);
             return hit;
         }
         await _generating.WaitAsync(ct);
@@ -125,6 +130,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         var id = (caller.TenantId, Hash(wrapped));
         if (TryLease(_forRead, id) is { } hit)
         {
+            Interlocked.Increment(ref _hits);
             return hit.Key;
         }
         Interlocked.Increment(ref _kmsCalls);
