@@ -24,6 +24,7 @@ internal static class ScrapeGauges
         var refusals = f.CreateCounter("csr_placement_refusals_total", "Writes refused because no placement kept the rule (503).");
         var cacheHits = f.CreateCounter("csr_bucket_key_cache_hits_total", "Bucket and data key requests of the S3 path answered from the cache.");
         var hsmCalls = f.CreateCounter("csr_bucket_key_cache_misses_total", "Bucket and data key requests of the S3 path that called the KMS (one HSM operation each).");
+        var hsmSeconds = f.CreateCounter("csr_bucket_key_cache_miss_seconds_total", "Time spent in those KMS calls (HSM latency: divide by csr_bucket_key_cache_misses_total).");
         var healQueued = f.CreateGauge("csr_heal_queued_objects", "Objects and parts in the heal queue.");
         var healWaiting = f.CreateGauge("csr_heal_waiting_objects", "Queued objects waiting for volumes or retrying after a failure.");
         var healed = f.CreateCounter("csr_heal_objects_healed_total", "Objects whose shards or copies were rewritten by the healer.");
@@ -55,6 +56,7 @@ internal static class ScrapeGauges
             refusals.IncTo(blobs.PlacementRefusals);
             cacheHits.IncTo(bucketKeys.Hits);
             hsmCalls.IncTo(bucketKeys.KmsCalls);
+            hsmSeconds.IncTo(bucketKeys.KmsCallTime.TotalSeconds);
             var status = heal.Snapshot();
             healQueued.Set(status.QueuedObjects);
             healWaiting.Set(status.WaitingObjects);

@@ -125,6 +125,10 @@ public sealed class OperatorEndpointTests(GatewayFixture gateway)
         Assert.Equal(1, Delta("csr_s3_request_duration_seconds_count", ("operation", "PutObject"), ("status", "200")));
         Assert.Equal(payload.Length, Delta("csr_s3_received_bytes_total", ("operation", "PutObject")));
         Assert.True(Delta("csr_s3_sent_bytes_total", ("operation", "GetObject")) >= payload.Length);
+        // A new bucket's first SSE-S3 PUT makes its bucket key in the HSM (a miss); the GET finds it cached (a hit).
+        Assert.True(Delta("csr_bucket_key_cache_misses_total") >= 1);
+        Assert.True(Delta("csr_bucket_key_cache_miss_seconds_total") > 0);
+        Assert.True(Delta("csr_bucket_key_cache_hits_total") >= 1);
         // Every volume reported with its site and rack; nothing about tenants, buckets or keys.
         foreach (var volume in gateway.Host.Data.Volumes)
         {
