@@ -222,7 +222,7 @@ internal sealed partial class GatewayHost : IAsyncDisposable
         services.AddSingleton<S3Dispatcher>();
         var app = builder.Build();
         var dispatcher = app.Services.GetRequiredService<S3Dispatcher>();
-        ScrapeGauges.Register(metrics, app.Services.GetRequiredService<BlobStore>(), app.Services.GetRequiredService<Healing.HealProgress>(), bucketKeys);
+        ScrapeGauges.Register(metrics, data.Store, app.Services.GetRequiredService<BlobStore>(), app.Services.GetRequiredService<Healing.HealProgress>(), bucketKeys);
         var readiness = new Readiness(data.Store, data.Kms, app.Services.GetRequiredService<BlobStore>(), data.StorageClasses);
         var operatorEndpoints = new Observability.OperatorEndpoints(metrics, metricsAccess, readiness.IsReadyAsync);
         // /health/* and /metrics first, only for unsigned GETs (Observability/OperatorEndpoints.cs); everything else is S3 or KMS.

@@ -1,4 +1,5 @@
 using CloudSecReq.Gateway.Healing;
+using CloudSecReq.Gateway.Metadata;
 using CloudSecReq.Gateway.Observability;
 using CloudSecReq.Gateway.ServerSideEncryption;
 using CloudSecReq.Gateway.Storage.Shards;
@@ -12,7 +13,7 @@ namespace CloudSecReq.Gateway.Hosting;
 /// </summary>
 internal static class ScrapeGauges
 {
-    public static void Register(GatewayMetrics metrics, BlobStore blobs, HealProgress heal, BucketKeyCache bucketKeys)
+    public static void Register(GatewayMetrics metrics, IMetadataStore store, BlobStore blobs, HealProgress heal, BucketKeyCache bucketKeys)
     {
         var f = metrics.Factory;
         string[] volumeLabels = ["volume", "site", "rack"];
@@ -33,6 +34,21 @@ internal static class ScrapeGauges
         var scrubbing = f.CreateGauge("csr_scrub_running", "1 while a scrub pass runs.");
         var scrubBytes = f.CreateGauge("csr_scrub_pass_checked_bytes", "Bytes verified by the running scrub pass (the last one when none runs).");
         var scrubFaults = f.CreateGauge("csr_scrub_pass_faulty_shards", "Faulty shards found by the running scrub pass (the last one when none runs).");
+        var pendingFiles = f.CreateGauge("csr_overwrite_pending_shard_files", "Released shard files waiting for the background overwrite (the garbage queue).");
+        var pendingCopies = f.CreateGauge("csr_overwrite_pending_manifest_copies", "Released manifest copies (and inline objects) waiting to be overwritten in their volume's log.");
+        metrics.OnScrape(async ct =>
+        {
+            try
+            {
+                var (files, copies) = await store.CountGarbageAsync(ct);
+                pendingFiles.Set(files);
+                pendingCopies.Set(copies);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The store not answering: the last values stay (and /health/ready says unready).
+            }
+        });
 
         metrics.OnScrape(() =>
         {

@@ -7,7 +7,7 @@ namespace CloudSecReq.Gateway.Observability;
 /// The gateway's Prometheus metrics (docs/operations.md, "Metrics"): one registry per gateway (tests
 /// run several in one process), the per-request counters that <c>S3/S3Dispatcher</c> feeds from one
 /// place, and a factory for the gauges that the composition root sets at scrape time
-/// (<see cref="OnScrape"/>) from the components that already count. Labels are bounded and carry no
+/// (<see cref="OnScrape(Action)"/>) from the components that already count. Labels are bounded and carry no
 /// tenant data: operation, status, volume, site, rack; never a bucket, object key or access key.
 /// Thread-safe.
 /// </summary>
@@ -39,6 +39,9 @@ internal sealed class GatewayMetrics
 
     /// <summary>Runs <paramref name="refresh"/> before every export, to set gauges from live state; it must be quick and must not throw.</summary>
     public void OnScrape(Action refresh) => Registry.AddBeforeCollectCallback(refresh);
+
+    /// <summary>Like <see cref="OnScrape(Action)"/>, for a refresh that awaits (a metadata query); it must not throw.</summary>
+    public void OnScrape(Func<CancellationToken, Task> refresh) => Registry.AddBeforeCollectCallback(refresh);
 
     /// <summary>Counts one answered request. <paramref name="operation"/> is from a fixed set of names (never client text).</summary>
     public void ObserveRequest(string operation, int status, TimeSpan elapsed, long receivedBytes, long sentBytes)

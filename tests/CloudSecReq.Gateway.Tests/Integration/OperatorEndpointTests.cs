@@ -138,6 +138,7 @@ public sealed class OperatorEndpointTests(GatewayFixture gateway)
         }
         Assert.Contains(after, s => s.Name == "csr_heal_queued_objects");
         Assert.Contains(after, s => s.Name == "csr_placement_refusals_total");
+        Assert.Contains(after, s => s.Name == "csr_overwrite_pending_shard_files");
         Assert.DoesNotContain(bucket, text, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-name", text, StringComparison.Ordinal);
         Assert.DoesNotContain(tenant.AccessKeyId, text, StringComparison.Ordinal);
