@@ -7,7 +7,7 @@ set -euo pipefail
 profile=${1:-run}
 want=(openssl softhsm2 opensc)
 if [ "$profile" = test ]; then
-  want+=(awscli python3-boto3 rclone s3cmd nodejs npm e2fsprogs)
+  want+=(awscli python3-boto3 python3-prometheus-client rclone s3cmd nodejs npm e2fsprogs)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -12,7 +12,9 @@ internal static class ServeCommand
         var listen = new Option<string>("--listen") { Description = "Address and port to listen on (ADDR:PORT)", DefaultValueFactory = _ => "127.0.0.1:9443" };
         var http = new Option<bool>("--http") { Description = "Serve plain HTTP instead of HTTPS (only on a loopback address)" };
         var domain = new Option<string[]>("--domain") { Description = "Domain for virtual-host-style requests (bucket.DOMAIN); repeatable", DefaultValueFactory = _ => ["s3.localhost", "localhost"] };
-        var command = new Command("serve", "Run the gateway in the foreground") { listen, http, domain };
+        var logFormat = new Option<string>("--log-format") { Description = "Console log format: text or json (one JSON object per line)", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("serve", "Run the gateway in the foreground") { listen, http, domain, logFormat };
         command.SetAction(async (parse, ct) =>
         {
             if (!IPEndPoint.TryParse(parse.GetValue(listen)!, out var endpoint))
@@ -26,6 +28,7 @@ internal static class ServeCommand
                 Listen = endpoint,
                 PlainHttp = parse.GetValue(http),
                 Domains = parse.GetValue(domain)!,
+                JsonLogs = parse.GetValue(logFormat) == "json",
             };
             GatewayHost gateway;
             try
@@ -85,6 +88,9 @@ internal static class ServeCommand
         {
             Console.WriteLine($"  Use it:  . {gateway.Data.DefaultTenantEnvPath} && aws s3 ls");
         }
+        Console.WriteLine(gateway.MetricsTokenPath is { } token
+            ? $"  Health: {gateway.Endpoint}health/ready   Metrics: {gateway.Endpoint}metrics (Authorization: Bearer, token in {token})"
+            : $"  Health: {gateway.Endpoint}health/ready   Metrics: {gateway.Endpoint}metrics (open to all: MetricsAccess in csr.json)");
         Console.WriteLine("  Stop with Ctrl-C.");
         Console.WriteLine();
     }

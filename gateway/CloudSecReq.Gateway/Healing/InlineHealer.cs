@@ -70,7 +70,7 @@ internal sealed partial class InlineHealer(IMetadataStore store, BlobStore blobs
                 : (HealOutcome.Unrecoverable, $"no copy is intact ({why})");
         }
         var storageClass = _classes.All.FirstOrDefault(c => c.Name == record.StorageClass && c.ParityShards == m) ?? _classes.Default;
-        var placement = _blobs.Plan(storageClass, segment.Length);
+        var placement = _blobs.PlanForHeal(storageClass, segment.Length);
         if (!placement.Succeeded)
         {
             return (HealOutcome.WaitingForVolumes, placement.Failure.Message);

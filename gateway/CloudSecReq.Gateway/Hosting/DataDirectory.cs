@@ -95,7 +95,7 @@ internal sealed class DataDirectory : IAsyncDisposable
         path = System.IO.Path.GetFullPath(path);
         var entries = Directory.EnumerateFileSystemEntries(path).ToList();
         static bool IsOwn(string name) =>
-            name is "meta" or "hsm" or "keys" or "tls" or "volumes" or Sanitisation.CertificateStore.DirectoryName or ServeLock.FileName || name == DefaultTenantEnvFileName || name == AdminEnvFileName || name == "endpoint.url" ||
+            name is "meta" or "hsm" or "keys" or "tls" or "volumes" or Sanitisation.CertificateStore.DirectoryName or ServeLock.FileName || name == DefaultTenantEnvFileName || name == AdminEnvFileName || name == "endpoint.url" || name == MetricsTokenFile.FileName ||
             name.StartsWith(GatewayConfig.FileName, StringComparison.Ordinal) || name.StartsWith("kms.db", StringComparison.Ordinal) ||
             name.StartsWith(Healing.HealStatusFile.FileName, StringComparison.Ordinal);
         var volumes = GatewayConfig.LoadOrCreate(path).ResolvedVolumes(path).Select(v => v.Path).ToList();

@@ -45,6 +45,12 @@ internal sealed record GatewayConfig
     public long ScrubBytesPerSecond { get; init; } = Healing.Scrubber.DefaultScrubBytesPerSecond;
     /// <summary>Shortest time between the starts of two scrub passes over every object.</summary>
     public int ScrubIntervalHours { get; init; } = Healing.Scrubber.DefaultIntervalHours;
+    /// <summary>
+    /// Who may read <c>/metrics</c>: "token" (the default: <c>Authorization: Bearer</c> with the token
+    /// in <c>DATA/metrics-token</c>, made 0600 on first start) or "open" (anyone who reaches the
+    /// listener). docs/operations.md, "Health and metrics".
+    /// </summary>
+    public string MetricsAccess { get; init; } = MetricsTokenFile.TokenAccess;
     public List<VolumeConfig> Volumes { get; init; } = [];
     /// <summary>Volumes taken out of service by <c>csr volume wipe</c> (docs/sanitisation.md): never used again, their ids never reused.</summary>
     public List<Sanitisation.RetiredVolume> RetiredVolumes { get; init; } = [];

@@ -48,6 +48,9 @@ internal sealed partial class GatewayHost : IAsyncDisposable
 
     public string CaBundlePath => TlsCertificates.CaPath(Data.Path);
 
+    /// <summary>The file holding the /metrics bearer token, or null when csr.json opens /metrics to all.</summary>
+    public string? MetricsTokenPath => Data.Config.MetricsAccess == MetricsTokenFile.TokenAccess ? MetricsTokenFile.PathIn(Data.Path) : null;
+
     /// <summary>The bucket key cache (its KMS call count is what the HSM sees of the S3 path).</summary>
     public ServerSideEncryption.BucketKeyCache BucketKeys => _app.Services.GetRequiredService<ServerSideEncryption.BucketKeyCache>();
 
@@ -107,14 +110,27 @@ internal sealed partial class GatewayHost : IAsyncDisposable
             PrivateFiles.Enforce([options.DataDirectory], recursive: false, Loosened);
         }
         var data = await DataDirectory.OpenAsync(options.DataDirectory, clock, createVolumes: true, initialise: true, ct);
+        var metricsAccess = MetricsTokenFile.Load(data.Path, data.Config.MetricsAccess);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        if (options.JsonLogs)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+            // One JSON object per line: the message and its named fields under "State" (docs/operations.md, "Logs").
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+        }
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         if (options.QuietConsole)
         {
@@ -213,12 +229,20 @@ internal sealed partial class GatewayHost : IAsyncDisposable
         services.AddSingleton(bucketKeys);
         services.AddSingleton<ServerSideEncryption.SseKeys>();
         services.AddSingleton<KmsHost.KmsEndpoint>();
+        var metrics = new Observability.GatewayMetrics();
+        services.AddSingleton(metrics);
         services.AddSingleton<S3Dispatcher>();
         var app = builder.Build();
         var dispatcher = app.Services.GetRequiredService<S3Dispatcher>();
+        ScrapeGauges.Register(metrics, data.Store, app.Services.GetRequiredService<BlobStore>(), app.Services.GetRequiredService<Healing.HealProgress>(), bucketKeys);
+        var readiness = new Readiness(data.Store, data.Kms, app.Services.GetRequiredService<BlobStore>(), data.StorageClasses);
+        var operatorEndpoints = new Observability.OperatorEndpoints(metrics, metricsAccess, readiness.IsReadyAsync);
+        // /health/* and /metrics first, only for unsigned GETs (Observability/OperatorEndpoints.cs); everything else is S3 or KMS.
         var admin = app.Services.GetRequiredService<Admin.AdminEndpoint>();
         // Admin requests are told apart by their SigV4 service (csr-admin), not by a path a bucket could have.
-        app.Run(http => Admin.AdminEndpoint.IsAdminRequest(http.Request) ? admin.HandleAsync(http) : dispatcher.HandleAsync(http));
+        app.Run(http => Observability.OperatorEndpoints.Claims(http.Request) ? operatorEndpoints.HandleAsync(http)
+            : Admin.AdminEndpoint.IsAdminRequest(http.Request) ? admin.HandleAsync(http)
+            : dispatcher.HandleAsync(http));
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CloudSecReq.Gateway");
         foreach (var (path, was, now) in loosened)

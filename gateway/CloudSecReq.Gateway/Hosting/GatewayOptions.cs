@@ -16,6 +16,8 @@ internal sealed record GatewayOptions
     public bool CreateDefaultTenant { get; init; } = true;
     /// <summary>Only warnings and errors on the console; <see cref="LogSink"/> still gets information.</summary>
     public bool QuietConsole { get; init; }
+    /// <summary>Console log lines as JSON objects (<c>csr serve --log-format json</c>) instead of text.</summary>
+    public bool JsonLogs { get; init; }
     /// <summary>A further log destination (tests read what the gateway logged), at information level.</summary>
     public Microsoft.Extensions.Logging.ILoggerProvider? LogSink { get; init; }
 }

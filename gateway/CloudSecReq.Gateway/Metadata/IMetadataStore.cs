@@ -92,6 +92,8 @@ internal interface IMetadataStore : IAsyncDisposable
     /// <summary>Manifest copies of replaced or deleted objects, waiting to be overwritten in their volume's log.</summary>
     Task<IReadOnlyList<ManifestCopy>> ListManifestGarbageAsync(int limit, CancellationToken ct);
     Task ForgetManifestGarbageAsync(IReadOnlyList<ManifestCopy> copies, CancellationToken ct);
+    /// <summary>How many shard files and manifest copies wait for the background overwrite (the overwrite queue's depth, for /metrics).</summary>
+    Task<(long ShardFiles, long ManifestCopies)> CountGarbageAsync(CancellationToken ct);
     /// <summary>
     /// Queues shard files and manifest copies that nothing references (found by a metadata rebuild:
     /// superseded object versions) for the background overwrite.

@@ -23,6 +23,9 @@ internal sealed class ClientBodyStream(Stream inner) : Stream
     /// <summary>The body ended early or its transport failed: the client stopped sending.</summary>
     public bool ClientWentAway { get; private set; }
 
+    /// <summary>Bytes of the body delivered so far (as framed on the wire, before aws-chunked decoding).</summary>
+    public long BytesRead { get; private set; }
+
     /// <summary>The request declared a body that was not read to its end.</summary>
     public static bool LeftUnread(HttpRequest request) =>
         (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -83,6 +86,7 @@ internal sealed class ClientBodyStream(Stream inner) : Stream
         {
             ReachedEnd = true;
         }
+        BytesRead += n;
         return n;
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using CloudSecReq.Gateway.Auth;
 using CloudSecReq.Gateway.Encryption;
 using CloudSecReq.Gateway.KmsHost;
+using CloudSecReq.Gateway.Observability;
 using CloudSecReq.Gateway.S3.Handlers;
 using CloudSecReq.Kms.Api;
 using Microsoft.AspNetCore.Connections;
@@ -23,6 +24,7 @@ internal sealed partial class S3Dispatcher(
     TaggingHandlers tagging,
     LocationHandlers locations,
     KmsEndpoint kms,
+    GatewayMetrics metrics,
     TimeProvider clock,
     ILogger<S3Dispatcher> log)
 {
@@ -31,9 +33,18 @@ internal sealed partial class S3Dispatcher(
         var started = clock.GetTimestamp();
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         WriteRequestId(http.Response, requestId);
+        var sent = new CountingResponseStream(http.Response.Body);
+        http.Response.Body = sent;
         if (KmsEndpoint.IsKmsRequest(http.Request))
         {
-            await kms.HandleAsync(http, requestId);
+            try
+            {
+                await kms.HandleAsync(http, requestId);
+            }
+            finally
+            {
+                metrics.ObserveRequest(KmsOperationLabel, http.Response.StatusCode, clock.GetElapsedTime(started), http.Request.ContentLength ?? 0, sent.BytesWritten);
+            }
             return;
         }
         var body = new ClientBodyStream(http.Request.Body);
@@ -95,10 +106,14 @@ internal sealed partial class S3Dispatcher(
         }
         finally
         {
+            // The one place every S3 request is counted and logged, whatever its outcome.
+            var elapsed = clock.GetElapsedTime(started);
+            var status = http.Response.StatusCode;
+            metrics.ObserveRequest(S3OperationInfo.Name(operation), status, elapsed, body.BytesRead, sent.BytesWritten);
             if (log.IsEnabled(LogLevel.Information))
             {
-                var elapsedMs = clock.GetElapsedTime(started).TotalMilliseconds;
-                Request(log, requestId, http.Request.Method, operation, bucket, accessKeyId, http.Response.StatusCode, elapsedMs);
+                var client = http.Connection.RemoteIpAddress?.ToString();
+                Request(log, requestId, http.Request.Method, operation, bucket, accessKeyId, status, body.BytesRead, sent.BytesWritten, client, elapsed.TotalMilliseconds);
             }
         }
     }
@@ -192,6 +207,9 @@ internal sealed partial class S3Dispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId} {Operation} failed")]
     private static partial void Failed(ILogger log, Exception e, string requestId, S3Operation operation);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Method} {Operation} bucket={Bucket} key-id={AccessKeyId} status={Status} {ElapsedMs:F1}ms")]
-    private static partial void Request(ILogger log, string requestId, string method, S3Operation operation, string? bucket, string? accessKeyId, int status, double elapsedMs);
+    /// <summary>The operation label of requests to the KMS API on this listener (their targets are client text, not a fixed set).</summary>
+    private const string KmsOperationLabel = "KmsApi";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Method} {Operation} bucket={Bucket} key-id={AccessKeyId} status={Status} in={BytesIn} out={BytesOut} client={ClientAddress} {ElapsedMs:F1}ms")]
+    private static partial void Request(ILogger log, string requestId, string method, S3Operation operation, string? bucket, string? accessKeyId, int status, long bytesIn, long bytesOut, string? clientAddress, double elapsedMs);
 }

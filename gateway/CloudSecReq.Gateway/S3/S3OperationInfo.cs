@@ -8,4 +8,9 @@ internal static class S3OperationInfo
         or S3Operation.UploadPart or S3Operation.UploadPartCopy or S3Operation.CompleteMultipartUpload or S3Operation.AbortMultipartUpload
         or S3Operation.PutObjectTagging or S3Operation.DeleteObjectTagging
         or S3Operation.PutBucketEncryption or S3Operation.DeleteBucketEncryption;
+
+    private static readonly Dictionary<S3Operation, string> s_names = Enum.GetValues<S3Operation>().ToDictionary(op => op, op => op.ToString());
+
+    /// <summary>The operation's AWS name, from a table built once (a metric label on every request).</summary>
+    public static string Name(S3Operation op) => s_names[op];
 }

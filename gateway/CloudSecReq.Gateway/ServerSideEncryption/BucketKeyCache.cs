@@ -72,14 +72,34 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
     private readonly ConcurrentDictionary<(string Tenant, string WrappedHash), Entry> _forRead = new();
     private readonly SemaphoreSlim _generating = new(1, 1);
     private long _kmsCalls;
+    private long _hits;
+    private long _kmsCallTicks;
 
     public TimeSpan Lifetime => lifetime;
 
     /// <summary>How many times the S3 path called the KMS (each is one HSM operation).</summary>
     public long KmsCalls => Interlocked.Read(ref _kmsCalls);
 
-    /// <summary>Counts a KMS call the S3 path made around the cache (SSE-KMS without a bucket key).</summary>
-    public void CountKmsCall() => Interlocked.Increment(ref _kmsCalls);
+    /// <summary>How many key requests the cache answered from memory, without the HSM.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Time spent in the KMS calls counted by <see cref="KmsCalls"/> (HSM latency: the mean is this over the count; read by /metrics).</summary>
+    public TimeSpan KmsCallTime => TimeSpan.FromTicks(Interlocked.Read(ref _kmsCallTicks));
+
+    /// <summary>Makes a KMS call of the S3 path, counted and timed (the cache's own misses, and SSE-KMS without a bucket key).</summary>
+    public T CallKms<T>(Func<T> call)
+    {
+        Interlocked.Increment(ref _kmsCalls);
+        var started = clock.GetTimestamp();
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            Interlocked.Add(ref _kmsCallTicks, clock.GetElapsedTime(started).Ticks);
+        }
+    }
 
     public static IReadOnlyDictionary<string, string> BucketContext(string bucket) =>
         new Dictionary<string, string> { ["aws:s3:arn"] = "arn:aws:s3:::" + bucket };
@@ -91,6 +111,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         var id = (caller.TenantId, bucket, keyArn);
         if (TryLease(_forWrite, id) is { } hit)
         {
+            Interlocked.Increment(ref _hits);
             return hit;
         }
         await _generating.WaitAsync(ct);
@@ -100,8 +121,7 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
             {
                 return raced;
             }
-            Interlocked.Increment(ref _kmsCalls);
-            var dataKey = kms.DataKeys.GenerateDataKey(caller, keyArn, BucketContext(bucket));
+            var dataKey = CallKms(() => kms.DataKeys.GenerateDataKey(caller, keyArn, BucketContext(bucket)));
             var expires = clock.GetUtcNow() + lifetime;
             using var plaintext = PinnedKey.Take(dataKey.Plaintext);
             // Each map owns its own copy, so that evicting from one never zeroes the other's.
@@ -125,10 +145,10 @@ internal sealed class BucketKeyCache(KmsService kms, TimeProvider clock, TimeSpa
         var id = (caller.TenantId, Hash(wrapped));
         if (TryLease(_forRead, id) is { } hit)
         {
+            Interlocked.Increment(ref _hits);
             return hit.Key;
         }
-        Interlocked.Increment(ref _kmsCalls);
-        var plaintext = kms.DataKeys.Decrypt(caller, wrapped, context);
+        var plaintext = CallKms(() => kms.DataKeys.Decrypt(caller, wrapped, context));
         var keyArn = kms.DataKeys.KeyArnOf(caller, wrapped) ?? "";
         using var key = PinnedKey.Take(plaintext);
         Replace(_forRead, id, new Entry(PinnedKey.Copy(key.Bytes), wrapped, keyArn, clock.GetUtcNow() + lifetime));

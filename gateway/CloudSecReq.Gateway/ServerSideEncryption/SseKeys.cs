@@ -73,8 +73,8 @@ internal sealed class SseKeys(KmsService kms, BucketKeyCache bucketKeys)
                 return (encryption with { WrappedBucketKey = wrappedBucketKey, WrappedDataKey = Seal(bucketKey, dataKey, Aad(bucket.Name, objectKey, mode)) }, dataKey);
             }
         }
-        bucketKeys.CountKmsCall(); // without a bucket key, every object costs one HSM operation
-        var generated = kms.DataKeys.GenerateDataKey(caller, keyArn, ObjectContext(bucket.Name, objectKey, request.Context));
+        // Without a bucket key, every object costs one HSM operation.
+        var generated = bucketKeys.CallKms(() => kms.DataKeys.GenerateDataKey(caller, keyArn, ObjectContext(bucket.Name, objectKey, request.Context)));
         return (encryption with { WrappedDataKey = generated.CiphertextBlob }, PinnedKey.Take(generated.Plaintext));
 #endif
     }

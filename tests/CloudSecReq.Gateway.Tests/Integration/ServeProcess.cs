@@ -29,7 +29,8 @@ internal sealed class ServeProcess : IAsyncDisposable
     /// <summary>The endpoint from the banner's "serving S3 at" line.</summary>
     public Uri Endpoint { get; private set; } = null!;
 
-    public static async Task<ServeProcess> StartAsync(string dataDirectory)
+    /// <param name="extraArguments">Further <c>csr serve</c> options (e.g. <c>--log-format json</c>).</param>
+    public static async Task<ServeProcess> StartAsync(string dataDirectory, params string[] extraArguments)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -37,7 +38,7 @@ internal sealed class ServeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { s_csr, "serve", "--data", dataDirectory, "--listen", "127.0.0.1:0", "--http" })
+        foreach (var a in new[] { s_csr, "serve", "--data", dataDirectory, "--listen", "127.0.0.1:0", "--http" }.Concat(extraArguments))
         {
             psi.ArgumentList.Add(a);
         }

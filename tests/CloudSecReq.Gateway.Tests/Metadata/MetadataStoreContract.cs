@@ -202,8 +202,10 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         var garbage = await Store.ListGarbageAsync(100, default);
         Assert.Contains(garbage, g => g.BlobId == "blob-old");
         Assert.DoesNotContain(garbage, g => g.BlobId == "blob-new");
+        Assert.Equal(garbage.Count, (await Store.CountGarbageAsync(default)).ShardFiles);
         await Store.ForgetGarbageAsync(garbage, default);
         Assert.Empty(await Store.ListGarbageAsync(100, default));
+        Assert.Equal(0, (await Store.CountGarbageAsync(default)).ShardFiles);
         Assert.True(await Store.DeleteObjectAsync(b, "k", default));
         Assert.Contains(await Store.ListGarbageAsync(100, default), g => g.BlobId == "blob-new");
         Assert.False(await Store.DeleteObjectAsync(b, "k", default));
@@ -223,6 +225,7 @@ public abstract class MetadataStoreContract : IAsyncLifetime
         Assert.Equal(v2.Manifests, (await Store.GetObjectAsync(b, "k", default))!.Manifests);
         Assert.True(await Store.DeleteObjectAsync(b, "k", default));
         Assert.Equal(4, (await Store.ListManifestGarbageAsync(10, default)).Count);
+        Assert.Equal(4, (await Store.CountGarbageAsync(default)).ManifestCopies);
         await Store.ForgetManifestGarbageAsync([.. v1.Manifests, .. v2.Manifests], default);
         Assert.Empty(await Store.ListManifestGarbageAsync(10, default));
     }

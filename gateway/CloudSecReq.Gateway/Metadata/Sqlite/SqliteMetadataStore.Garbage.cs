@@ -9,6 +9,9 @@ internal sealed partial class SqliteMetadataStore
     public async Task<IReadOnlyList<ShardBlob>> ListGarbageAsync(int limit, CancellationToken ct) =>
         await _engine.QueryAsync("SELECT volume_id, blob_id FROM garbage LIMIT $l", r => new ShardBlob(r.GetString(0), r.GetString(1)), ct, ("$l", limit));
 
+    public async Task<(long ShardFiles, long ManifestCopies)> CountGarbageAsync(CancellationToken ct) =>
+        (await _engine.QueryAsync("SELECT (SELECT COUNT(*) FROM garbage), (SELECT COUNT(*) FROM manifest_garbage)", r => (r.GetInt64(0), r.GetInt64(1)), ct))[0];
+
     public Task ForgetGarbageAsync(IReadOnlyList<ShardBlob> blobs, CancellationToken ct) => _engine.WriteAsync(async (c, tx) =>
     {
         foreach (var s in blobs)

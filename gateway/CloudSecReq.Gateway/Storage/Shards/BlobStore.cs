@@ -61,8 +61,24 @@ internal sealed class BlobStore
     /// <summary>Raised (on the releasing thread) when a file was queued for overwriting.</summary>
     public event EventHandler? FileReleased;
 
-    /// <summary>Plans where a new segment of <paramref name="storageClass"/> goes, over the volumes usable now.</summary>
-    public PlacementResult Plan(StorageClass storageClass, long shardBytes) =>
+    private long _placementRefusals;
+
+    /// <summary>How many <see cref="Plan"/> calls were refused since start (each a write answered 503; read by /metrics).</summary>
+    public long PlacementRefusals => Interlocked.Read(ref _placementRefusals);
+
+    /// <summary>Plans where a new segment of <paramref name="storageClass"/> goes, over the volumes usable now, for a client's write: a refusal is counted in <see cref="PlacementRefusals"/>.</summary>
+    public PlacementResult Plan(StorageClass storageClass, long shardBytes)
+    {
+        var result = PlanForHeal(storageClass, shardBytes);
+        if (!result.Succeeded)
+        {
+            Interlocked.Increment(ref _placementRefusals);
+        }
+        return result;
+    }
+
+    /// <summary>Like <see cref="Plan"/>, for the healer's rewrites: a refusal means the object waits, not a refused write, and is not counted.</summary>
+    public PlacementResult PlanForHeal(StorageClass storageClass, long shardBytes) =>
         Planner.Plan(_volumes.Values.Where(v => v.IsUsable).Select(PlacementVolume.Of), storageClass, shardBytes);
 
     /// <summary>Starts writing a segment onto the volumes of <paramref name="plan"/>, shard i on volume i.</summary>
