@@ -12,23 +12,13 @@ namespace CloudSecReq.Gateway.Healing;
 /// Heals inline objects, whose bytes are in their m + 1 manifest copies: every copy is read back
 /// (CRCs, MAC, owner); when fewer than m + 1 are good, or a rack holds more than m of them, a good
 /// copy's bytes are written as a fresh set of m + 1 copies on volumes the <see cref="PlacementPlanner"/>
-/// chooses (<see cref="BlobStore.Plan"/>, then <see cref="ManifestWriter"/>), swapped in with a
+/// chooses (<see cref="BlobStore.PlanForHeal"/>, then <see cref="ManifestWriter"/>), swapped in with a
 /// compare-and-swap (<see cref="IMetadataStore.ReplaceObjectIfUnchangedAsync"/>); the old copies
 /// become garbage and are overwritten. Thread-safe.
 /// </summary>
 internal sealed partial class InlineHealer(IMetadataStore store, BlobStore blobs, InlineCopies inline, GarbageCollector garbage, StorageClassCatalog classes,
     ManifestWriter manifests, OverwriteThrottle throttle, HealProgress progress, ILogger log)
 {
-    private readonly IMetadataStore _store = store;
-    private readonly BlobStore _blobs = blobs;
-    private readonly InlineCopies _inline = inline;
-    private readonly GarbageCollector _garbage = garbage;
-    private readonly StorageClassCatalog _classes = classes;
-    private readonly ManifestWriter _manifests = manifests;
-    private readonly OverwriteThrottle _throttle = throttle;
-    private readonly HealProgress _progress = progress;
-    private readonly ILogger _log = log;
-
     /// <summary>
     /// Heals <paramref name="record"/>, an inline object (it may be stale: the compare-and-swap then
     /// refuses it, <see cref="HealOutcome.Superseded"/>). Throws on metadata failure.
@@ -44,11 +34,11 @@ internal sealed partial class InlineHealer(IMetadataStore store, BlobStore blobs
         for (var i = 0; i < record.Manifests.Count; i++)
         {
             var copy = record.Manifests[i];
-            var (read, problem, damaged) = await _inline.ReadAsync(copy, record, confirmOwner: true, ct);
-            await _throttle.WaitAsync(copy.Extent.Length, ct);
+            var (read, problem, damaged) = await inline.ReadAsync(copy, record, confirmOwner: true, ct);
+            await throttle.WaitAsync(copy.Extent.Length, ct);
             if (read is { } b)
             {
-                good.Add(_blobs.FindVolume(copy.VolumeId)!);
+                good.Add(blobs.FindVolume(copy.VolumeId)!);
                 bytes ??= b;
             }
             else
@@ -57,7 +47,7 @@ internal sealed partial class InlineHealer(IMetadataStore store, BlobStore blobs
                 problems.Add($"copy {i}: {problem}");
             }
         }
-        var crowded = _blobs.Planner.Misplaced(good.Select(PlacementVolume.LabelsOf).ToList(), [], m).Count > 0;
+        var crowded = blobs.Planner.Misplaced(good.Select(PlacementVolume.LabelsOf).ToList(), [], m).Count > 0;
         if (good.Count >= wanted && !crowded)
         {
             return (HealOutcome.Healthy, null);
@@ -69,8 +59,8 @@ internal sealed partial class InlineHealer(IMetadataStore store, BlobStore blobs
                 ? (HealOutcome.WaitingForVolumes, $"no copy is readable ({why})")
                 : (HealOutcome.Unrecoverable, $"no copy is intact ({why})");
         }
-        var storageClass = _classes.All.FirstOrDefault(c => c.Name == record.StorageClass && c.ParityShards == m) ?? _classes.Default;
-        var placement = _blobs.PlanForHeal(storageClass, segment.Length);
+        var storageClass = classes.All.FirstOrDefault(c => c.Name == record.StorageClass && c.ParityShards == m) ?? classes.Default;
+        var placement = blobs.PlanForHeal(storageClass, segment.Length);
         if (!placement.Succeeded)
         {
             return (HealOutcome.WaitingForVolumes, placement.Failure.Message);
@@ -78,22 +68,22 @@ internal sealed partial class InlineHealer(IMetadataStore store, BlobStore blobs
         IReadOnlyList<ManifestCopy> fresh;
         try
         {
-            fresh = await _manifests.WriteObjectAsync(record with { Manifests = [] }, sealedBytes, placement.Plan.Volumes.Select(v => v.Id).ToList(), wanted, ct);
+            fresh = await manifests.WriteObjectAsync(record with { Manifests = [] }, sealedBytes, placement.Plan.Volumes.Select(v => v.Id).ToList(), wanted, ct);
         }
         catch (IOException e)
         {
             return (HealOutcome.WaitingForVolumes, e.Message);
         }
         // Not cancellable: once the swap may have committed, the new copies must not be released.
-        if (!await _store.ReplaceObjectIfUnchangedAsync(record, record with { Manifests = fresh }, CancellationToken.None))
+        if (!await store.ReplaceObjectIfUnchangedAsync(record, record with { Manifests = fresh }, CancellationToken.None))
         {
-            await _manifests.ReleaseAsync(fresh);
-            Superseded(_log, record.Bucket, record.Key);
+            await manifests.ReleaseAsync(fresh);
+            Superseded(log, record.Bucket, record.Key);
             return (HealOutcome.Superseded, null);
         }
-        _progress.ShardRebuilt(sealedBytes.Length * (long)fresh.Count);
-        Healed(_log, record.Bucket, record.Key, why, fresh.Count, string.Join(", ", fresh.Select(c => c.VolumeId)));
-        await _garbage.CollectAsync(ct);
+        progress.ShardRebuilt(sealedBytes.Length * (long)fresh.Count);
+        Healed(log, record.Bucket, record.Key, why, fresh.Count, string.Join(", ", fresh.Select(c => c.VolumeId)));
+        await garbage.CollectAsync(ct);
         return (HealOutcome.Healed, null);
     }
 

@@ -28,16 +28,6 @@ namespace CloudSecReq.Gateway.Healing;
 internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blobs, HealQueue queue, GarbageCollector garbage, StorageClassCatalog classes,
     ManifestWriter manifests, OverwriteThrottle throttle, HealProgress progress, ILogger log)
 {
-    private readonly IMetadataStore _store = store;
-    private readonly BlobStore _blobs = blobs;
-    private readonly HealQueue _queue = queue;
-    private readonly GarbageCollector _garbage = garbage;
-    private readonly StorageClassCatalog _classes = classes;
-    private readonly ManifestWriter _manifests = manifests;
-    private readonly OverwriteThrottle _throttle = throttle;
-    private readonly HealProgress _progress = progress;
-    private readonly ILogger _log = log;
-
     /// <summary>
     /// Heals every segment of <paramref name="record"/>, an object stored in shard files (it may be stale:
     /// the compare-and-swap then refuses it, <see cref="HealOutcome.Superseded"/>); the worst segment's
@@ -53,8 +43,8 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         foreach (var segment in record.Segments)
         {
             var (o, d) = await HealSegmentAsync(name, record.StorageClass, segment,
-                replacement => _store.SwapSegmentAsync(record.Bucket, record.Key, segment, replacement, CancellationToken.None),
-                reason => _queue.ReportAsync(record.Bucket, record.Key, reason), ct);
+                replacement => store.SwapSegmentAsync(record.Bucket, record.Key, segment, replacement, CancellationToken.None),
+                reason => queue.ReportAsync(record.Bucket, record.Key, reason), ct);
             if (o == HealOutcome.Superseded)
             {
                 return (o, d);
@@ -79,17 +69,17 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
     /// </summary>
     public async Task<(HealOutcome Outcome, string? Detail)> HealPartAsync(HealRequest request, CancellationToken ct)
     {
-        var upload = await _store.GetUploadAsync(request.Bucket, request.UploadId!, ct);
+        var upload = await store.GetUploadAsync(request.Bucket, request.UploadId!, ct);
         var part = upload is null || upload.Key != request.Key
             ? null
-            : (await _store.ListPartsAsync(request.UploadId!, request.PartNumber - 1, 1, ct)).Items.FirstOrDefault(p => p.PartNumber == request.PartNumber);
+            : (await store.ListPartsAsync(request.UploadId!, request.PartNumber - 1, 1, ct)).Items.FirstOrDefault(p => p.PartNumber == request.PartNumber);
         if (upload is null || part is null || part.Segment.Inline)
         {
             return (HealOutcome.Superseded, null);
         }
         return await HealSegmentAsync(request.Name, upload.StorageClass, part.Segment,
-            replacement => _store.SwapPartSegmentAsync(part.UploadId, part.PartNumber, part.Segment, replacement, CancellationToken.None),
-            reason => _queue.ReportPartAsync(upload.Bucket, upload.Key, upload.UploadId, part.PartNumber, reason), ct);
+            replacement => store.SwapPartSegmentAsync(part.UploadId, part.PartNumber, part.Segment, replacement, CancellationToken.None),
+            reason => queue.ReportPartAsync(upload.Bucket, upload.Key, upload.UploadId, part.PartNumber, reason), ct);
     }
 
     /// <summary>
@@ -102,11 +92,11 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         Func<DataSegment, Task<bool>> swap, Func<string, Task> reportMore, CancellationToken ct)
     {
         int n = segment.Shards.Count, k = segment.DataShards, m = segment.ParityShards;
-        var storageClass = _classes.All.FirstOrDefault(c => c.Name == storageClassName && c.DataShards == k && c.ParityShards == m);
+        var storageClass = classes.All.FirstOrDefault(c => c.Name == storageClassName && c.DataShards == k && c.ParityShards == m);
         var bad = new SortedDictionary<int, string>();
         for (var i = 0; i < n; i++)
         {
-            if (!_blobs.HasVolume(segment.Shards[i].VolumeId))
+            if (!blobs.HasVolume(segment.Shards[i].VolumeId))
             {
                 bad[i] = $"volume {segment.Shards[i].VolumeId} is not in use";
             }
@@ -116,7 +106,7 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         {
             return (HealOutcome.WaitingForVolumes, $"only {n - bad.Count} of {n} shards are on volumes in use ({k} needed to rebuild, {n - m} to heal)");
         }
-        var shardVolumes = segment.Shards.Select(s => _blobs.FindVolume(s.VolumeId) is { } v ? PlacementVolume.LabelsOf(v) : null).ToList();
+        var shardVolumes = segment.Shards.Select(s => blobs.FindVolume(s.VolumeId) is { } v ? PlacementVolume.LabelsOf(v) : null).ToList();
         if (bad.Count > 0 && PlanTargets(segment, shardVolumes, [.. bad.Keys], storageClass) is { Succeeded: false } early)
         {
             return (HealOutcome.WaitingForVolumes, early.WaitReason);
@@ -131,7 +121,7 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
             {
                 continue;
             }
-            var check = await ShardCheck.CheckAsync(_blobs, segment, i, _throttle, ct);
+            var check = await ShardCheck.CheckAsync(blobs, segment, i, throttle, ct);
             if (check.Problem is null)
             {
                 continue;
@@ -147,7 +137,7 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
                 badBlocks[stripe] = badBlocks.GetValueOrDefault(stripe) + 1;
             }
         }
-        var misplaced = _blobs.Planner.Misplaced(shardVolumes, bad.Keys, m);
+        var misplaced = blobs.Planner.Misplaced(shardVolumes, bad.Keys, m);
         if (bad.Count == 0 && misplaced.Count == 0)
         {
             return (HealOutcome.Healthy, null);
@@ -157,7 +147,7 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         {
             var text = $"{bad.Count} of {n} shards are bad ({string.Join("; ", bad.Select(b => $"shard {b.Key}: {b.Value}"))}); " +
                 $"stripe {worst.Key} has {unusable.Count + worst.Value} bad blocks, at most {m} can be rebuilt";
-            return bad.Keys.Any(i => !_blobs.HasVolume(segment.Shards[i].VolumeId))
+            return bad.Keys.Any(i => !blobs.HasVolume(segment.Shards[i].VolumeId))
                 ? (HealOutcome.WaitingForVolumes, text)
                 : (HealOutcome.Unrecoverable, text);
         }
@@ -167,7 +157,7 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         {
             return (HealOutcome.WaitingForVolumes, plan.WaitReason);
         }
-        var targets = plan.Volumes.ToDictionary(t => t.Key, t => _blobs.FindVolume(t.Value.Id)!);
+        var targets = plan.Volumes.ToDictionary(t => t.Key, t => blobs.FindVolume(t.Value.Id)!);
 
         // All shards to replace are written in one pass over the stripes: every readable file is a
         // source (a damaged one for its good blocks, each checked against its CRC-32C before use).
@@ -175,7 +165,7 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         var shards = segment.Shards.ToList();
         var moreFaults = new List<ShardFault>();
         var sources = new Stream?[n];
-        var blobs = new List<BlobWriter>();
+        var writers = new List<BlobWriter>();
         try
         {
             var paced = new Stream?[n];
@@ -183,22 +173,22 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
             {
                 if (!unusable.Contains(j))
                 {
-                    sources[j] = _blobs.TryOpenRead(segment.Shards[j]);
-                    paced[j] = sources[j] is { } s ? new PacedStream(s, _throttle) : null;
+                    sources[j] = blobs.TryOpenRead(segment.Shards[j]);
+                    paced[j] = sources[j] is { } s ? new PacedStream(s, throttle) : null;
                 }
             }
             foreach (var i in replace)
             {
-                blobs.Add(_blobs.CreateBlob(targets[i], NewBlobId(segment.Shards[i].BlobId, i)));
+                writers.Add(blobs.CreateBlob(targets[i], NewBlobId(segment.Shards[i].BlobId, i)));
             }
             var reader = new StripeReader(Codecs.For(k, m));
-            var result = await reader.RebuildShardsAsync(paced, replace, blobs.Select(b => (Stream)new PacedStream(b.File, _throttle)).ToList(), ct);
+            var result = await reader.RebuildShardsAsync(paced, replace, writers.Select(b => (Stream)new PacedStream(b.File, throttle)).ToList(), ct);
             for (var t = 0; t < replace.Count; t++)
             {
-                var committed = await blobs[t].CommitAsync(ct);
+                var committed = await writers[t].CommitAsync(ct);
                 written.Add(committed);
                 shards[replace[t]] = committed;
-                _progress.ShardRebuilt(result.BytesWritten);
+                progress.ShardRebuilt(result.BytesWritten);
             }
             // Faults of the shards just replaced were expected; others need another heal.
             moreFaults.AddRange(result.Faults.Where(f => !replace.Contains(f.ShardIndex)));
@@ -207,13 +197,13 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         {
             foreach (var blob in written)
             {
-                _blobs.Delete(blob);
+                blobs.Delete(blob);
             }
             throw;
         }
         finally
         {
-            foreach (var blob in blobs)
+            foreach (var blob in writers)
             {
                 await blob.DisposeAsync();
             }
@@ -232,13 +222,13 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
         {
             foreach (var blob in written)
             {
-                _blobs.Delete(blob);
+                blobs.Delete(blob);
             }
-            Superseded(_log, name);
+            Superseded(log, name);
             return (HealOutcome.Superseded, null);
         }
-        Healed(_log, name, string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
-        await _garbage.CollectAsync(ct);
+        Healed(log, name, string.Join("; ", replace.Select(i => $"shard {i} ({(bad.TryGetValue(i, out var r) ? r : "misplaced")}) rebuilt on volume {targets[i].Id}")));
+        await garbage.CollectAsync(ct);
         if (moreFaults.Count > 0)
         {
             await reportMore("healing found more faults: " + string.Join("; ", moreFaults.Take(4).Select(f => $"shard {f.ShardIndex}: {f.Kind}")));
@@ -248,7 +238,7 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
 
     // The placement planner decides; free space is read now, once per usable volume.
     private HealTargets PlanTargets(DataSegment segment, IReadOnlyList<PlacementVolume?> shardVolumes, IReadOnlyList<int> replace, StorageClass? storageClass) =>
-        _blobs.Planner.PlanHealTargets(_blobs.Volumes.Where(v => v.IsUsable).Select(PlacementVolume.OfOrNoRoom).ToList(), shardVolumes, replace,
+        blobs.Planner.PlanHealTargets(blobs.Volumes.Where(v => v.IsUsable).Select(PlacementVolume.OfOrNoRoom).ToList(), shardVolumes, replace,
             segment.ParityShards, storageClass, segment.ShardFileBytes);
 
     /// <summary><c>{segment}.{i}.h{random}</c>: beside the original (same directory prefix), never equal to it.</summary>
@@ -260,21 +250,21 @@ internal sealed partial class SegmentHealer(IMetadataStore store, BlobStore blob
     // least k good shards, and the next sweep heals again after a rebuild).
     private async Task RefreshManifestsAsync(string bucket, string key, CancellationToken ct)
     {
-        if (await _store.GetObjectAsync(bucket, key, ct) is not { } current)
+        if (await store.GetObjectAsync(bucket, key, ct) is not { } current)
         {
             return;
         }
         try
         {
-            var fresh = current with { Manifests = await _manifests.WriteObjectAsync(current, ct) };
-            if (!await _store.ReplaceObjectIfUnchangedAsync(current, fresh, CancellationToken.None))
+            var fresh = current with { Manifests = await manifests.WriteObjectAsync(current, ct) };
+            if (!await store.ReplaceObjectIfUnchangedAsync(current, fresh, CancellationToken.None))
             {
-                await _manifests.ReleaseAsync(fresh.Manifests);
+                await manifests.ReleaseAsync(fresh.Manifests);
             }
         }
         catch (IOException e)
         {
-            FreshManifestsFailed(_log, e, bucket, key);
+            FreshManifestsFailed(log, e, bucket, key);
         }
     }
 
