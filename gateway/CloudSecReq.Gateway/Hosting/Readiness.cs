@@ -9,7 +9,8 @@ namespace CloudSecReq.Gateway.Hosting;
 /// What <c>/health/ready</c> checks, each time it is asked (no cached answer): the metadata store
 /// answers a query, an HSM operation succeeds (an AES-GCM encryption under the platform key, which
 /// fails closed when the token is gone), and the usable volumes give a placement for the default
-/// storage class. Any failure is "not ready"; why is not told (the log and <c>csr</c> say it).
+/// storage class. Any failure is "not ready"; why is not told to the caller (nor logged here: a probe
+/// polled every few seconds would repeat it; the failing part logs or shows in <c>csr volume list</c>).
 /// </summary>
 internal sealed class Readiness(IMetadataStore store, KmsService kms, BlobStore blobs, StorageClassCatalog classes)
 {
